@@ -1,0 +1,194 @@
+"""Every allowed and every forbidden edge of the debt lifecycle (DOMAIN §3)."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import IntegrityError, InternalError
+
+from tests import factories as f
+from workflows import ledger, lifecycle
+from workflows.append_only import AppendOnlyError
+from workflows.models import GATED_TARGETS, Debt, EntryKind, State, StateChange
+
+ALL = [s for s in State]
+# DOMAIN §3, written out independently of the model so a wrong edge in the model fails here.
+EDGES = {
+    State.OVERDUE: {State.NORMAL},
+    State.VISIT: {State.OVERDUE},
+    State.LEGAL: {State.OVERDUE, State.VISIT},
+    State.SETTLED_IN_KIND: {State.OVERDUE, State.VISIT, State.LEGAL},
+    State.WRITTEN_OFF: {State.OVERDUE, State.VISIT, State.LEGAL},
+    State.CLEARED: {State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL, State.WRITTEN_OFF},
+    State.SEALED: {State.CLEARED, State.SETTLED_IN_KIND},
+}
+# How to reach each state from normal through allowed edges.
+PATHS = {
+    State.NORMAL: [],
+    State.OVERDUE: [State.OVERDUE],
+    State.VISIT: [State.OVERDUE, State.VISIT],
+    State.LEGAL: [State.OVERDUE, State.LEGAL],
+    State.SETTLED_IN_KIND: [State.OVERDUE, State.SETTLED_IN_KIND],
+    State.WRITTEN_OFF: [State.OVERDUE, State.WRITTEN_OFF],
+    State.CLEARED: [State.CLEARED],
+    State.SEALED: [State.CLEARED, State.SEALED],
+}
+
+
+def drive(debt, user, target):
+    if target in GATED_TARGETS:
+        lifecycle.authorise(debt, target, user, source="test")
+    if target == State.CLEARED and debt.balance:
+        kind = EntryKind.RECOVERY if debt.state == State.WRITTEN_OFF else EntryKind.PAYMENT
+        ledger.post_entry(debt.pk, kind, debt.balance, date(2025, 3, 1), by=user, clear_on_zero=False)
+    return lifecycle.apply_transition(debt.pk, target, by=user)
+
+
+def debt_in(state, people, org):
+    debt = f.debt(org["a"], people["handler"])
+    for step in PATHS[state]:
+        drive(debt, people["committee"], step)
+        debt.refresh_from_db()
+    assert debt.state == state
+    return debt
+
+
+def test_the_model_has_exactly_the_domain_edges():
+    for target, sources in EDGES.items():
+        assert lifecycle.allowed_sources(target) == {s.value for s in sources}, target
+
+
+@pytest.mark.parametrize("source", ALL)
+@pytest.mark.parametrize("target", list(EDGES))
+def test_each_edge_allowed_or_refused(source, target, people, org):
+    debt = debt_in(source, people, org)
+    if source in EDGES[target]:
+        change = drive(debt, people["committee"], target)
+        debt.refresh_from_db()
+        assert debt.state == target
+        assert (change.from_state, change.to_state) == (source, target)
+    else:
+        if target in GATED_TARGETS:
+            lifecycle.authorise(debt, target, people["committee"], source="test")
+        with pytest.raises(lifecycle.LifecycleError):
+            lifecycle.apply_transition(debt.pk, target, by=people["committee"])
+        debt.refresh_from_db()
+        assert debt.state == source
+
+
+@pytest.mark.parametrize("target", sorted(GATED_TARGETS))
+def test_gated_edge_refused_without_authorisation(target, people, org):
+    source = next(iter(EDGES[target]))
+    debt = debt_in(source, people, org)
+    before = StateChange.objects.filter(debt=debt).count()
+    with pytest.raises(lifecycle.GatedTransitionError, match="授权"):
+        lifecycle.apply_transition(debt.pk, target, by=people["handler"])
+    debt.refresh_from_db()
+    assert debt.state == source
+    assert StateChange.objects.filter(debt=debt).count() == before
+
+
+def test_authorisation_is_for_one_debt_and_one_edge_and_consumed_once(people, org):
+    debt = debt_in(State.OVERDUE, people, org)
+    other = debt_in(State.OVERDUE, people, org)
+    lifecycle.authorise(other, State.VISIT, people["committee"], source="test")
+    lifecycle.authorise(debt, State.LEGAL, people["committee"], source="test")
+    with pytest.raises(lifecycle.GatedTransitionError):
+        lifecycle.apply_transition(debt.pk, State.VISIT)  # the visit authorisation is another debt's
+    change = lifecycle.apply_transition(debt.pk, State.LEGAL, by=people["committee"])
+    assert change.authorisation.consumed_at is not None
+    assert change.authorisation.debt_id == debt.pk
+
+
+def test_authorisation_only_for_gated_targets(people, org):
+    debt = f.debt(org["a"], people["handler"])
+    with pytest.raises(lifecycle.LifecycleError):
+        lifecycle.authorise(debt, State.OVERDUE, people["committee"], source="test")
+
+
+def test_state_cannot_be_assigned_directly(people, org):
+    debt = f.debt(org["a"], people["handler"])
+    with pytest.raises(AttributeError):
+        debt.state = State.WRITTEN_OFF
+
+
+def test_fsm_method_called_in_shell_without_authorisation_is_refused(people, org):
+    from django_fsm import TransitionNotAllowed
+
+    debt = debt_in(State.OVERDUE, people, org)
+    with pytest.raises(TransitionNotAllowed):
+        debt.write_off()
+
+
+def test_bulk_update_to_gated_state_refused(people, org):
+    debt = debt_in(State.OVERDUE, people, org)
+    with pytest.raises(lifecycle.GatedTransitionError):
+        Debt.objects.filter(pk=debt.pk).update(state=State.WRITTEN_OFF)
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+
+
+def test_debts_are_never_deleted(people, org):
+    debt = debt_in(State.WRITTEN_OFF, people, org)
+    with pytest.raises(lifecycle.DebtDeletionRefused):
+        debt.delete()
+    with pytest.raises(lifecycle.DebtDeletionRefused):
+        Debt.objects.filter(pk=debt.pk).delete()
+    assert Debt.objects.filter(pk=debt.pk).exists()
+
+
+def test_conflict_when_state_changed_since_seen(people, org):
+    debt = debt_in(State.OVERDUE, people, org)
+    lifecycle.authorise(debt, State.VISIT, people["committee"], source="test")
+    lifecycle.apply_transition(debt.pk, State.VISIT, expected_state=State.OVERDUE)
+    lifecycle.authorise(debt, State.LEGAL, people["committee"], source="test")
+    with pytest.raises(lifecycle.TransitionConflict):
+        lifecycle.apply_transition(debt.pk, State.LEGAL, expected_state=State.OVERDUE)
+    debt.refresh_from_db()
+    assert debt.state == State.VISIT
+
+
+def test_history_rows_are_append_only_in_the_orm(people, org):
+    debt = debt_in(State.OVERDUE, people, org)
+    change = StateChange.objects.get(debt=debt)
+    assert (change.by, change.from_state, change.to_state) == (people["committee"], "normal", "overdue")
+    change.reason = "edited"
+    with pytest.raises(AppendOnlyError):
+        change.save()
+    with pytest.raises(AppendOnlyError):
+        change.delete()
+    with pytest.raises(AppendOnlyError):
+        StateChange.objects.filter(pk=change.pk).update(reason="x")
+    with pytest.raises(AppendOnlyError):
+        StateChange.objects.all().delete()
+
+
+@pytest.mark.postgres
+def test_history_is_append_only_in_postgres_itself(people, org, on_postgres):
+    debt = debt_in(State.OVERDUE, people, org)
+    change = StateChange.objects.get(debt=debt)
+    for sql in (f"UPDATE workflows_statechange SET reason = 'x' WHERE id = {change.pk}",
+                f"DELETE FROM workflows_statechange WHERE id = {change.pk}",
+                f"DELETE FROM workflows_ledgerentry WHERE debt_id = {debt.pk}",
+                f"UPDATE workflows_ledgerentry SET amount = 1 WHERE debt_id = {debt.pk}"):
+        with pytest.raises(InternalError, match="Cannot"):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(sql)
+    assert StateChange.objects.get(pk=change.pk).reason == change.reason
+
+
+@pytest.mark.postgres
+def test_raw_sql_cannot_reach_a_gated_state_in_postgres(people, org, on_postgres):
+    debt = debt_in(State.OVERDUE, people, org)
+    lifecycle.authorise(debt, State.WRITTEN_OFF, people["committee"], source="test")  # not consumed
+    with pytest.raises(IntegrityError, match="without authorisation"):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"UPDATE workflows_debt SET state = 'written_off' WHERE id = {debt.pk}")
+    with pytest.raises(InternalError):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"DELETE FROM workflows_debt WHERE id = {debt.pk}")
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+    # Ungated edges stay open to bulk SQL (the daily clock relies on it).
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"UPDATE workflows_debt SET state = 'cleared' WHERE id = {debt.pk}")

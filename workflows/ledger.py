@@ -1,0 +1,102 @@
+"""Posting to the ledger and deriving the balance from it.
+
+claim balance (债权余额) = invoices + adjustments − payments − in-kind offsets − recoveries.
+A write-off does not reduce what the debtor owes (账销案存): it moves the claim to the memo
+ledger, recorded as written_off_amount, and collection goes on.
+"""
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Case, DecimalField, F, Sum, Value, When
+from django.utils.translation import gettext as _
+
+from .lifecycle import LifecycleError, apply_transition
+from .models import OPEN_STATES, ZERO, Debt, EntryKind, LedgerEntry, State
+
+SIGN = {
+    EntryKind.INVOICE: 1,
+    EntryKind.PAYMENT: -1,
+    EntryKind.ADJUSTMENT: 1,
+    EntryKind.IN_KIND_OFFSET: -1,
+    EntryKind.WRITE_OFF: 0,
+    EntryKind.RECOVERY: -1,
+}
+CENT = Decimal("0.01")
+
+
+class LedgerError(LifecycleError):
+    pass
+
+
+def parse_amount(value, field=_("金额")):
+    """A money amount from user input: Decimal, at most 2 places. Errors name the field."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise LedgerError(_("%(field)s“%(value)s”不是数字") % {"field": field, "value": value}) from None
+    if not amount.is_finite():
+        raise LedgerError(_("%(field)s“%(value)s”不是数字") % {"field": field, "value": value})
+    if amount != amount.quantize(CENT):
+        raise LedgerError(_("%(field)s“%(value)s”最多两位小数") % {"field": field, "value": value})
+    return amount.quantize(CENT)
+
+
+def claim_balance_from_entries(debt):
+    """The balance recomputed from every entry (the cached column must always equal this)."""
+    signed = Case(
+        *[When(kind=kind, then=F("amount") * Value(sign)) for kind, sign in SIGN.items()],
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+    total = LedgerEntry.objects.filter(debt=debt).aggregate(s=Sum(signed))["s"]
+    return (total or ZERO).quantize(CENT)
+
+
+def written_off_from_entries(debt):
+    total = LedgerEntry.objects.filter(debt=debt, kind=EntryKind.WRITE_OFF).aggregate(s=Sum("amount"))["s"]
+    return (total or ZERO).quantize(CENT)
+
+
+def _check(debt, kind, amount):
+    if kind not in SIGN:
+        raise LedgerError(_("未知的分录类型：%(kind)s") % {"kind": kind})
+    if kind != EntryKind.ADJUSTMENT and amount <= ZERO:
+        raise LedgerError(_("金额必须大于零"))
+    if kind == EntryKind.ADJUSTMENT and amount == ZERO:
+        raise LedgerError(_("调整金额不能为零"))
+    if debt.state == State.SEALED:
+        raise LedgerError(_("债权 %(code)s 已封档，不能再记账") % {"code": debt.code})
+    if kind == EntryKind.PAYMENT and debt.state == State.WRITTEN_OFF:
+        raise LedgerError(_("已核销债权的回款请记为“核销后收回”"))
+    if kind == EntryKind.RECOVERY and debt.state != State.WRITTEN_OFF:
+        raise LedgerError(_("只有已核销的债权才能记“核销后收回”"))
+    if kind == EntryKind.WRITE_OFF and debt.state != State.WRITTEN_OFF:
+        raise LedgerError(_("核销分录只能在核销审批通过后记账"))
+    if kind == EntryKind.IN_KIND_OFFSET and debt.state != State.SETTLED_IN_KIND:
+        raise LedgerError(_("以物抵债冲抵只能在以物抵债审批通过后记账"))
+    if kind == EntryKind.WRITE_OFF and amount != debt.balance:
+        raise LedgerError(_("核销金额须等于债权余额 %(balance)s") % {"balance": debt.balance})
+    reduces = SIGN[kind] < 0 or (kind == EntryKind.ADJUSTMENT and amount < 0)
+    if reduces and abs(amount) > debt.balance:
+        raise LedgerError(
+            _("%(kind)s金额 %(amount)s 大于债权余额 %(balance)s")
+            % {"kind": EntryKind(kind).label, "amount": abs(amount), "balance": debt.balance}
+        )
+
+
+def post_entry(debt_id, kind, amount, date, *, by=None, reference="", clear_on_zero=True):
+    """Append one entry, refresh the derived balance and clear the debt when it reaches 0."""
+    amount = parse_amount(amount)
+    with transaction.atomic():
+        debt = Debt.objects.select_for_update().get(pk=debt_id)
+        _check(debt, kind, amount)
+        entry = LedgerEntry.objects.create(debt=debt, kind=kind, amount=amount, date=date,
+                                           reference=reference, created_by=by)
+        balance = claim_balance_from_entries(debt)
+        written_off = written_off_from_entries(debt)
+        # Only this module writes the cached columns (update() on other fields is allowed).
+        Debt.objects.filter(pk=debt.pk).update(balance=balance, written_off_amount=written_off)
+        if clear_on_zero and balance == ZERO and kind != EntryKind.INVOICE and (
+            debt.state in OPEN_STATES or debt.state == State.WRITTEN_OFF
+        ):
+            apply_transition(debt.pk, State.CLEARED, by=by, reason=_("余额为零，自动结清"))
+        return entry

@@ -1,0 +1,119 @@
+"""The debt lifecycle: every state change goes through `apply_transition`.
+
+It locks the debt row, checks the state the caller saw is still the state in the database,
+fires the django-fsm-2 transition, consumes the authorisation of a gated edge and writes the
+append-only history row, all in one transaction.
+"""
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from .models import GATED_TARGETS, Authorisation, Debt, State, StateChange
+
+
+class LifecycleError(Exception):
+    """A state change that cannot happen; the message is for the user."""
+
+
+class GatedTransitionError(LifecycleError):
+    pass
+
+
+class TransitionConflict(LifecycleError):
+    pass
+
+
+class DebtDeletionRefused(LifecycleError):
+    pass
+
+
+# method name on Debt -> target state
+TRANSITIONS = {
+    "mark_overdue": State.OVERDUE,
+    "start_visit": State.VISIT,
+    "start_legal": State.LEGAL,
+    "settle_in_kind": State.SETTLED_IN_KIND,
+    "write_off": State.WRITTEN_OFF,
+    "clear": State.CLEARED,
+    "seal": State.SEALED,
+}
+METHOD_FOR_TARGET = {target: name for name, target in TRANSITIONS.items()}
+
+
+def allowed_sources(target):
+    """The states an edge to `target` may start from (read from the FSM itself)."""
+    method = getattr(Debt, METHOD_FOR_TARGET[target])
+    return set(method._django_fsm.transitions.keys())
+
+
+def authorise(debt, target, approved_by, source, reason=""):
+    """Record an approved authorisation. Only approval flows (and tests) call this."""
+    if target not in GATED_TARGETS:
+        raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": State(target).label})
+    return Authorisation.objects.create(debt=debt, target=target, approved_by=approved_by,
+                                        source=source, reason=reason)
+
+
+def _consume(authorisation):
+    values = {"consumed_at": timezone.now()}
+    if connection.vendor == "postgresql":
+        values["consumed_txid"] = RawSQL("txid_current()", [])
+    updated = Authorisation.objects.filter(pk=authorisation.pk, consumed_at__isnull=True).update(**values)
+    if updated != 1:
+        raise TransitionConflict(_("该授权已被使用"))
+    authorisation.refresh_from_db(fields=["consumed_at", "consumed_txid"])
+
+
+def apply_transition(debt_id, target, *, by=None, reason="", expected_state=None):
+    """Move one debt to `target`; returns the StateChange row.
+
+    expected_state is the state the user saw; if someone else moved the debt meanwhile the
+    caller gets TransitionConflict and nothing changes.
+    """
+    target = State(target)
+    method_name = METHOD_FOR_TARGET.get(target)
+    if method_name is None:
+        raise LifecycleError(_("没有转入“%(state)s”的操作") % {"state": target.label})
+    with transaction.atomic():
+        try:
+            debt = Debt.objects.select_for_update().get(pk=debt_id)
+        except Debt.DoesNotExist:
+            raise LifecycleError(_("债权不存在")) from None
+        if expected_state is not None and debt.state != expected_state:
+            raise TransitionConflict(
+                _("债权 %(code)s 的状态已被他人改为“%(state)s”，请刷新后重试")
+                % {"code": debt.code, "state": debt.get_state_display()}
+            )
+        method = getattr(debt, method_name)
+        from_state = debt.state
+        authorisation = debt.pending_authorisation(target) if target in GATED_TARGETS else None
+        if not can_proceed(method):
+            if from_state not in allowed_sources(target):
+                raise LifecycleError(
+                    _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
+                    % {"code": debt.code, "from": debt.get_state_display(), "to": target.label}
+                )
+            if target in GATED_TARGETS and authorisation is None:
+                raise GatedTransitionError(
+                    _("债权 %(code)s 转为“%(to)s”须有审批流程批准的授权") % {"code": debt.code, "to": target.label}
+                )
+            raise LifecycleError(_("债权 %(code)s 余额不为零，不能结清") % {"code": debt.code})
+        try:
+            method()
+        except TransitionNotAllowed as exc:  # pragma: no cover - can_proceed checked it
+            raise LifecycleError(str(exc)) from exc
+        if authorisation is not None:
+            _consume(authorisation)
+        try:
+            debt.save(update_fields=["state"])
+        except ConcurrentTransition as exc:
+            raise TransitionConflict(_("债权 %(code)s 已被他人同时变更，请刷新后重试") % {"code": debt.code}) from exc
+        return StateChange.objects.create(debt=debt, from_state=from_state, to_state=target, by=by,
+                                          reason=reason, authorisation=authorisation)
+
+
+def available_targets(debt, user):
+    """Gated targets this debt could move to now, for the detail page's action list."""
+    return [t for name, t in TRANSITIONS.items() if can_proceed(getattr(debt, name), check_conditions=False)]

@@ -1,0 +1,354 @@
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .append_only import AppendOnlyModel
+from .credit_code import validate_credit_code
+
+ZERO = Decimal("0.00")
+MONEY = dict(max_digits=16, decimal_places=2)
+
+
+class OrgUnit(models.Model):
+    """集团公司 and its 分、子公司, as a tree."""
+
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=128, unique=True)
+    parent = models.ForeignKey("self", verbose_name=_("上级单位"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    ceased = models.BooleanField(_("已停业"), default=False)
+
+    class Meta:
+        verbose_name = _("组织单位")
+        verbose_name_plural = _("组织单位")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        node = self.parent
+        while node is not None:
+            if node.pk == self.pk:
+                raise ValidationError({"parent": gettext("上级单位不能是本单位或其下级")})
+            node = node.parent
+
+    def subtree_ids(self):
+        """Ids of this unit and every unit below it (the tree is small: tens of units)."""
+        children = {}
+        for pk, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        result, queue = [], [self.pk]
+        while queue:
+            pk = queue.pop()
+            result.append(pk)
+            queue.extend(children.get(pk, []))
+        return result
+
+
+class User(AbstractUser):
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("所属单位"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="users")
+    superior = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="subordinates",
+                                 help_text=_("逾期审批任务升级给此人"))
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+
+class Debtor(models.Model):
+    name = models.CharField(_("债务人名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True,
+                                   validators=[validate_credit_code])
+    contact = models.CharField(_("联系人"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    credit_limit = models.DecimalField(_("授信额度"), **MONEY, default=ZERO,
+                                       validators=[MinValueValidator(ZERO)])
+    deceased = models.BooleanField(_("已死亡/注销"), default=False)
+    deceased_on = models.DateField(_("死亡/注销日期"), null=True, blank=True)
+    bankrupt = models.BooleanField(_("已破产"), default=False)
+    bankrupt_on = models.DateField(_("破产宣告日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("债务人")
+        verbose_name_plural = _("债务人")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.deceased and not self.deceased_on:
+            errors["deceased_on"] = gettext("标记为已死亡/注销时须填写日期")
+        if self.bankrupt and not self.bankrupt_on:
+            errors["bankrupt_on"] = gettext("标记为已破产时须填写破产宣告日期")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Contract(models.Model):
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT,
+                             related_name="contracts")
+    number = models.CharField(_("合同编号"), max_length=64)
+    debtor = models.ForeignKey(Debtor, verbose_name=_("债务人"), on_delete=models.PROTECT,
+                               related_name="contracts")
+    signed_on = models.DateField(_("签订日期"), null=True, blank=True)
+    due_on = models.DateField(_("合同到期日"))
+    amount = models.DecimalField(_("合同金额"), **MONEY, validators=[MinValueValidator(ZERO)])
+    safe_aging_days = models.PositiveIntegerField(_("保险账龄期限(天)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("合同")
+        verbose_name_plural = _("合同")
+        constraints = [models.UniqueConstraint(fields=["unit", "number"], name="contract_number_unique_per_unit")]
+
+    def __str__(self):
+        return self.number
+
+
+class Category(models.TextChoices):
+    RECEIVABLE = "receivable", _("应收账款")
+    PROGRESS = "progress", _("应收账款-进度款")
+    SETTLEMENT = "settlement", _("应收账款-结算款")
+    RETENTION = "retention", _("应收账款-质保金/保修金")
+    CLAIM = "claim", _("应收账款-索赔款")
+    DEPOSIT = "deposit", _("其他应收款-保证金/押金")
+    ADVANCE = "advance", _("其他应收款-备用金/垫付款")
+    OTHER_RECEIVABLE = "other_receivable", _("其他应收款")
+    UNSETTLED = "unsettled", _("已完工未结算款")
+
+
+class State(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    OVERDUE = "overdue", _("逾期")
+    VISIT = "visit", _("上门催收")
+    LEGAL = "legal", _("法律诉讼")
+    SETTLED_IN_KIND = "settled_in_kind", _("以物抵债")
+    WRITTEN_OFF = "written_off", _("已核销(账销案存)")
+    CLEARED = "cleared", _("已结清")
+    SEALED = "sealed", _("已封档")
+
+
+OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
+# Targets that need an approved authorisation from an approval chain (DOMAIN §3-§4).
+GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
+
+
+class DebtQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # Bulk updates may move debts along ungated edges (the daily clock does); a gated
+        # target reached this way would bypass the approval chain.
+        target = kwargs.get("state")
+        if target is not None and target in GATED_TARGETS:
+            from .lifecycle import GatedTransitionError
+            raise GatedTransitionError(gettext("批量更新不能把债务转入需审批的状态：%(state)s") % {"state": target})
+        return super().update(**kwargs)
+
+    def delete(self):
+        from .lifecycle import DebtDeletionRefused
+        raise DebtDeletionRefused(gettext("债务记录不能删除"))
+
+
+def _authorised(target):
+    def condition(debt):
+        return debt.pending_authorisation(target) is not None
+    condition.__name__ = f"authorised_for_{target}"
+    return condition
+
+
+class Debt(ConcurrentTransitionMixin, models.Model):
+    code = models.CharField(_("债权编号"), max_length=40, unique=True)
+    debtor = models.ForeignKey(Debtor, verbose_name=_("债务人"), on_delete=models.PROTECT, related_name="debts")
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), on_delete=models.PROTECT, related_name="debts")
+    category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="debts")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT,
+                                related_name="handled_debts")
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), on_delete=models.PROTECT,
+                                    related_name="responsible_debts")
+    due_date = models.DateField(_("到期日"))
+    state = FSMField(_("状态"), max_length=20, choices=State.choices, default=State.NORMAL, protected=True,
+                     db_index=True)
+    key_monitoring = models.BooleanField(_("重点监控"), default=False)
+    # Derived from the ledger and maintained only by workflows.ledger in the same transaction
+    # as the entry that changes it; kept on the row so lists and the clock need no SUM per debt.
+    balance = models.DecimalField(_("债权余额"), **MONEY, default=ZERO, editable=False)
+    written_off_amount = models.DecimalField(_("已核销金额"), **MONEY, default=ZERO, editable=False)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = DebtQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("债权")
+        verbose_name_plural = _("债权")
+        ordering = ["code"]
+        permissions = [
+            ("view_all_units", _("查看所有单位的债权")),
+            ("request_transition", _("提出状态变更申请")),
+            ("import_ledger", _("导入台账")),
+        ]
+        indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["handler", "state"])]
+        triggers = [
+            # The database's own guard: no raw SQL, admin or shell path reaches a gated
+            # state without an authorisation consumed in the same transaction.
+            pgtrigger.Trigger(
+                name="debt_gated_state_needs_authorisation",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__state__df=pgtrigger.F("new__state"),
+                                      new__state__in=sorted(s.value for s in GATED_TARGETS)),
+                func="""
+                IF NOT EXISTS (
+                    SELECT 1 FROM workflows_authorisation a
+                    WHERE a.debt_id = NEW.id AND a.target = NEW.state
+                      AND a.consumed_txid = txid_current()
+                ) THEN
+                    RAISE EXCEPTION 'gated transition of debt % to % without authorisation', NEW.id, NEW.state
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+            pgtrigger.Protect(name="debt_no_delete", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.debtor}"
+
+    def delete(self, *args, **kwargs):
+        from .lifecycle import DebtDeletionRefused
+        raise DebtDeletionRefused(gettext("债务记录不能删除（核销后账销案存）"))
+
+    def pending_authorisation(self, target):
+        return self.authorisations.filter(target=target, consumed_at__isnull=True).order_by("pk").first()
+
+    # Transitions: exactly the edges of DOMAIN §3. Bodies stay empty: side effects
+    # (history, consuming the authorisation) live in workflows.lifecycle, which wraps
+    # these in a transaction and a row lock.
+    @transition(field=state, source=State.NORMAL, target=State.OVERDUE)
+    def mark_overdue(self):
+        pass
+
+    @transition(field=state, source=State.OVERDUE, target=State.VISIT, conditions=[_authorised(State.VISIT)])
+    def start_visit(self):
+        pass
+
+    @transition(field=state, source=[State.OVERDUE, State.VISIT], target=State.LEGAL,
+                conditions=[_authorised(State.LEGAL)])
+    def start_legal(self):
+        pass
+
+    @transition(field=state, source=[State.OVERDUE, State.VISIT, State.LEGAL], target=State.SETTLED_IN_KIND,
+                conditions=[_authorised(State.SETTLED_IN_KIND)])
+    def settle_in_kind(self):
+        pass
+
+    @transition(field=state, source=[State.OVERDUE, State.VISIT, State.LEGAL], target=State.WRITTEN_OFF,
+                conditions=[_authorised(State.WRITTEN_OFF)])
+    def write_off(self):
+        pass
+
+    @transition(field=state, source=[*OPEN_STATES, State.WRITTEN_OFF], target=State.CLEARED,
+                conditions=[lambda debt: debt.balance == ZERO])
+    def clear(self):
+        pass
+
+    @transition(field=state, source=[State.CLEARED, State.SETTLED_IN_KIND], target=State.SEALED,
+                conditions=[_authorised(State.SEALED)])
+    def seal(self):
+        pass
+
+
+class Authorisation(models.Model):
+    """An approved permission to move one debt along one gated edge, consumed once."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="authorisations")
+    target = models.CharField(_("目标状态"), max_length=20, choices=State.choices)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(_("批准时间"), auto_now_add=True)
+    source = models.CharField(_("来源"), max_length=200, help_text=_("批准它的审批流程，如 writeoff:process:42"))
+    reason = models.TextField(_("说明"), blank=True)
+    consumed_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    # On PostgreSQL the id of the transaction that consumed it: the debt's trigger accepts a
+    # gated state change only if an authorisation was consumed in that same transaction.
+    consumed_txid = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("状态变更授权")
+        verbose_name_plural = _("状态变更授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(target__in=[s.value for s in GATED_TARGETS]),
+                name="authorisation_only_for_gated_targets",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.debt.code} → {self.get_target_display()}"
+
+
+class StateChange(AppendOnlyModel):
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="state_changes")
+    from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+", help_text=_("为空表示系统(每日任务)"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    reason = models.TextField(_("原因"), blank=True)
+    authorisation = models.OneToOneField(Authorisation, verbose_name=_("授权"), null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="state_change")
+
+    class Meta:
+        verbose_name = _("状态变更记录")
+        verbose_name_plural = _("状态变更记录")
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(name="state_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+
+class EntryKind(models.TextChoices):
+    INVOICE = "invoice", _("开票/应收")
+    PAYMENT = "payment", _("回款")
+    ADJUSTMENT = "adjustment", _("调整")
+    IN_KIND_OFFSET = "in_kind_offset", _("以物抵债冲抵")
+    WRITE_OFF = "write_off", _("核销")
+    RECOVERY = "recovery", _("核销后收回")
+
+
+class LedgerEntry(AppendOnlyModel):
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("类型"), max_length=20, choices=EntryKind.choices)
+    # Positive for every kind but adjustment, whose sign says which way it goes.
+    amount = models.DecimalField(_("金额"), **MONEY)
+    date = models.DateField(_("日期"))
+    reference = models.CharField(_("凭证/参考号"), max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("台账分录")
+        verbose_name_plural = _("台账分录")
+        ordering = ["date", "pk"]
+        indexes = [models.Index(fields=["debt", "date"])]
+        triggers = [
+            pgtrigger.Protect(name="ledger_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]

@@ -1,0 +1,65 @@
+"""The roles of DOMAIN §1 as Django groups. Group names are stable codes; labels are Chinese."""
+from django.utils.translation import gettext_lazy as _
+
+HANDLER = "handler"
+RESPONSIBLE = "responsible"
+COMMITTEE = "committee"
+COMMITTEE_HEAD = "committee_head"
+FINANCE = "finance"
+BUSINESS = "business"
+TECH = "tech"
+LEGAL = "legal"
+GM = "gm"
+GM_OFFICE = "gm_office"
+BOARD = "board"
+SHAREHOLDERS = "shareholders"
+AUDITOR = "auditor"
+
+LABELS = {
+    HANDLER: _("清欠专员/经办人"),
+    RESPONSIBLE: _("第一责任人"),
+    COMMITTEE: _("清欠办"),
+    COMMITTEE_HEAD: _("清欠办主任(组长)"),
+    FINANCE: _("财务部"),
+    BUSINESS: _("经营管理部"),
+    TECH: _("技术工程部"),
+    LEGAL: _("法务部"),
+    GM: _("总经理"),
+    GM_OFFICE: _("总经理办公会"),
+    BOARD: _("董事会"),
+    SHAREHOLDERS: _("股东大会"),
+    AUDITOR: _("审计"),
+}
+
+# Roles that act for the whole group and therefore see every unit (DOMAIN §1, last line).
+GROUP_LEVEL = {COMMITTEE, COMMITTEE_HEAD, GM, GM_OFFICE, BOARD, SHAREHOLDERS, AUDITOR}
+
+VIEW_ALL_UNITS = "workflows.view_all_units"
+
+# Permissions each role holds, as "app_label.codename". Kept here so the data migration and
+# the tests read one list.
+PERMISSIONS = {
+    HANDLER: ["workflows.view_debt", "workflows.request_transition", "workflows.add_ledgerentry"],
+    RESPONSIBLE: ["workflows.view_debt"],
+    COMMITTEE: ["workflows.view_debt", VIEW_ALL_UNITS, "workflows.request_transition"],
+    COMMITTEE_HEAD: ["workflows.view_debt", VIEW_ALL_UNITS, "workflows.request_transition"],
+    FINANCE: ["workflows.view_debt", "workflows.add_ledgerentry", "workflows.import_ledger"],
+    BUSINESS: ["workflows.view_debt"],
+    TECH: ["workflows.view_debt"],
+    LEGAL: ["workflows.view_debt"],
+    GM: ["workflows.view_debt", VIEW_ALL_UNITS],
+    GM_OFFICE: ["workflows.view_debt", VIEW_ALL_UNITS],
+    BOARD: ["workflows.view_debt", VIEW_ALL_UNITS],
+    SHAREHOLDERS: ["workflows.view_debt", VIEW_ALL_UNITS],
+    AUDITOR: ["workflows.view_debt", VIEW_ALL_UNITS],
+}
+
+
+def sync_groups(Group, Permission):
+    """Create each role's group with its permissions. Takes the model classes so the data
+    migration can pass historical models; also used after a test database flush."""
+    for code in LABELS:
+        group, _created = Group.objects.get_or_create(name=code)
+        for perm in PERMISSIONS.get(code, []):
+            app_label, codename = perm.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))

@@ -1,0 +1,41 @@
+"""Which debts a user may see: their unit and the units below it; group-level roles see all.
+
+A debt outside the scope is answered with 404 (its existence is not disclosed).
+"""
+from django.http import Http404
+
+from .models import Debt
+from .roles import VIEW_ALL_UNITS
+
+
+def sees_all_units(user):
+    return user.is_active and (user.is_superuser or user.has_perm(VIEW_ALL_UNITS))
+
+
+def unit_ids_in_scope(user):
+    """None means every unit."""
+    if sees_all_units(user):
+        return None
+    if not user.is_authenticated or user.unit_id is None:
+        return []
+    return user.unit.subtree_ids()
+
+
+def scope_debts(queryset, user):
+    if not user.is_authenticated or not user.has_perm("workflows.view_debt"):
+        return queryset.none()
+    unit_ids = unit_ids_in_scope(user)
+    if unit_ids is None:
+        return queryset
+    return queryset.filter(unit_id__in=unit_ids)
+
+
+def debts_for(user):
+    return scope_debts(Debt.objects.all(), user)
+
+
+def get_debt_for(user, **lookup):
+    try:
+        return debts_for(user).get(**lookup)
+    except Debt.DoesNotExist:
+        raise Http404("No debt matches the given query.") from None
