@@ -1,0 +1,28 @@
+"""The app shell: viewflow's site frontend, assembled from each app's `frontend.py`.
+
+An app that has pages exposes `applications` (a list of viewflow `Application` viewsets) in
+its `frontend` module; the order below is the menu order.
+"""
+import importlib
+
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Site
+
+FRONTEND_APPS = ["workflows", "approvals", "documents"]
+
+
+def _applications():
+    found = []
+    for name in FRONTEND_APPS:
+        module_name = f"{name}.frontend"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        found.extend(module.applications)
+    return found
+
+
+site = Site(title=_("清欠管理系统"), viewsets=_applications())
