@@ -9,7 +9,7 @@ How to write a journey (see test_debt_journey.py for a complete one)::
 
     def test_something(page, login, people, org):     # `org`/`people` from tests/conftest.py
         login(page, "handler_a", PASSWORD)             # PASSWORD: the factories' default
-        page.goto("/workflows/debts/")                  # relative to the live server
+        page.goto("/debts/")                            # relative to the live server
         expect(page.locator("h1")).to_contain_text("…")
 
 Fixtures defined here:
