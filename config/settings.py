@@ -127,6 +127,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+# The archive re-hashes every stored file nightly; auditors see the last result.
+CELERY_BEAT_SCHEDULE["documents-verify-archive"] = {
+    "task": "documents.tasks.verify_archive_task",
+    "schedule": 24 * 60 * 60,
+}
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)
@@ -137,3 +142,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The archive (documents app): files go through Django's storage API under the alias
+# "archive": the file system under var/ by default, S3-compatible (django-storages) when a
+# bucket is configured. Both refuse overwrite and delete (documents.storage).
+QQ_ARCHIVE_ROOT = Path(os.environ.get("QQ_ARCHIVE_ROOT", VAR_DIR / "archive"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "archive": {"BACKEND": "documents.storage.ArchiveFileSystemStorage",
+                "OPTIONS": {"location": str(QQ_ARCHIVE_ROOT)}},
+}
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["archive"] = {
+        "BACKEND": "documents.storage.ArchiveS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "location": os.environ.get("QQ_ARCHIVE_S3_PREFIX", "archive"),
+        },
+    }
+QQ_DOCUMENT_MAX_BYTES = int(os.environ.get("QQ_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
