@@ -1,0 +1,12 @@
+"""Plain routes of the workflows app (uploads, downloads), mounted under /workflows/."""
+from django.urls import path
+
+from . import import_views
+
+# Not "workflows": that namespace may be taken by the app's pages in the viewflow site.
+app_name = "workflows_routes"
+
+urlpatterns = [
+    path("import/", import_views.upload, name="ledger_import"),
+    path("import/<uuid:job_id>/", import_views.job, name="ledger_import_job"),
+]
