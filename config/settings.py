@@ -127,6 +127,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+# The daily clock (workflows.clock) at 01:00 Asia/Shanghai (CELERY_TIMEZONE).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["workflows-run-daily"] = {"task": "workflows.run_daily", "schedule": crontab(hour=1, minute=0)}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded clock (scripts/demo): kombu's filesystem transport under var/, no Redis.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(VAR_DIR / "broker" / "out"),
+        "data_folder_out": str(VAR_DIR / "broker" / "out"),
+        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "store_processed": False,
+    }
+    for _sub in ("out", "processed"):
+        (VAR_DIR / "broker" / _sub).mkdir(parents=True, exist_ok=True)
 # The archive re-hashes every stored file nightly; auditors see the last result.
 CELERY_BEAT_SCHEDULE["documents-verify-archive"] = {
     "task": "documents.tasks.verify_archive_task",

@@ -295,7 +295,7 @@ class Authorisation(models.Model):
         verbose_name_plural = _("状态变更授权")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(target__in=[s.value for s in GATED_TARGETS]),
+                condition=models.Q(target__in=sorted(s.value for s in GATED_TARGETS)),
                 name="authorisation_only_for_gated_targets",
             ),
         ]
@@ -352,3 +352,6 @@ class LedgerEntry(AppendOnlyModel):
         triggers = [
             pgtrigger.Protect(name="ledger_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
+
+
+from .clock_models import *  # noqa: E402,F401,F403
