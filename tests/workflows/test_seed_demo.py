@@ -1,0 +1,93 @@
+"""seed_demo: refused outside the demo, every state reached through the services, idempotent."""
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from workflows import roles
+from workflows.credit_code import problem
+from workflows.ledger import claim_balance_from_entries
+from workflows.models import Authorisation, Contract, Debt, Debtor, LedgerEntry, OrgUnit, State, StateChange, User
+from workflows.scoping import debts_for
+
+
+def snapshot():
+    return {
+        "units": list(OrgUnit.objects.values_list("code", "parent__code", "ceased").order_by("code")),
+        "users": list(User.objects.values_list("username", "password", "unit__code", "superior__username")
+                      .order_by("username")),
+        "debtors": Debtor.objects.count(), "contracts": Contract.objects.count(),
+        "debts": list(Debt.objects.values_list("code", "state", "balance", "written_off_amount").order_by("code")),
+        "entries": LedgerEntry.objects.count(), "history": StateChange.objects.count(),
+        "authorisations": Authorisation.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_refused_unless_debug_or_demo(settings):
+    settings.DEBUG = False
+    settings.QQ_DEMO = False
+    with pytest.raises(CommandError, match="DEBUG 或 QQ_DEMO"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.filter(username="handler").exists()
+    assert not Debt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_every_state_and_idempotent(settings):
+    settings.DEBUG = False
+    settings.QQ_DEMO = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+
+    # organisation: HQ, three subsidiaries, one with a branch, one ceased
+    hq = OrgUnit.objects.get(parent=None)
+    assert hq.name == "集团总部"
+    subsidiaries = OrgUnit.objects.filter(parent=hq)
+    assert subsidiaries.count() == 3
+    assert OrgUnit.objects.filter(parent__in=subsidiaries).exists()
+    assert subsidiaries.filter(ceased=True).count() == 1
+
+    # one login per role (username = role code) plus a second handler elsewhere
+    for code in roles.LABELS:
+        user = User.objects.get(username=code)
+        assert user.groups.filter(name=code).exists()
+        assert user.check_password("demo-2026")
+        assert user.last_name  # Chinese display name
+        assert f"{code} " in text or f"{code}\n" in text
+    handlers = User.objects.filter(groups__name=roles.HANDLER)
+    assert handlers.count() == 2 and handlers.values("unit").distinct().count() == 2
+    assert User.objects.filter(superior__isnull=False).count() >= len(roles.LABELS)
+    assert "demo-2026" in text
+
+    # debts: ~200, all units and categories, every state, reached through the lifecycle
+    debts = Debt.objects.all()
+    assert debts.count() == 200
+    assert set(debts.values_list("state", flat=True)) == set(State.values)
+    assert set(debts.values_list("category", flat=True)) == {c for c, _ in Debt._meta.get_field("category").choices}
+    assert set(debts.values_list("unit__code", flat=True)) >= {"S1", "S1-GZ", "S2", "S3"}
+    for debt in debts.exclude(state=State.NORMAL):
+        assert debt.state_changes.exists()
+        assert debt.state_changes.order_by("at", "pk").last().to_state == debt.state
+    gated = StateChange.objects.filter(to_state__in=["visit", "legal", "settled_in_kind", "written_off", "sealed"])
+    assert gated.exists() and not gated.filter(authorisation__isnull=True).exists()
+    assert not Authorisation.objects.exclude(source="seed_demo").exists()
+    assert not Authorisation.objects.filter(consumed_at__isnull=True).exists()
+    for debt in debts:
+        assert debt.balance == claim_balance_from_entries(debt)
+    assert not debts.filter(state=State.WRITTEN_OFF, written_off_amount=0).exists()
+    assert all(problem(c) is None for c in Debtor.objects.values_list("credit_code", flat=True))
+
+    # scoping works on the demo data: the S1 handler sees S1 and its branch only
+    handler = User.objects.get(username="handler")
+    assert set(debts_for(handler).values_list("unit__code", flat=True)) == {"S1", "S1-GZ"}
+    assert debts_for(User.objects.get(username="auditor")).count() == 200
+
+    before = snapshot()
+    out2 = StringIO()
+    call_command("seed_demo", stdout=out2)
+    assert snapshot() == before
+    assert "新建债权 0 笔" in out2.getvalue()
+    assert Group.objects.filter(name=roles.HANDLER).count() == 1

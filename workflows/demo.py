@@ -1,0 +1,241 @@
+"""Demo data for the embedded demo: an organisation, one login per role, debtors and ~200 debts
+in every lifecycle state.
+
+Everything goes through the same services as real use: states only via
+workflows.lifecycle (gated edges authorised with source "seed_demo"), money only via
+workflows.ledger. Idempotent: what already exists (by its natural key) is left alone, and each
+debt is built in one transaction, so a second run changes nothing.
+"""
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import roles
+from .credit_code import make_code
+from .ledger import post_entry
+from .lifecycle import apply_transition, authorise
+from .models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
+
+DEMO_PASSWORD = "demo-2026"
+SOURCE = "seed_demo"
+DEBT_COUNT = 200
+KEY_MONITORING_THRESHOLD = Decimal("500000.00")  # DOMAIN §5, 000:91
+
+
+class DemoRefused(Exception):
+    pass
+
+
+def demo_allowed():
+    return bool(settings.DEBUG or getattr(settings, "QQ_DEMO", False))
+
+
+# code, name, parent code, ceased
+UNITS = [
+    ("HQ", "集团总部", None, False),
+    ("S1", "第一工程有限公司", "HQ", False),
+    ("S1-GZ", "第一工程有限公司广州分公司", "S1", False),
+    ("S2", "第二建设有限公司", "HQ", False),
+    ("S3", "第三贸易有限公司", "HQ", True),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    unit: str
+    last_name: str
+    first_name: str
+    superior: str | None
+
+
+# One login per role, plus a second handler in another unit. Unit-scoped roles sit in S1.
+USERS = [
+    DemoUser("shareholders", roles.SHAREHOLDERS, "HQ", "股东大会", "代表", None),
+    DemoUser("board", roles.BOARD, "HQ", "董事会", "秘书", "shareholders"),
+    DemoUser("gm_office", roles.GM_OFFICE, "HQ", "总经理办公会", "秘书", "board"),
+    DemoUser("gm", roles.GM, "HQ", "王", "建国", "board"),
+    DemoUser("committee_head", roles.COMMITTEE_HEAD, "HQ", "李", "清", "gm"),
+    DemoUser("committee", roles.COMMITTEE, "HQ", "赵", "敏", "committee_head"),
+    DemoUser("auditor", roles.AUDITOR, "HQ", "孙", "审", "board"),
+    DemoUser("legal", roles.LEGAL, "HQ", "周", "律", "gm"),
+    DemoUser("finance", roles.FINANCE, "S1", "钱", "会计", "gm"),
+    DemoUser("business", roles.BUSINESS, "S1", "吴", "经营", "gm"),
+    DemoUser("tech", roles.TECH, "S1", "郑", "工", "gm"),
+    DemoUser("responsible", roles.RESPONSIBLE, "S1", "陈", "项目", "committee_head"),
+    DemoUser("handler", roles.HANDLER, "S1", "张", "伟", "responsible"),
+    DemoUser("handler2", roles.HANDLER, "S2", "刘", "洋", "committee_head"),
+]
+
+DEBTOR_NAMES = [
+    "华东建材", "西南重工", "北方钢构", "江南水泥", "中原物流", "海峡机电", "长江路桥", "珠江置业",
+    "天山矿业", "黄河化工", "东海船舶", "南岭电力", "昆仑能源", "泰山装备", "华中电缆", "蜀道交通",
+    "燕山石化", "太湖环保", "漓江旅游", "秦岭制药", "滨海港务", "岭南商贸", "塞北风电", "江淮汽车配件",
+    "闽南陶瓷", "湘江水务", "赣江林业", "渤海渔业", "洞庭粮油", "桂林玻璃", "雪域通信", "云贵茶业",
+    "松花江乳业", "汉江纺织", "淮河煤业", "钱塘数码", "嘉陵摩配", "沱江酒业", "阿里山科技", "呼伦贝尔牧业",
+]
+
+# How many demo debts end in each state (sums to DEBT_COUNT).
+STATE_PLAN = [
+    (State.NORMAL, 50), (State.OVERDUE, 50), (State.VISIT, 25), (State.LEGAL, 20),
+    (State.SETTLED_IN_KIND, 15), (State.WRITTEN_OFF, 15), (State.CLEARED, 15), (State.SEALED, 10),
+]
+DEBT_UNITS = ["S1", "S1-GZ", "S2", "S3"]
+
+
+def _units():
+    made = {}
+    for code, name, parent, ceased in UNITS:
+        unit, _created = OrgUnit.objects.get_or_create(
+            code=code, defaults={"name": name, "parent": made.get(parent), "ceased": ceased})
+        made[code] = unit
+    return made
+
+
+def _users(units):
+    roles.sync_groups(Group, Permission)
+    made, created = {}, 0
+    for spec in USERS:
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=spec.username, password=DEMO_PASSWORD, unit=units[spec.unit],
+                last_name=spec.last_name, first_name=spec.first_name,
+                superior=made.get(spec.superior) if spec.superior else None,
+            )
+            user.groups.add(Group.objects.get(name=spec.role))
+            created += 1
+        made[spec.username] = user
+    return made, created
+
+
+def _debtors():
+    made = []
+    for n, name in enumerate(DEBTOR_NAMES, start=1):
+        # 91 (enterprise) + 440300 (an area code) + 9 digits, then the GB 32100 check character
+        code = make_code(f"91440300{n:09d}")
+        debtor, _created = Debtor.objects.get_or_create(
+            credit_code=code,
+            defaults={"name": f"{name}有限公司", "contact": "财务部", "phone": f"0755-8{n:07d}",
+                      "credit_limit": Decimal(500000 * (1 + n % 4)).quantize(Decimal("0.01"))},
+        )
+        made.append(debtor)
+    return made
+
+
+def _plan():
+    return [state for state, count in STATE_PLAN for _ in range(count)]
+
+
+def _build_debt(i, target, units, users, debtors, rng, today):
+    code = f"QQ-DEMO-{i:04d}"
+    if Debt.objects.filter(code=code).exists():
+        return False
+    unit_code = DEBT_UNITS[i % len(DEBT_UNITS)]
+    unit = units[unit_code]
+    handler = users["handler"] if unit_code in ("S1", "S1-GZ") else users["handler2"]
+    gm, head, finance = users["gm"], users["committee_head"], users["finance"]
+    debtor = debtors[i % len(debtors)]
+    categories = list(Category)
+    category = categories[i % len(categories)]
+    # mostly moderate sums, about one in six large enough for key monitoring
+    cents = rng.randrange(2_000_000, 48_000_000) if rng.random() < 0.83 else rng.randrange(50_000_000, 300_000_000)
+    amount = Decimal(cents) / 100
+    if target == State.NORMAL:
+        due = today + timedelta(days=rng.randrange(5, 240))
+    else:
+        due = today - timedelta(days=rng.choice([rng.randrange(3, 30), rng.randrange(31, 365),
+                                                rng.randrange(366, 1500)]))
+    signed = min(due - timedelta(days=rng.randrange(90, 720)), today - timedelta(days=30))
+    with transaction.atomic():
+        contract = Contract.objects.create(unit=unit, number=f"HT-{signed.year}-{i:04d}", debtor=debtor,
+                                           signed_on=signed, due_on=due, amount=amount)
+        debt = Debt.objects.create(code=code, debtor=debtor, contract=contract, category=category, unit=unit,
+                                   handler=handler, responsible=users["responsible"], due_date=due,
+                                   key_monitoring=amount >= KEY_MONITORING_THRESHOLD)
+        post_entry(debt.pk, EntryKind.INVOICE, amount, signed, by=finance, reference=f"FP-{i:06d}")
+        if rng.random() < 0.5:
+            part = (amount * Decimal(rng.randrange(5, 40)) / 100).quantize(Decimal("0.01"))
+            post_entry(debt.pk, EntryKind.PAYMENT, part, min(today, due), by=handler, reference=f"HK-{i:06d}")
+        if target == State.NORMAL:
+            return True
+
+        def move(to, by, reason, approved_by=None):
+            if approved_by is not None:
+                authorise(debt, to, approved_by, source=SOURCE, reason=reason)
+            apply_transition(debt.pk, to, by=by, reason=reason)
+
+        def balance():
+            return Debt.objects.get(pk=debt.pk).balance
+
+        move(State.OVERDUE, None, _("到期未收回（每日任务）"))
+        if target == State.OVERDUE:
+            return True
+        if target == State.VISIT or (target == State.LEGAL and i % 2):
+            move(State.VISIT, handler, _("上门催收计划已批准"), approved_by=head)
+        if target == State.VISIT:
+            return True
+        if target == State.LEGAL:
+            move(State.LEGAL, handler, _("诉讼已批准，法务部受理"), approved_by=gm)
+            return True
+        if target in (State.SETTLED_IN_KIND, State.SEALED) and (target == State.SETTLED_IN_KIND or i % 2):
+            move(State.SETTLED_IN_KIND, handler, _("以物抵债经总经理批准"), approved_by=gm)
+            post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, balance(), today, by=finance, reference=f"DZ-{i:06d}")
+            if target == State.SEALED:
+                move(State.SEALED, head, _("清理结清，封档"), approved_by=head)
+            return True
+        if target == State.WRITTEN_OFF or (target == State.CLEARED and i % 3 == 0):
+            move(State.WRITTEN_OFF, finance, _("坏账核销经总经理批示、董事会批准"), approved_by=gm)
+            post_entry(debt.pk, EntryKind.WRITE_OFF, balance(), today, by=finance, reference=f"HX-{i:06d}")
+            if target == State.WRITTEN_OFF:
+                if i % 2:
+                    part = (balance() / 4).quantize(Decimal("0.01"))
+                    post_entry(debt.pk, EntryKind.RECOVERY, part, today, by=finance, reference=f"SH-{i:06d}")
+                return True
+            # recovered in full after write-off: the ledger clears it
+            post_entry(debt.pk, EntryKind.RECOVERY, balance(), today, by=finance, reference=f"SH-{i:06d}")
+            return True
+        # cleared (or sealed after clearing) by payment of the rest; the ledger clears it
+        post_entry(debt.pk, EntryKind.PAYMENT, balance(), today, by=handler, reference=f"HK-{i:06d}-2")
+        if target == State.SEALED:
+            move(State.SEALED, head, _("清理结清，封档"), approved_by=head)
+        return True
+
+
+def seed(debt_count=DEBT_COUNT):
+    """Create what is missing; returns counts of what was created."""
+    if not demo_allowed():
+        raise DemoRefused(_("演示数据只能在 DEBUG 或 QQ_DEMO 开启时创建（演示密码仅用于内置演示）"))
+    today = timezone.localdate()
+    with transaction.atomic():
+        units = _units()
+        users, users_created = _users(units)
+        debtors = _debtors()
+    rng = random.Random(2026)
+    plan = _plan()
+    created = 0
+    for i in range(1, debt_count + 1):
+        # Draws happen for every index so a debt's data does not depend on which ones exist.
+        debt_rng = random.Random(rng.random())
+        target = plan[(i - 1) * len(plan) // debt_count]
+        if _build_debt(i, target, units, users, debtors, debt_rng, today):
+            created += 1
+    return {"users": users_created, "debts": created}
+
+
+def logins():
+    """(username, role label, unit name, password) of every demo login."""
+    rows = []
+    for spec in USERS:
+        user = User.objects.select_related("unit").filter(username=spec.username).first()
+        if user is not None:
+            rows.append((spec.username, str(roles.LABELS[spec.role]), user.unit.name, DEMO_PASSWORD))
+    return rows
