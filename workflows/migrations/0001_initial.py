@@ -201,7 +201,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='authorisation',
-            constraint=models.CheckConstraint(condition=models.Q(('target__in', ['written_off', 'sealed', 'legal', 'settled_in_kind', 'visit'])), name='authorisation_only_for_gated_targets'),
+            constraint=models.CheckConstraint(condition=models.Q(('target__in', ['legal', 'sealed', 'settled_in_kind', 'visit', 'written_off'])), name='authorisation_only_for_gated_targets'),
         ),
         migrations.AddIndex(
             model_name='ledgerentry',
