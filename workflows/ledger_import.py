@@ -578,13 +578,19 @@ def job_key(job_id):
     return f"ledger_import:job:{job_id}"
 
 
+def _cache():
+    from django.conf import settings
+    from django.core.cache import caches
+    return caches["jobs" if "jobs" in settings.CACHES else "default"]
+
+
 def get_job(job_id):
-    from django.core.cache import cache
-    return cache.get(job_key(job_id))
+    return _cache().get(job_key(job_id))
 
 
 def _save_job(job_id, **changes):
-    from django.core.cache import cache
+    # Only the job's own runner writes after creation, so read-modify-write does not race.
+    cache = _cache()
     job = cache.get(job_key(job_id)) or {}
     job.update(changes)
     cache.set(job_key(job_id), job, JOB_TIMEOUT)

@@ -441,3 +441,16 @@ def test_embedded_default_runs_the_job_in_a_thread(tmp_path):
     assert job["status"] == "done", job
     assert job["report"]["debts_created"] == 1
     assert Debt.objects.count() == 1
+
+
+def test_job_progress_is_shared_through_redis_when_a_broker_is_set(people, settings, redis_url):
+    settings.CACHES = {**settings.CACHES, "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                                   "LOCATION": redis_url}}
+    job_id = uuid.uuid4()
+    ledger_import.create_job(job_id, path="/x.xlsx", user=people["finance"], file_name="x.xlsx")
+    ledger_import._save_job(job_id, status="running", done=10, total=20)
+
+    import redis
+    keys = redis.Redis.from_url(redis_url).keys(f"*{job_id}*")
+    assert len(keys) == 1  # in Redis, where a Celery worker and the web process both see it
+    assert ledger_import.get_job(job_id)["done"] == 10
