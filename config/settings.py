@@ -179,3 +179,13 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
 QQ_DOCUMENT_MAX_BYTES = int(os.environ.get("QQ_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
+
+# Background-job progress (the ledger import page) is written by whoever runs the job and read
+# by the web process; with a Celery broker that is another process, so the "jobs" cache then
+# lives in Redis. The default cache is left as it is.
+_JOBS_CACHE_URL = os.environ.get("JOBS_CACHE_URL", "") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
+CACHES = globals().get("CACHES") or {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES.setdefault("jobs", {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _JOBS_CACHE_URL}
+                  if _JOBS_CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                           "LOCATION": "qq-jobs"})
