@@ -16,3 +16,6 @@ def run_daily_task(self, run_date=None):
     run = run_daily(date.fromisoformat(run_date) if run_date else None)
     return {"run_date": run.run_date.isoformat(), "moved_overdue": run.moved_overdue,
             "tasks_created": run.tasks_created}
+
+# Registers the ledger import's background job with the worker (defined beside its service).
+from .ledger_import import run_job_task  # noqa: E402,F401
