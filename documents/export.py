@@ -1,0 +1,124 @@
+"""Exports that can be checked offline: a case file, or a whole unit's archive (handover).
+
+Each case-file folder holds its documents, manifest.json, manifest.csv and SHA256SUMS in the
+format `sha256sum -c` reads. The hashes written are the ones recorded at upload, not ones
+computed during the export, so a file changed in storage fails the offline check.
+"""
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+
+from django.utils import timezone
+
+from workflows.models import Debt, StateChange
+
+from .models import Document, Seal
+from .storage import archive_storage
+
+CHUNK = 1024 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe(part):
+    return _UNSAFE.sub("_", str(part)).strip("._") or "_"
+
+
+def _write_bytes(zf, path, data):
+    zf.writestr(path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sums(entries):
+    return "".join(f"{digest}  {path}\n" for path, digest in entries).encode("utf-8")
+
+
+def write_case_file(zf, debt, prefix=""):
+    """Write one case file into an open ZipFile under `prefix`; returns [(path, sha256)] of
+    every file written (paths relative to the zip root)."""
+    storage = archive_storage()
+    docs = list(Document.objects.filter(case_file__debt=debt).select_related("uploaded_by").order_by("pk"))
+    seal = Seal.objects.filter(case_file__debt=debt).first()
+    entries, rows = [], []
+    for doc in docs:
+        rel = f"documents/{doc.pk:06d}_v{doc.version}_{safe(doc.doc_type)}{doc.extension}"
+        with storage.open(doc.storage_name, "rb") as src, zf.open(prefix + rel, "w", force_zip64=True) as dst:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                dst.write(chunk)
+        entries.append((rel, doc.sha256))
+        rows.append({
+            "path": rel, "sha256": doc.sha256, "size": doc.size, "mime_type": doc.mime_type,
+            "id": doc.pk, "chain": str(doc.chain), "version": doc.version, "supersedes": doc.supersedes_id,
+            "doc_type": doc.doc_type, "doc_type_label": str(doc.get_doc_type_display()), "title": doc.title,
+            "original_name": doc.original_name,
+            "uploaded_by": doc.uploaded_by.get_username() if doc.uploaded_by else "",
+            "uploaded_at": doc.uploaded_at.isoformat(),
+        })
+    manifest = {
+        "debt": debt.code, "debtor": debt.debtor.name, "credit_code": debt.debtor.credit_code,
+        "contract": debt.contract.number, "unit": debt.unit.code, "state": debt.state,
+        "exported_at": timezone.now().isoformat(),
+        "sealed": bool(seal), "seal_manifest_sha256": seal.manifest_sha256 if seal else None,
+        "documents": rows,
+        "state_history": [
+            {"from": c.from_state, "to": c.to_state, "at": c.at.isoformat(),
+             "by": c.by.get_username() if c.by else None, "reason": c.reason}
+            for c in StateChange.objects.filter(debt=debt).select_related("by").order_by("at", "pk")
+        ],
+    }
+    entries.append(("manifest.json", _write_bytes(
+        zf, prefix + "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))))
+    buf = io.StringIO()
+    fields = ["sha256", "path", "size", "mime_type", "id", "chain", "version", "supersedes", "doc_type",
+              "doc_type_label", "title", "original_name", "uploaded_by", "uploaded_at"]
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    entries.append(("manifest.csv", _write_bytes(zf, prefix + "manifest.csv", buf.getvalue().encode("utf-8-sig"))))
+    if seal:
+        entries.append(("seal_manifest.json", _write_bytes(zf, prefix + "seal_manifest.json",
+                                                           seal.manifest.encode("utf-8"))))
+    sums = _sums(entries)
+    zf.writestr(prefix + "SHA256SUMS", sums)
+    return [(prefix + p, d) for p, d in entries] + [(prefix + "SHA256SUMS", hashlib.sha256(sums).hexdigest())]
+
+
+def case_file_zip(debt, fileobj):
+    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        write_case_file(zf, debt)
+    return fileobj
+
+
+def debts_for_unit(unit=None):
+    qs = Debt.objects.select_related("unit", "debtor", "contract").order_by("unit__code", "code")
+    if unit is not None:
+        qs = qs.filter(unit_id__in=unit.subtree_ids())
+    return qs
+
+
+def write_bundle(fileobj, unit=None, progress=None, on_case_file=None):
+    """The handover bundle: `<unit>/<debt>/...` per case file, index.csv and a top-level
+    SHA256SUMS over every file. Returns the number of case files."""
+    debts = debts_for_unit(unit)
+    all_entries, index_rows = [], []
+    count = 0
+    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        for debt in debts.iterator(chunk_size=200):
+            prefix = f"{safe(debt.unit.code)}/{safe(debt.code)}/"
+            all_entries.extend(write_case_file(zf, debt, prefix))
+            index_rows.append([debt.unit.code, debt.code, debt.debtor.name, debt.contract.number, debt.state,
+                               prefix])
+            count += 1
+            if on_case_file:
+                on_case_file(debt)
+            if progress:
+                progress(count)
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["unit", "debt", "debtor", "contract", "state", "folder"])
+        writer.writerows(index_rows)
+        all_entries.append(("index.csv", _write_bytes(zf, "index.csv", buf.getvalue().encode("utf-8-sig"))))
+        zf.writestr("SHA256SUMS", _sums(all_entries))
+    return count

@@ -1,0 +1,71 @@
+"""Handover of the archive to the head-office 办公室 (DOMAIN §7, last line): a bundle built in
+the background whose progress the page shows. With a Celery broker a worker builds it;
+in the embedded default a thread in the web process does."""
+import hashlib
+import logging
+import tempfile
+import threading
+import uuid
+
+from django.conf import settings
+from django.core.files import File
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .export import debts_for_unit, write_bundle
+from .models import Action, HandoverExport
+from .services import SealRefused, log_access, may_seal
+from .storage import archive_storage
+
+logger = logging.getLogger(__name__)
+
+
+def start_handover_export(unit, by, request=None):
+    if not may_seal(by):
+        raise SealRefused(_("只有清欠办可以导出移交档案"))
+    job = HandoverExport.objects.create(unit=unit, requested_by=by, total=debts_for_unit(unit).count())
+    log_access(None, by, Action.EXPORT, request,
+               detail=_("移交导出 #%(id)s：%(unit)s") % {"id": job.pk, "unit": unit.code if unit else _("全部")})
+    transaction.on_commit(lambda: _launch(job.pk))
+    return job
+
+
+def _launch(job_id):
+    if getattr(settings, "QQ_HANDOVER_INLINE", False):
+        run_handover_export(job_id)
+    elif settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        from .tasks import handover_export_task
+        handover_export_task.delay(job_id)
+    else:
+        threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True).start()
+
+
+def _run_in_thread(job_id):
+    try:
+        run_handover_export(job_id)
+    finally:
+        close_old_connections()
+
+
+def run_handover_export(job_id):
+    job = HandoverExport.objects.select_related("unit").get(pk=job_id)
+    HandoverExport.objects.filter(pk=job_id).update(status=HandoverExport.Status.RUNNING, done=0)
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            write_bundle(tmp, unit=job.unit,
+                         progress=lambda n: HandoverExport.objects.filter(pk=job_id).update(done=n))
+            tmp.seek(0)
+            digest, size = hashlib.sha256(), 0
+            for chunk in iter(lambda: tmp.read(1024 * 1024), b""):
+                digest.update(chunk)
+                size += len(chunk)
+            tmp.seek(0)
+            name = archive_storage().save(f"handover/{timezone.now():%Y%m%d}-{uuid.uuid4().hex}.zip", File(tmp))
+        HandoverExport.objects.filter(pk=job_id).update(
+            status=HandoverExport.Status.DONE, storage_name=name, sha256=digest.hexdigest(), size=size,
+            finished_at=timezone.now())
+    except Exception as exc:  # the page must show the failure rather than spin forever
+        logger.exception("handover export %s failed", job_id)
+        HandoverExport.objects.filter(pk=job_id).update(status=HandoverExport.Status.FAILED, error=str(exc)[:2000],
+                                                        finished_at=timezone.now())

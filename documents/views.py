@@ -1,0 +1,295 @@
+"""Archive pages (GET, in the viewflow site) and plain routes (downloads, uploads, exports).
+
+Views stay thin: the rules live in documents.services / export / handover / search. Every
+view needs a login and workflows.view_debt; debts outside the user's units answer 404;
+writes refuse auditors (403) whatever other role they hold.
+"""
+import tempfile
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from workflows.models import Debt, State, StateChange
+from workflows.scoping import get_debt_for, scope_debts
+
+from . import services
+from .catalogue import WRITE_OFF_EVIDENCE
+from .export import case_file_zip, safe
+from .forms import HandoverForm, LegalHoldForm, SearchForm, UploadForm
+from .handover import start_handover_export
+from .integrity import last_check
+from .models import AccessLog, Action, Document, HandoverExport, IntegrityCheck, Seal
+from .search import search_documents
+from .storage import archive_storage
+from .timeline import case_file_timeline
+from .validation import PREVIEWABLE
+
+PAGE_SIZE = 25
+
+
+class ArchiveAccess(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm("workflows.view_debt"):
+            raise PermissionDenied(_("没有查阅档案的权限"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ArchiveWrite(ArchiveAccess):
+    """POST only; auditors are refused before anything else is looked at."""
+
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and services.is_auditor(request.user):
+            raise PermissionDenied(_("审计人员只能查阅档案，不能修改"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _document_for(user, pk):
+    doc = get_object_or_404(Document.objects.select_related("case_file__debt"), pk=pk)
+    get_debt_for(user, pk=doc.case_file.debt_id)  # 404 outside the user's units
+    return doc
+
+
+def _sees_access_log(user):
+    return services.is_auditor(user) or services.may_seal(user)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+class SearchView(ArchiveAccess, TemplateView):
+    template_name = "documents/search.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        form = SearchForm(self.request.GET or None)
+        results = None
+        if form.is_bound and form.is_valid():
+            results = _page(self.request, search_documents(self.request.user, **form.cleaned_data))
+        ctx.update(form=form, page_obj=results, query=_query_without_page(self.request),
+                   integrity=last_check() if _sees_access_log(self.request.user) else None)
+        return ctx
+
+
+class CaseFileView(ArchiveAccess, TemplateView):
+    template_name = "documents/case_file.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        debt = get_debt_for(user, pk=kwargs["debt_id"])
+        case_file = services.case_file_for(debt)
+        services.log_access(case_file, user, Action.VIEW, self.request)
+        current = services.current_documents(debt)
+        seal = Seal.objects.filter(case_file=case_file).select_related("sealed_by").first()
+        ctx.update(
+            debt=debt, case_file=case_file, seal=seal, current=current,
+            all_documents=Document.objects.filter(case_file=case_file).select_related("uploaded_by")
+            .order_by("chain", "version"),
+            timeline=case_file_timeline(debt),
+            missing=services.missing_for_seal(debt),
+            upload_form=UploadForm(current=current) if (services.may_upload(user) and not seal) else None,
+            may_seal=services.may_seal(user) and not seal and debt.state in services.SEALABLE_STATES,
+            legal_hold_form=LegalHoldForm(initial={"on": case_file.legal_hold, "reason": case_file.legal_hold_reason})
+            if services.may_seal(user) else None,
+            access_log=AccessLog.objects.filter(case_file=case_file).select_related("user", "document")[:50]
+            if _sees_access_log(user) else None,
+        )
+        return ctx
+
+
+class WriteOffArchiveView(ArchiveAccess, TemplateView):
+    """坏账核销档案: every debt ever written off, with its evidence."""
+
+    template_name = "documents/write_offs.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        written_off = StateChange.objects.filter(to_state=State.WRITTEN_OFF).values("debt_id")
+        debts = (scope_debts(Debt.objects.all(), self.request.user).filter(pk__in=written_off)
+                 .select_related("debtor", "contract", "unit").order_by("code"))
+        text = (self.request.GET.get("text") or "").strip()[:100]
+        if text:
+            from django.db.models import Q
+            debts = debts.filter(Q(code__icontains=text) | Q(debtor__name__icontains=text)
+                                 | Q(contract__number__icontains=text))
+        page = _page(self.request, debts)
+        evidence = {}
+        for doc in Document.objects.filter(case_file__debt__in=[d.pk for d in page.object_list],
+                                           doc_type__in=[*WRITE_OFF_EVIDENCE, "write_off_application",
+                                                         "meeting_resolution"]):
+            evidence.setdefault(doc.case_file.debt_id, []).append(doc)
+        rows = [(d, evidence.get(d.pk, [])) for d in page.object_list]
+        ctx.update(page_obj=page, rows=rows, text=text, query=_query_without_page(self.request))
+        return ctx
+
+
+class IntegrityView(ArchiveAccess, TemplateView):
+    template_name = "documents/integrity.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(last=last_check(), page_obj=_page(self.request, IntegrityCheck.objects.all()))
+        return ctx
+
+
+class HandoverView(ArchiveAccess, TemplateView):
+    template_name = "documents/handover.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        if not (services.may_seal(user) or services.is_auditor(user)):
+            raise PermissionDenied(_("只有清欠办和审计可以查看档案移交"))
+        page = _page(self.request, HandoverExport.objects.select_related("unit", "requested_by"))
+        ctx.update(page_obj=page, form=HandoverForm() if services.may_seal(user) else None,
+                   running=any(j.status in ("pending", "running") for j in page.object_list))
+        return ctx
+
+
+# --- plain routes: reads -----------------------------------------------------------------
+
+class DocumentDownload(ArchiveAccess, View):
+    inline = False
+
+    def get(self, request, pk):
+        doc = _document_for(request.user, pk)
+        inline = self.inline and doc.mime_type in PREVIEWABLE
+        services.log_access(doc, request.user, Action.PREVIEW if inline else Action.DOWNLOAD, request)
+        try:
+            fh = archive_storage().open(doc.storage_name, "rb")
+        except FileNotFoundError:
+            raise Http404(_("文件缺失，请联系清欠办核查")) from None
+        response = FileResponse(fh, as_attachment=not inline, filename=f"{doc.title}{doc.extension}",
+                                content_type=doc.mime_type)
+        # A stored file is shown, never run: no scripts, no plugins, not even same-origin.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class CaseFileExport(ArchiveAccess, View):
+    def get(self, request, debt_id):
+        debt = get_debt_for(request.user, pk=debt_id)
+        case_file = services.case_file_for(debt)
+        tmp = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        case_file_zip(debt, tmp)
+        tmp.seek(0)
+        services.log_access(case_file, request.user, Action.EXPORT, request, detail="zip")
+        return FileResponse(tmp, as_attachment=True, filename=f"{safe(debt.code)}-case-file.zip",
+                            content_type="application/zip")
+
+
+class HandoverProgress(ArchiveAccess, View):
+    def get(self, request, pk):
+        if not (services.may_seal(request.user) or services.is_auditor(request.user)):
+            raise PermissionDenied
+        job = get_object_or_404(HandoverExport, pk=pk)
+        return JsonResponse({"id": job.pk, "status": job.status, "done": job.done, "total": job.total,
+                             "percent": job.percent, "sha256": job.sha256, "error": job.error})
+
+
+class HandoverDownload(ArchiveAccess, View):
+    def get(self, request, pk):
+        if not (services.may_seal(request.user) or services.is_auditor(request.user)):
+            raise PermissionDenied
+        job = get_object_or_404(HandoverExport, pk=pk, status=HandoverExport.Status.DONE)
+        services.log_access(None, request.user, Action.DOWNLOAD, request, detail=f"handover #{job.pk}")
+        name = f"handover-{job.unit.code if job.unit else 'all'}-{job.pk}.zip"
+        return FileResponse(archive_storage().open(job.storage_name, "rb"), as_attachment=True,
+                            filename=safe(name), content_type="application/zip")
+
+
+# --- plain routes: writes ----------------------------------------------------------------
+
+def _back(debt):
+    return HttpResponseRedirect(reverse("archive:case_file", kwargs={"debt_id": debt.pk}))
+
+
+class UploadView(ArchiveWrite, View):
+    def post(self, request, debt_id):
+        if not services.may_upload(request.user):
+            raise PermissionDenied(_("没有上传档案文件的权限"))
+        debt = get_debt_for(request.user, pk=debt_id)
+        form = UploadForm(request.POST, request.FILES, current=services.current_documents(debt))
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                for error in errors:
+                    label = form.fields[field].label if field in form.fields else ""
+                    messages.error(request, error if str(error).startswith(str(label)) else f"{label}：{error}")
+            return _back(debt)
+        try:
+            doc = services.attach(debt, form.cleaned_data["doc_type"], form.cleaned_data["file"], request.user,
+                                  title=form.cleaned_data["title"], request=request,
+                                  supersedes=form.cleaned_data["supersedes"])
+        except services.UploadRefused as exc:
+            messages.error(request, _("文件：%(msg)s") % {"msg": exc.message})
+        else:
+            messages.success(request, _("已上传“%(title)s”第 %(v)s 版") % {"title": doc.title, "v": doc.version})
+        return _back(debt)
+
+
+class SealView(ArchiveWrite, View):
+    def post(self, request, debt_id):
+        if not services.may_seal(request.user):
+            raise PermissionDenied(_("只有清欠办可以封档"))
+        debt = get_debt_for(request.user, pk=debt_id)
+        try:
+            seal = services.seal_case_file(debt, request.user, request=request)
+        except (services.SealRefused, services.lifecycle.LifecycleError) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+        else:
+            messages.success(request, _("已封档，清单 SHA-256：%(h)s") % {"h": seal.manifest_sha256})
+        return _back(debt)
+
+
+class LegalHoldView(ArchiveWrite, View):
+    def post(self, request, debt_id):
+        if not services.may_seal(request.user):
+            raise PermissionDenied(_("只有清欠办可以设置法律保全"))
+        debt = get_debt_for(request.user, pk=debt_id)
+        form = LegalHoldForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_legal_hold(debt, form.cleaned_data["on"], request.user,
+                                        reason=form.cleaned_data["reason"], request=request)
+            except services.SealRefused as exc:
+                messages.error(request, _("原因：%(msg)s") % {"msg": exc.message})
+        else:
+            messages.error(request, _("原因：最多 300 个字符"))
+        return _back(debt)
+
+
+class HandoverStart(ArchiveWrite, View):
+    def post(self, request):
+        if not services.may_seal(request.user):
+            raise PermissionDenied(_("只有清欠办可以导出移交档案"))
+        form = HandoverForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            job = start_handover_export(form.cleaned_data["unit"], request.user, request=request)
+            messages.success(request, _("移交导出 #%(id)s 已开始") % {"id": job.pk})
+        return HttpResponseRedirect(reverse("archive:handover"))
