@@ -1,0 +1,31 @@
+"""The authority matrix (DOMAIN §4 C): which body approves a write-off of a given amount.
+
+Versions are rows of AuthorityMatrix with an effective date; the newest version in effect on
+the request date applies, and the chain records the exact rule it used.
+"""
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import AuthorityMatrix
+
+
+class AuthorityError(Exception):
+    pass
+
+
+def matrix_in_effect(on=None):
+    on = on or timezone.localdate()
+    matrix = AuthorityMatrix.objects.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
+    if matrix is None:
+        raise AuthorityError(_("%(date)s 没有生效的审批权限表") % {"date": on})
+    return matrix
+
+
+def rule_for(amount, on=None):
+    """The rule whose range holds `amount`: the smallest inclusive upper bound ≥ amount."""
+    matrix = matrix_in_effect(on)
+    rules = sorted(matrix.rules.all(), key=lambda r: (r.max_amount is None, r.max_amount or 0))
+    for rule in rules:
+        if rule.max_amount is None or amount <= rule.max_amount:
+            return rule
+    raise AuthorityError(_("审批权限表第%(v)s版没有覆盖金额 %(amount)s 的规则") % {"v": matrix.version, "amount": amount})

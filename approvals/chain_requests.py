@@ -1,0 +1,61 @@
+"""Starting a chain: checks, the request's documents, the authority rule, the first task."""
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import required_documents
+from .actions import why_cannot_start
+from .authority import AuthorityError, rule_for
+from .case_file import AttachmentRefused, attach
+from .decisions import DecisionError
+from .models import Chain, Decision, DecisionKind
+
+
+def start_chain(activation, user, debt, *, fields, attachments=(), request=None):
+    """Fill the new process from the request and run viewflow's start. Raises DecisionError."""
+    flow_class = activation.flow_class
+    chain = flow_class.chain
+    reason = why_cannot_start(chain, debt, user)
+    if reason:
+        raise DecisionError(reason)
+    process = activation.process
+    process.debt = debt
+    process.chain = chain
+    process.requested_by = user
+    process.amount = debt.balance
+    for name, value in fields.items():
+        setattr(process, name, value)
+    if chain == Chain.WRITE_OFF:
+        from .write_off import condition_error
+
+        problem = condition_error(debt, process.condition)
+        if problem:
+            raise DecisionError(problem, "condition")
+        try:
+            rule = rule_for(process.amount, timezone.localdate())
+        except AuthorityError as exc:
+            raise DecisionError(str(exc)) from exc
+        process.authority_rule = rule
+        process.authority_body = rule.body
+    try:
+        with transaction.atomic():
+            for doc_type, uploaded in attachments:
+                _attach(debt, doc_type, uploaded, user, request=request)
+            missing = required_documents.missing(debt, flow_class.request_required(process))
+            if missing:
+                raise DecisionError(required_documents.missing_message(missing), "attachments")
+            activation.execute()
+            Decision.objects.create(debt=debt, chain=chain, step="start", step_title=_("提交申请"),
+                                    decision=DecisionKind.SUBMIT, by=user, at=timezone.now(),
+                                    comment=process.reason, process=process, task=activation.task)
+    except IntegrityError as exc:
+        raise DecisionError(_("该债权已有进行中的审批，不能重复发起")) from exc
+    return process
+
+
+def _attach(debt, doc_type, uploaded, user, request=None):
+    try:
+        return attach(debt, doc_type, uploaded, user, request=request)
+    except AttachmentRefused as exc:
+        raise DecisionError(_("附件“%(name)s”：%(problem)s") % {"name": getattr(uploaded, "name", ""), "problem": exc},
+                            "attachments") from exc

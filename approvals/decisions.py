@@ -1,0 +1,97 @@
+"""Deciding a step: the one place that turns a submitted decision form into a Decision,
+its attachments, its signature, the chain's effect, and the next task."""
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import required_documents
+from .case_file import AttachmentRefused, attach
+from .models import ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
+from .notifications import notify
+from .signatures import SignatureError, check_password, sign
+
+
+class DecisionError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def decide(activation, user, *, decision, comment="", attachments=(), password="", extra=None, request=None):
+    """Complete the activation's task with `decision`. Raises DecisionError (nothing saved)."""
+    step = activation.flow_task
+    task = activation.task
+    process = activation.process
+    if decision not in step.decisions:
+        raise DecisionError(_("此步骤不能选择该决定"), "decision")
+    reason = step.why_not(user, task)
+    if reason:
+        raise DecisionError(reason)
+    if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
+        raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
+    try:
+        with transaction.atomic():
+            for doc_type, uploaded in attachments:
+                _attach(process.debt, doc_type, uploaded, user, request=request)
+            if extra:
+                for name, value in extra.items():
+                    setattr(process, name, value)
+                process.save()
+            kind = decision
+            if step.is_rework and decision == DecisionKind.APPROVE:
+                kind = DecisionKind.SUBMIT
+            if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
+                missing = required_documents.missing(process.debt, step.requirements(process))
+                if missing:
+                    raise DecisionError(required_documents.missing_message(missing), "attachments")
+            if step.signature:
+                check_password(user, password)
+            info = StepInfo.objects.filter(task=task).first()
+            on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
+            record = Decision.objects.create(
+                debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
+                decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
+                process=process, task=task)
+            if step.signature:
+                sign(record)
+            if info:
+                StepInfo.objects.filter(pk=info.pk).update(open=False)
+            _finish(activation, step, process, user, decision)
+            return record
+    except SignatureError as exc:
+        raise DecisionError(str(exc), "password") from exc
+
+
+def _finish(activation, step, process, user, decision):
+    label = f"{process.get_chain_display()} {process.debt.code}"
+    if decision == DecisionKind.APPROVE and step.effect is not None:
+        step.effect(process, user)
+        _close(process, Outcome.APPROVED)
+        notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
+    elif decision == DecisionKind.REJECT:
+        _close(process, Outcome.WITHDRAWN if step.is_rework else Outcome.REJECTED)
+        if not step.is_rework:
+            notify(process.requested_by, NotificationKind.REJECTED,
+                   _("%(label)s 在“%(step)s”被驳回") % {"label": label, "step": step.task_title})
+    activation.task.data = {**(activation.task.data or {}), "decision": str(decision)}
+    activation.execute()
+    if decision == DecisionKind.APPROVE and step.effect is None and _ended(process):
+        _close(process, Outcome.APPROVED)
+        notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
+
+
+def _ended(process):
+    return not process.task_set.filter(finished__isnull=True).exists()
+
+
+def _close(process, outcome):
+    ChainProcess.objects.filter(pk=process.pk).update(outcome=outcome, active=False)
+    process.outcome, process.active = outcome, False
+
+
+def _attach(debt, doc_type, uploaded, user, request=None):
+    try:
+        return attach(debt, doc_type, uploaded, user, request=request)
+    except AttachmentRefused as exc:
+        raise DecisionError(_("附件“%(name)s”：%(problem)s") % {"name": getattr(uploaded, "name", ""), "problem": exc},
+                            "attachments") from exc

@@ -1,0 +1,50 @@
+"""What a chain does to the debt when its final step approves. Runs inside the approving
+step's transaction: the authorisation, the state change and the ledger entry commit together
+or not at all."""
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workflows import lifecycle
+from workflows.ledger import post_entry
+from workflows.models import Debt, EntryKind, State
+
+
+def _source(process):
+    return f"approvals:{process.chain}:process:{process.pk}"
+
+
+def _gated(process, user, target):
+    reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
+    lifecycle.authorise(process.debt, target, user, source=_source(process), reason=reason)
+    return lifecycle.apply_transition(process.debt_id, target, by=user, reason=reason)
+
+
+def write_off(process, user):
+    _gated(process, user, State.WRITTEN_OFF)
+    debt = Debt.objects.get(pk=process.debt_id)
+    post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
+               reference=f"WO-{process.pk}")
+
+
+def visit(process, user):
+    _gated(process, user, State.VISIT)
+
+
+def litigation(process, user):
+    _gated(process, user, State.LEGAL)
+
+
+def settle_in_kind(process, user):
+    _gated(process, user, State.SETTLED_IN_KIND)
+    debt = Debt.objects.get(pk=process.debt_id)
+    # The offset is the appraised value, never more than what is owed.
+    amount = min(process.appraised_value, debt.balance)
+    if amount > 0:
+        post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, amount, timezone.localdate(), by=user,
+                   reference=f"IK-{process.pk}")
+
+
+def suspend(process, user):
+    from workflows.suspension import suspend as suspend_debt
+
+    suspend_debt(process.debt, process.reason, process.until, approved_by=user, source=_source(process))

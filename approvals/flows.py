@@ -1,0 +1,227 @@
+"""One viewflow Flow per approval chain of DOMAIN §4 (A-E) plus F outsourcing and G suspension.
+
+Every human step is an ApprovalStep: approve goes on, reject ends the chain with the debt
+unchanged, return sends it to the requester's inbox (rework) and back to the first review.
+"""
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.lock import select_for_update_lock
+
+from documents.catalogue import DocType
+from workflows import roles
+
+from . import effects, write_off
+from .models import ChainProcess, Chain, DecisionKind
+from .nodes import ApprovalStep, ChainStart, ReworkStep
+from .required_documents import single
+
+SIGN_ONLY = (DecisionKind.APPROVE,)
+
+
+def _docs(*types):
+    return lambda process: [single(t) for t in types]
+
+
+class ChainFlow(flow.Flow):
+    process_class = ChainProcess
+    lock_impl = select_for_update_lock
+    chain = None
+    # Requirements checked when the request is submitted (and resubmitted after rework).
+    request_required = staticmethod(lambda process: [])
+
+    @classmethod
+    def for_chain(cls, chain):
+        return FLOWS[chain]
+
+
+def _start():
+    from .views import StartView
+
+    return ChainStart(StartView.as_view())
+
+
+class WriteOffFlow(ChainFlow):
+    """坏账核销
+
+    清欠办审核 → 总经理批示 → 按金额确定的审批机构批准 → 记核销分录，转入备查账。
+    """
+
+    chain = Chain.WRITE_OFF
+    request_required = staticmethod(lambda process: write_off.required_for(process.condition))
+
+    start = _start().Next(this.committee_review)
+    committee_review = (
+        ApprovalStep(title=_("清欠办审核"), role=roles.COMMITTEE,
+                     required=lambda p: write_off.required_for(p.condition))
+        .Next(this.gm_instruction).Reject(this.rejected).Return(this.rework)
+    )
+    gm_instruction = (
+        ApprovalStep(title=_("总经理批示"), role=roles.GM, signature=True)
+        .Next(this.authority_approval).Reject(this.rejected).Return(this.rework)
+    )
+    authority_approval = (
+        ApprovalStep(title=_("审批机构批准"), role=lambda p: p.authority_body, signature=True,
+                     required=_docs(DocType.MEETING_RESOLUTION), effect=effects.write_off)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+    )
+    rework = ReworkStep(required=lambda p: write_off.required_for(p.condition)).Next(
+        this.committee_review).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+class VisitFlow(ChainFlow):
+    """上门催收计划
+
+    经办人提出 → 清欠小组组长批准。
+    """
+
+    chain = Chain.VISIT
+    start = _start().Next(this.head_approval)
+    head_approval = (
+        ApprovalStep(title=_("清欠小组组长批准"), role=roles.COMMITTEE_HEAD, effect=effects.visit)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+    )
+    rework = ReworkStep().Next(this.head_approval).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+class LitigationFlow(ChainFlow):
+    """诉讼
+
+    经办人提出（附法律风险分析）→ 清欠小组审核 → 总经理签批起诉名单 → 法务部受理。
+    """
+
+    chain = Chain.LITIGATION
+    request_required = staticmethod(_docs(DocType.LEGAL_RISK_ANALYSIS))
+    start = _start().Next(this.committee_review)
+    committee_review = (
+        ApprovalStep(title=_("清欠小组审核"), role=roles.COMMITTEE, required=_docs(DocType.LEGAL_RISK_ANALYSIS))
+        .Next(this.gm_signature).Reject(this.rejected).Return(this.rework)
+    )
+    gm_signature = (
+        ApprovalStep(title=_("总经理签批起诉名单"), role=roles.GM, signature=True)
+        .Next(this.legal_acceptance).Reject(this.rejected).Return(this.rework)
+    )
+    legal_acceptance = (
+        ApprovalStep(title=_("法务部受理"), role=roles.LEGAL, effect=effects.litigation)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+    )
+    rework = ReworkStep(required=_docs(DocType.LEGAL_RISK_ANALYSIS)).Next(this.committee_review).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+class SuspensionFlow(ChainFlow):
+    """特殊原因暂停追索
+
+    经办人登记特殊原因和截止日期 → 清欠办主任批准。
+    """
+
+    chain = Chain.SUSPENSION
+    start = _start().Next(this.head_approval)
+    head_approval = (
+        ApprovalStep(title=_("清欠办主任批准"), role=roles.COMMITTEE_HEAD, effect=effects.suspend)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+    )
+    rework = ReworkStep().Next(this.head_approval).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+class OutsourcingFlow(ChainFlow):
+    """委托外部催收
+
+    经办人提出受托机构 → 总经理决定（费用只从收回款中支付）。
+    """
+
+    chain = Chain.OUTSOURCING
+    start = _start().Next(this.gm_decision)
+    gm_decision = (
+        ApprovalStep(title=_("总经理决定"), role=roles.GM, signature=True)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+    )
+    rework = ReworkStep().Next(this.gm_decision).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+class InKindFlow(ChainFlow):
+    """以物抵债
+
+    经办人提交存货盘点表 → 技术工程部鉴定（评估价值）→ 总经理批准 → 经理、财务主管、保管、
+    验收人员四人签署接收清单 → 财务部按评估价值冲抵。
+    """
+
+    chain = Chain.IN_KIND
+    request_required = staticmethod(_docs(DocType.INVENTORY_LIST))
+    start = _start().Next(this.appraisal)
+    appraisal = (
+        ApprovalStep(title=_("技术工程部鉴定"), role=roles.TECH, unit_scoped=True,
+                     required=_docs(DocType.INVENTORY_LIST, DocType.APPRAISAL_OPINION),
+                     extra_fields=("appraised_value",))
+        .Next(this.gm_approval).Reject(this.rejected).Return(this.rework)
+    )
+    gm_approval = (
+        ApprovalStep(title=_("总经理批准"), role=roles.GM, signature=True)
+        .Next(this.receipt_split).Reject(this.rejected).Return(this.rework)
+    )
+    receipt_split = (
+        flow.Split()
+        .Always(this.sign_manager).Always(this.sign_finance_head)
+        .Always(this.sign_keeper).Always(this.sign_inspector)
+    )
+    sign_manager = ApprovalStep(title=_("接收清单签署：经理"), role=roles.RESPONSIBLE, unit_scoped=True,
+                                required=_docs(DocType.RECEIPT_LIST), decisions=SIGN_ONLY).Next(this.receipt_join)
+    sign_finance_head = ApprovalStep(title=_("接收清单签署：财务主管"), role=roles.FINANCE, unit_scoped=True,
+                                     required=_docs(DocType.RECEIPT_LIST), decisions=SIGN_ONLY).Next(this.receipt_join)
+    sign_keeper = ApprovalStep(title=_("接收清单签署：保管"), role=None,
+                               unit_scoped=True, required=_docs(DocType.RECEIPT_LIST),
+                               decisions=SIGN_ONLY).Next(this.receipt_join)
+    sign_inspector = ApprovalStep(title=_("接收清单签署：验收人员"), role=None, unit_scoped=True,
+                                  required=_docs(DocType.RECEIPT_LIST), decisions=SIGN_ONLY).Next(this.receipt_join)
+    receipt_join = flow.Join().Next(this.booking)
+    booking = (
+        ApprovalStep(title=_("财务部按评估价值冲抵"), role=roles.FINANCE, unit_scoped=True,
+                     effect=effects.settle_in_kind, decisions=SIGN_ONLY)
+        .Next(this.approved)
+    )
+    rework = ReworkStep(required=_docs(DocType.INVENTORY_LIST)).Next(this.appraisal).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+class DisposalFlow(ChainFlow):
+    """降价处置抵债物资
+
+    技术工程部质量鉴定 → 书面报告理由 → 总经理批准低于抵债金额的售价。
+    """
+
+    chain = Chain.DISPOSAL
+    request_required = staticmethod(_docs(DocType.WRITTEN_REPORT))
+    start = _start().Next(this.quality_appraisal)
+    quality_appraisal = (
+        ApprovalStep(title=_("技术工程部质量鉴定"), role=roles.TECH, unit_scoped=True,
+                     required=_docs(DocType.APPRAISAL_OPINION))
+        .Next(this.gm_approval).Reject(this.rejected).Return(this.rework)
+    )
+    gm_approval = (
+        ApprovalStep(title=_("总经理批准降价"), role=roles.GM, signature=True, required=_docs(DocType.WRITTEN_REPORT))
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+    )
+    rework = ReworkStep(required=_docs(DocType.WRITTEN_REPORT)).Next(this.quality_appraisal).Reject(this.rejected)
+    approved = flow.End()
+    rejected = flow.End()
+
+
+FLOWS = {
+    Chain.WRITE_OFF: WriteOffFlow,
+    Chain.VISIT: VisitFlow,
+    Chain.LITIGATION: LitigationFlow,
+    Chain.SUSPENSION: SuspensionFlow,
+    Chain.OUTSOURCING: OutsourcingFlow,
+    Chain.IN_KIND: InKindFlow,
+    Chain.DISPOSAL: DisposalFlow,
+}

@@ -1,0 +1,144 @@
+"""Forms of the approval pages. Errors name the field and the problem in Chinese."""
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from documents.catalogue import DocType
+from workflows.ledger import LedgerError, parse_amount
+
+from .models import Chain, DecisionKind, WriteOffCondition
+
+ATTACHMENT_ROWS = 3
+
+
+class AttachmentsMixin:
+    """Up to three (type, file) rows: works without JavaScript."""
+
+    def add_attachment_fields(self):
+        choices = [("", "---------")] + list(DocType.choices)
+        for i in range(1, ATTACHMENT_ROWS + 1):
+            self.fields[f"doc_type_{i}"] = forms.ChoiceField(label=_("附件%(i)s类型") % {"i": i}, choices=choices,
+                                                             required=False)
+            self.fields[f"file_{i}"] = forms.FileField(label=_("附件%(i)s文件") % {"i": i}, required=False)
+
+    def clean_attachments(self, cleaned):
+        rows = []
+        for i in range(1, ATTACHMENT_ROWS + 1):
+            doc_type, upload = cleaned.get(f"doc_type_{i}"), cleaned.get(f"file_{i}")
+            if upload and not doc_type:
+                self.add_error(f"doc_type_{i}", _("附件%(i)s：请选择文件类型") % {"i": i})
+            elif doc_type and not upload:
+                self.add_error(f"file_{i}", _("附件%(i)s：请选择要上传的文件") % {"i": i})
+            elif upload:
+                rows.append((doc_type, upload))
+        cleaned["attachments"] = rows
+        return cleaned
+
+
+def _money_field(label, required=True):
+    return forms.CharField(label=label, required=required, max_length=30)
+
+
+def _clean_money(form, name, label):
+    raw = form.cleaned_data.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = parse_amount(raw, field=str(label))
+    except LedgerError as exc:
+        raise forms.ValidationError(str(exc)) from None
+    if value <= 0:
+        raise forms.ValidationError(_("%(field)s必须大于零") % {"field": label})
+    return value
+
+
+class RequestForm(AttachmentsMixin, forms.Form):
+    reason = forms.CharField(label=_("申请理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, chain, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chain = chain
+        if chain == Chain.WRITE_OFF:
+            self.fields["condition"] = forms.ChoiceField(label=_("核销条件"), choices=WriteOffCondition.choices)
+        if chain == Chain.DISPOSAL:
+            self.fields["proposed_price"] = _money_field(_("拟处置价格"))
+        if chain == Chain.SUSPENSION:
+            self.fields["until"] = forms.DateField(label=_("暂停至"), widget=forms.DateInput(attrs={"type": "date"}))
+        if chain == Chain.OUTSOURCING:
+            self.fields["agency"] = forms.CharField(label=_("受托催收机构/律师事务所"), max_length=200)
+        self.add_attachment_fields()
+
+    def clean_proposed_price(self):
+        return _clean_money(self, "proposed_price", _("拟处置价格"))
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until <= timezone.localdate():
+            raise forms.ValidationError(_("暂停至：截止日期必须晚于今天"))
+        return until
+
+    def clean(self):
+        return self.clean_attachments(super().clean())
+
+    def process_fields(self):
+        data = self.cleaned_data
+        fields = {"reason": data["reason"]}
+        for name in ("condition", "proposed_price", "until", "agency"):
+            if name in data:
+                fields[name] = data[name]
+        return fields
+
+
+class DecisionForm(AttachmentsMixin, forms.Form):
+    decision = forms.ChoiceField(label=_("决定"), widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.step = step
+        labels = dict(DecisionKind.choices)
+        if step.is_rework:
+            labels = {DecisionKind.APPROVE: _("修改完毕，重新提交"), DecisionKind.REJECT: _("撤回申请")}
+        self.fields["decision"].choices = [(d, labels[d]) for d in step.decisions]
+        if len(step.decisions) == 1:
+            self.fields["decision"].initial = step.decisions[0]
+        if "appraised_value" in step.extra_fields:
+            self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
+        if step.signature:
+            self.fields["password"] = forms.CharField(
+                label=_("登录密码（签署确认）"), required=False, widget=forms.PasswordInput(render_value=False),
+                help_text=_("签署须重新输入登录密码"))
+        self.add_attachment_fields()
+
+    def clean_appraised_value(self):
+        return _clean_money(self, "appraised_value", _("评估价值"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if ("appraised_value" in self.fields and cleaned.get("decision") == DecisionKind.APPROVE
+                and not cleaned.get("appraised_value") and "appraised_value" not in self.errors):
+            self.add_error("appraised_value", _("评估价值：同意时必须填写评估价值"))
+        return self.clean_attachments(cleaned)
+
+    def extra(self):
+        if "appraised_value" in self.fields and self.cleaned_data.get("appraised_value"):
+            return {"appraised_value": self.cleaned_data["appraised_value"]}
+        return {}
+
+
+class DelegationForm(forms.Form):
+    delegate = forms.ModelChoiceField(label=_("代理人"), queryset=None)
+    starts = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    reason = forms.CharField(label=_("事由"), max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from workflows.models import User
+
+        self.fields["delegate"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
+
+
+__all__ = ["RequestForm", "DecisionForm", "DelegationForm", "date"]

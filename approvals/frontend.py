@@ -1,0 +1,79 @@
+"""The approvals application in the site shell: inbox, tasks, notifications, delegation, and
+the pages of every chain's flow."""
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
+from viewflow.workflow.models import Task
+
+from . import views
+from .flows import FLOWS
+
+ICONS = {"write_off": "money_off", "visit": "directions_walk", "litigation": "gavel", "suspension": "pause_circle",
+         "outsourcing": "business", "in_kind": "inventory_2", "disposal": "sell"}
+
+
+class ApprovalsApp(WorkflowAppViewset):
+    app_name = "approvals"
+    title = _("审批")
+    icon = "approval"
+    menu_template_name = "approvals/menu.html"
+
+    inbox_view_class = views.InboxView
+    queue_view_class = views.InboxView
+    archive_view_class = views.InboxView
+
+    def filter_kwargs(self, view_class, **kwargs):
+        if issubclass(view_class, views.InboxView):
+            return {}
+        return super().filter_kwargs(view_class, **kwargs)
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
+    @property
+    def index_path(self):
+        return path("", views.InboxView.as_view(), name="index")
+
+    @property
+    def task_path(self):
+        return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
+
+    @property
+    def process_path(self):
+        return path("process/<int:pk>/", views.ProcessView.as_view(), name="process")
+
+    @property
+    def notifications_path(self):
+        return path("notifications/", views.NotificationsView.as_view(), name="notifications")
+
+    @property
+    def delegations_path(self):
+        return path("delegations/", views.DelegationView.as_view(), name="delegations")
+
+    @property
+    def start_path(self):
+        return path("start/<str:chain>/<int:debt_pk>/", views.start_redirect, name="start")
+
+    def get_context_data(self, request):
+        # Menu badges: one indexed count each over our StepInfo, not viewflow's recount.
+        from . import inbox
+        from .notifications import unread_count
+
+        if not request.user.is_authenticated:
+            return {}
+        return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user)}
+
+
+approvals_app = ApprovalsApp(
+    flow_viewsets=[FlowViewset(flow_class, icon=ICONS.get(chain, "assignment")) for chain, flow_class in FLOWS.items()]
+)
+
+applications = [approvals_app]
+
+
+def url(name, *args):
+    return approvals_app.reverse(name, args=args)
+
+
+__all__ = ["applications", "approvals_app", "url", "Task", "Application"]

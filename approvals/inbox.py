@@ -1,0 +1,68 @@
+"""The approval inbox: my tasks and the tasks I may claim through my roles, in one query
+over StepInfo (our own table, indexed for it) joined to viewflow's task."""
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from workflows.roles import LABELS
+from workflows.scoping import unit_ids_in_scope
+
+from .models import StepInfo
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+def task_url(task):
+    from .frontend import url
+
+    return url("task", task.pk)
+
+
+def execute_url(task):
+    return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+
+
+def user_roles(user):
+    return list(user.groups.filter(name__in=list(LABELS)).values_list("name", flat=True))
+
+
+def open_steps(user, *, mine=True, claimable=True):
+    """StepInfo rows of open tasks assigned to `user` or claimable by them."""
+    conditions = Q()
+    if mine:
+        conditions |= Q(task__owner=user, task__status=STATUS.ASSIGNED)
+    if claimable:
+        roles = user_roles(user)
+        scope = unit_ids_in_scope(user)
+        claim = Q(task__owner__isnull=True, task__status=STATUS.NEW) & (
+            Q(role__in=roles) | Q(role="")) & ~Q(process__requested_by=user)
+        if scope is not None:
+            claim &= Q(unit_id_scope__isnull=True) | Q(unit_id_scope__in=scope)
+        if not user.has_perm("workflows.view_debt"):
+            claim &= ~Q(role="")
+        conditions |= claim
+    if not conditions:
+        return StepInfo.objects.none()
+    return (StepInfo.objects.filter(open=True).filter(conditions)
+            .select_related("task", "task__owner", "debt", "debt__debtor", "process"))
+
+
+def counts(user):
+    mine = open_steps(user, claimable=False).count()
+    claimable = open_steps(user, mine=False).count()
+    overdue = open_steps(user).filter(due_at__lt=timezone.now()).count()
+    return {"mine": mine, "claimable": claimable, "overdue": overdue}
+
+
+def candidates(step, task):
+    """Users who could claim a new task (notified when it appears)."""
+    from workflows.models import User
+
+    process = task.process.coerced
+    role = step.role_for(process)
+    if not role:
+        users = User.objects.filter(is_active=True, unit_id=process.debt.unit_id)
+    else:
+        users = User.objects.filter(is_active=True, groups__name=role)
+    return [u for u in users.distinct()[:50] if step.why_not(u, task) is None]

@@ -1,0 +1,246 @@
+"""Approval chains: one viewflow process per chain run, plus what viewflow does not keep
+(decisions, signatures, deadlines, the authority matrix, delegations, notifications)."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process, Task
+
+from workflows.append_only import AppendOnlyModel
+from workflows.models import MONEY, Debt
+from workflows.roles import LABELS as ROLE_LABELS
+
+
+class Chain(models.TextChoices):
+    IN_KIND = "in_kind", _("以物抵债")
+    DISPOSAL = "disposal", _("降价处置")
+    WRITE_OFF = "write_off", _("坏账核销")
+    LITIGATION = "litigation", _("诉讼")
+    VISIT = "visit", _("上门催收计划")
+    OUTSOURCING = "outsourcing", _("委托外部催收")
+    SUSPENSION = "suspension", _("特殊原因暂停追索")
+
+
+class WriteOffCondition(models.TextChoices):
+    DECEASED = "deceased", _("债务人死亡/注销且财产已尽")
+    BANKRUPT = "bankrupt", _("债务人破产且财产已尽")
+    NO_PERFORMANCE = "no_performance", _("逾三年未履行且有证据")
+
+
+class Outcome(models.TextChoices):
+    RUNNING = "running", _("审批中")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class ChainProcess(Process):
+    """One run of one approval chain for one debt."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="chain_runs")
+    chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    # Outstanding balance when the request was made: the authority body is chosen from it.
+    amount = models.DecimalField(_("申请时余额"), **MONEY, default=Decimal("0.00"))
+    reason = models.TextField(_("申请理由"), blank=True)
+    outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    # One running chain per debt; the partial unique constraint refuses a second one even
+    # when two requests race.
+    active = models.BooleanField(default=True, editable=False)
+    # chain C
+    condition = models.CharField(_("核销条件"), max_length=20, choices=WriteOffCondition.choices, blank=True)
+    authority_rule = models.ForeignKey("AuthorityRule", verbose_name=_("适用权限规则"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    authority_body = models.CharField(_("审批机构"), max_length=32, blank=True)
+    # chains A, B
+    appraised_value = models.DecimalField(_("评估价值"), **MONEY, null=True, blank=True)
+    proposed_price = models.DecimalField(_("拟处置价格"), **MONEY, null=True, blank=True)
+    # chain G
+    until = models.DateField(_("暂停至"), null=True, blank=True)
+    # chain F
+    agency = models.CharField(_("受托机构"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("审批流程")
+        verbose_name_plural = _("审批流程")
+        constraints = [
+            models.UniqueConstraint(fields=["debt"], condition=models.Q(active=True),
+                                    name="one_running_chain_per_debt"),
+        ]
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        permissions = [(f"role_{code}", f"role {code}") for code in ROLE_LABELS]
+
+    def __str__(self):
+        return f"{self.get_chain_display()} {self.debt.code} #{self.pk}"
+
+    @property
+    def authority_body_label(self):
+        return ROLE_LABELS.get(self.authority_body, self.authority_body)
+
+
+class DecisionKind(models.TextChoices):
+    SUBMIT = "submit", _("提交申请")
+    APPROVE = "approve", _("同意")
+    REJECT = "reject", _("驳回")
+    RETURN = "return", _("退回修改")
+
+
+class Decision(AppendOnlyModel):
+    """One person's decision on one step; the archive reads these for the debt's timeline."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="decisions")
+    chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices)
+    step = models.CharField(_("步骤"), max_length=50)
+    step_title = models.CharField(_("步骤名称"), max_length=100, blank=True)
+    decision = models.CharField(_("决定"), max_length=10, choices=DecisionKind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), on_delete=models.PROTECT,
+                           related_name="approval_decisions")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("代理谁"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    comment = models.TextField(_("意见"), blank=True)
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="decisions")
+    task = models.ForeignKey(Task, verbose_name=_("任务"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+    class Meta:
+        verbose_name = _("审批决定")
+        verbose_name_plural = _("审批决定")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.debt.code} {self.step_title or self.step}: {self.get_decision_display()}"
+
+
+class Signature(AppendOnlyModel):
+    """A signed decision: who, when, and a SHA-256 over the decision and the exact documents."""
+
+    decision = models.OneToOneField(Decision, verbose_name=_("决定"), on_delete=models.PROTECT,
+                                    related_name="signature")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签署人"), on_delete=models.PROTECT,
+                               related_name="+")
+    signed_at = models.DateTimeField(_("签署时间"))
+    sha256 = models.CharField(_("签名摘要(SHA-256)"), max_length=64)
+    # [{"id", "doc_type", "version", "sha256"}] of the documents current when signing.
+    documents = models.JSONField(_("覆盖的文件"), default=list)
+
+    class Meta:
+        verbose_name = _("电子签名")
+        verbose_name_plural = _("电子签名")
+
+
+class StepInfo(models.Model):
+    """What viewflow's Task lacks: deadline, escalation and delegation of one human step."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="step_info")
+    process = models.ForeignKey(ChainProcess, on_delete=models.CASCADE, related_name="step_infos")
+    debt = models.ForeignKey(Debt, on_delete=models.CASCADE, related_name="+")
+    chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    role = models.CharField(_("角色"), max_length=32, blank=True)
+    # Unit the role is scoped to, null when a group-level role acts.
+    unit_id_scope = models.BigIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField(_("截止时间"), db_index=True)
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    escalated_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", help_text=_("任务因委托转给代理人时的原办理人"))
+    open = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["open", "due_at"]), models.Index(fields=["open", "role"])]
+
+    @property
+    def overdue(self):
+        return self.open and self.due_at < timezone.now()
+
+
+class AuthorityMatrix(models.Model):
+    """One version of the authority table; the newest version in effect on a date applies."""
+
+    version = models.PositiveIntegerField(_("版本"), unique=True)
+    effective_from = models.DateField(_("生效日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审批权限表")
+        verbose_name_plural = _("审批权限表")
+        ordering = ["-effective_from", "-version"]
+
+    def __str__(self):
+        return gettext("第%(v)s版（%(d)s起）") % {"v": self.version, "d": self.effective_from}
+
+
+class AuthorityRule(models.Model):
+    matrix = models.ForeignKey(AuthorityMatrix, verbose_name=_("版本"), on_delete=models.PROTECT,
+                               related_name="rules")
+    # Inclusive upper bound in CNY; null means no upper bound.
+    max_amount = models.DecimalField(_("金额上限(含)"), **MONEY, null=True, blank=True)
+    body = models.CharField(_("审批机构"), max_length=32, choices=[(k, v) for k, v in ROLE_LABELS.items()])
+
+    class Meta:
+        verbose_name = _("审批权限规则")
+        verbose_name_plural = _("审批权限规则")
+        ordering = ["matrix", models.F("max_amount").asc(nulls_last=True)]
+
+    def __str__(self):
+        limit = self.max_amount if self.max_amount is not None else "∞"
+        return f"≤ {limit}: {ROLE_LABELS.get(self.body, self.body)} ({self.matrix})"
+
+
+class Delegation(models.Model):
+    """While `user` is absent, tasks assigned to them go to `delegate` (same role)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("委托人"), on_delete=models.PROTECT,
+                             related_name="delegations_given")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("代理人"), on_delete=models.PROTECT,
+                                 related_name="delegations_received")
+    starts = models.DateTimeField(_("开始时间"))
+    ends = models.DateTimeField(_("结束时间"))
+    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("委托代理")
+        verbose_name_plural = _("委托代理")
+        ordering = ["-starts"]
+
+    def clean(self):
+        errors = {}
+        if self.user_id and self.delegate_id and self.user_id == self.delegate_id:
+            errors["delegate"] = gettext("代理人不能是本人")
+        if self.starts and self.ends and self.ends <= self.starts:
+            errors["ends"] = gettext("结束时间必须晚于开始时间")
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", _("新任务")
+    RETURNED = "returned", _("退回修改")
+    REJECTED = "rejected", _("已驳回")
+    APPROVED = "approved", _("已批准")
+    ESCALATED = "escalated", _("已升级")
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=20, choices=NotificationKind.choices)
+    message = models.CharField(_("内容"), max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]

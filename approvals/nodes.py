@@ -1,0 +1,167 @@
+"""viewflow nodes for our chains: a start node for requesters and a decision step whose
+outgoing path depends on the decision (approve / reject / return for rework)."""
+from django.utils import timezone
+from viewflow import this
+from viewflow.utils import is_owner
+from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.base import Edge
+from viewflow.workflow.nodes.view import ViewActivation
+
+from .models import DecisionKind, NotificationKind, StepInfo
+
+
+class StepActivation(ViewActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        flow_task.on_created(activation)
+        return activation
+
+    @Activation.status.super()
+    def create_next(self):
+        decision = (self.task.data or {}).get("decision", DecisionKind.APPROVE)
+        node = self.flow_task._next
+        if decision == DecisionKind.REJECT:
+            node = self.flow_task._on_reject
+        elif decision == DecisionKind.RETURN:
+            node = self.flow_task._on_return
+        if node is not None:
+            yield node._create(self, self.task.token)
+
+
+class ApprovalStep(flow.View):
+    """A human decision step.
+
+    role: a role code, or a callable(process) -> role code (the authority body);
+    unit_scoped: only people of the debt's unit may act;
+    required: callable(process) -> [Requirement] checked before an approval completes;
+    signature: approving needs the password again and is signed (SHA-256);
+    effect: callable(process, user) run in the same transaction when this step approves;
+    decisions: the decisions this step offers.
+    """
+
+    activation_class = StepActivation
+    is_rework = False
+    _owner_permission_obj = None
+
+    def __init__(self, view=None, *, title, role=None, unit_scoped=False, required=None, signature=False,
+                 effect=None, decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
+                 extra_fields=(), **kwargs):
+        from .views import DecisionView
+
+        super().__init__(view or DecisionView.as_view(), **kwargs)
+        self.task_title = title
+        self.role = role
+        self.unit_scoped = unit_scoped
+        self.required = required
+        self.signature = signature
+        self.effect = effect
+        self.decisions = tuple(decisions)
+        self.extra_fields = tuple(extra_fields)
+        self._on_reject = None
+        self._on_return = None
+
+    def Reject(self, node):
+        self._on_reject = node
+        return self
+
+    def Return(self, node):
+        self._on_return = node
+        return self
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._on_reject = this.resolve(instance, self._on_reject)
+        self._on_return = this.resolve(instance, self._on_return)
+
+    def _outgoing(self):
+        yield from super()._outgoing()
+        if self._on_reject:
+            yield Edge(src=self, dst=self._on_reject, edge_class="cond_false")
+        if self._on_return:
+            yield Edge(src=self, dst=self._on_return, edge_class="default")
+
+    # -- who -------------------------------------------------------------------------------
+    def role_for(self, process):
+        return self.role(process) if callable(self.role) else self.role
+
+    def requirements(self, process):
+        return list(self.required(process)) if self.required else []
+
+    def calc_owner_permission(self, activation):
+        from .four_eyes import role_permission
+
+        role = None if self.is_rework else self.role_for(activation.process)
+        return role_permission(role) if role else None
+
+    def calc_owner(self, activation):
+        if not self.is_rework:
+            return None
+        from .delegation import delegate_for
+
+        requester = activation.process.requested_by
+        delegate = delegate_for(requester)
+        activation._on_behalf_of = requester if delegate else None
+        return delegate or requester
+
+    def why_not(self, user, task):
+        from .four_eyes import why_not
+
+        return why_not(self, user, task)
+
+    def can_assign(self, user, task):
+        if task.owner_id or task.status != "NEW":
+            return False
+        return self.why_not(user, task) is None
+
+    def can_execute(self, user, task):
+        return is_owner(task.owner, user) and self.why_not(user, task) is None
+
+    def can_unassign(self, user, task):
+        return not self.is_rework and super().can_unassign(user, task)
+
+    # -- bookkeeping viewflow does not do ---------------------------------------------------
+    def on_created(self, activation):
+        from .notifications import notify
+        from .working_days import due_for_new_step
+        from . import inbox
+
+        process = activation.process
+        task = activation.task
+        role = "" if self.is_rework else self.role_for(process)
+        StepInfo.objects.create(
+            task=task, process=process, debt=process.debt, chain=process.chain, step_title=str(self.task_title),
+            role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,
+            due_at=due_for_new_step(timezone.now()), on_behalf_of=getattr(activation, "_on_behalf_of", None),
+        )
+        url = inbox.task_url(task)
+        message = f"{process.get_chain_display()} {process.debt.code}：{self.task_title}"
+        if task.owner_id:
+            kind = NotificationKind.RETURNED if self.is_rework else NotificationKind.ASSIGNED
+            notify(task.owner, kind, message, url)
+        else:
+            for user in inbox.candidates(self, task):
+                notify(user, NotificationKind.ASSIGNED, message, url)
+
+
+class ReworkStep(ApprovalStep):
+    """Back in the requester's inbox: resubmit (approve) or withdraw (reject)."""
+
+    is_rework = True
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("title", "修改后重新提交")
+        kwargs.setdefault("decisions", (DecisionKind.APPROVE, DecisionKind.REJECT))
+        super().__init__(**kwargs)
+
+
+class ChainStart(flow.Start):
+    """Started from a debt by a person who may request transitions; the view checks the debt."""
+
+    def can_execute(self, user, task=None):
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if task and task.status != "NEW":
+            return False
+        return user.has_perm("workflows.request_transition")

@@ -1,0 +1,52 @@
+"""Signatures: the password entered again, and a SHA-256 over the decision and the exact
+document versions it covered. A document added later is shown as not covered."""
+import hashlib
+import json
+
+from django.utils.translation import gettext as _
+
+from .case_file import current_documents, fingerprint
+from .models import Signature
+
+
+class SignatureError(Exception):
+    pass
+
+
+def check_password(user, password):
+    if not password or not user.check_password(password):
+        raise SignatureError(_("签署须重新输入登录密码：密码不正确"))
+
+
+def digest(decision, documents):
+    payload = {
+        "decision_id": decision.pk,
+        "process_id": decision.process_id,
+        "debt": decision.debt.code,
+        "chain": decision.chain,
+        "step": decision.step,
+        "decision": decision.decision,
+        "by": decision.by_id,
+        "at": decision.at.isoformat(),
+        "comment": decision.comment,
+        "documents": sorted(documents, key=lambda d: d["id"]),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def sign(decision):
+    documents = [fingerprint(d) for d in current_documents(decision.debt)]
+    return Signature.objects.create(decision=decision, signer=decision.by, signed_at=decision.at,
+                                    sha256=digest(decision, documents), documents=documents)
+
+
+def verify(signature):
+    """True when the stored digest still matches the decision and the recorded documents."""
+    return signature.sha256 == digest(signature.decision, signature.documents)
+
+
+def coverage(signature):
+    """The debt's current documents, each with whether this signature covered that version."""
+    covered = {(d["id"], d["sha256"]) for d in signature.documents}
+    return [{"document": doc, "covered": (doc.pk, doc.sha256) in covered}
+            for doc in current_documents(signature.decision.debt)]

@@ -1,0 +1,244 @@
+"""Approval pages. Thin: they parse forms and call the services."""
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import generic
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from workflows.scoping import get_debt_for
+
+from . import inbox
+from .chain_requests import start_chain
+from .decisions import DecisionError, decide
+from .delegation import record_absence
+from .forms import DecisionForm, DelegationForm, RequestForm
+from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
+from .signatures import coverage, verify
+
+
+def _url(name, *args):
+    from .frontend import url
+
+    return url(name, *args)
+
+
+def _apply_error(form, exc):
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc))
+
+
+class StartView(generic.FormView):
+    """viewflow start view of every chain: /tasks/flows/<flow>/start/?debt=<pk>."""
+
+    template_name = "approvals/start.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            debt_pk = int(request.GET.get("debt", ""))
+        except ValueError:
+            raise Http404("no debt") from None
+        self.debt = get_debt_for(request.user, pk=debt_pk)
+        self.flow_class = request.activation.flow_class
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "chain": self.flow_class.chain}
+
+    def get_form_class(self):
+        return RequestForm
+
+    def get_context_data(self, **kwargs):
+        from .actions import why_cannot_start
+
+        return super().get_context_data(debt=self.debt, chain_label=Chain(self.flow_class.chain).label,
+                                         blocked=why_cannot_start(self.flow_class.chain, self.debt, self.request.user),
+                                         **kwargs)
+
+    def form_valid(self, form):
+        try:
+            process = start_chain(self.request.activation, self.request.user, self.debt,
+                                  fields=form.process_fields(), attachments=form.cleaned_data["attachments"],
+                                  request=self.request)
+        except DecisionError as exc:
+            _apply_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已提交%(chain)s申请 #%(pk)s") % {
+            "chain": process.get_chain_display(), "pk": process.pk})
+        return redirect(_url("process", process.pk))
+
+
+class DecisionView(generic.FormView):
+    """viewflow execute view of every human step."""
+
+    template_name = "approvals/decide.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "step": self.request.activation.flow_task}
+
+    def get_form_class(self):
+        return DecisionForm
+
+    def get_context_data(self, **kwargs):
+        activation = self.request.activation
+        process = activation.process
+        step = activation.flow_task
+        from . import required_documents
+
+        return super().get_context_data(
+            process=process, task=activation.task, step=step, debt=process.debt,
+            info=StepInfo.objects.filter(task=activation.task).first(),
+            decisions=process.decisions.select_related("by", "on_behalf_of"),
+            missing=required_documents.missing(process.debt, step.requirements(process)),
+            **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            decide(self.request.activation, self.request.user, decision=data["decision"],
+                   comment=data.get("comment", ""), attachments=data["attachments"],
+                   password=data.get("password", ""), extra=form.extra(), request=self.request)
+        except DecisionError as exc:
+            _apply_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已办理：%(step)s") % {"step": self.request.activation.flow_task.task_title})
+        return redirect(_url("inbox"))
+
+
+class InboxView(LoginRequiredMixin, generic.TemplateView):
+    template_name = "approvals/inbox.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        show = self.request.GET.get("show", "all")
+        steps = inbox.open_steps(user, mine=show in ("all", "mine"), claimable=show in ("all", "claimable"))
+        chain = self.request.GET.get("chain", "")
+        if chain in Chain.values:
+            steps = steps.filter(chain=chain)
+        if self.request.GET.get("overdue") == "1":
+            steps = steps.filter(due_at__lt=timezone.now())
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            steps = steps.filter(debt__code__icontains=q) | steps.filter(debt__debtor__name__icontains=q)
+        page = Paginator(steps.order_by("due_at", "pk"), self.paginate_by).get_page(self.request.GET.get("page"))
+        now = timezone.now()
+        rows = [{"info": s, "waiting": now - s.task.created, "overdue": s.due_at < now,
+                 "mine": s.task.owner_id == user.pk, "url": inbox.task_url(s.task)} for s in page]
+        return super().get_context_data(page=page, rows=rows, counts=inbox.counts(user), chains=Chain.choices,
+                                        show=show, chain=chain, q=q, overdue=self.request.GET.get("overdue"),
+                                        **kwargs)
+
+
+class TaskView(LoginRequiredMixin, generic.TemplateView):
+    """A task's summary with the claim button; the owner is sent on to the decision form."""
+
+    template_name = "approvals/task.html"
+
+    def get_task(self):
+        task = get_object_or_404(Task.objects.select_related("process"), pk=self.kwargs["pk"])
+        if not hasattr(task, "step_info"):
+            raise Http404("not an approval task")
+        step = task.flow_task
+        reason = step.why_not(self.request.user, task)
+        if task.owner_id not in (None, self.request.user.pk):
+            reason = reason or _("该任务已由他人认领")
+        return task, step, reason
+
+    def get(self, request, *args, **kwargs):
+        task, step, reason = self.get_task()
+        if task.owner_id == request.user.pk and task.status == STATUS.ASSIGNED and reason is None:
+            return HttpResponseRedirect(inbox.execute_url(task))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        task, step, reason = self.get_task()
+        return super().get_context_data(task=task, step=step, reason=reason, info=task.step_info,
+                                        process=task.process.coerced, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""
+        task = get_object_or_404(Task, pk=kwargs["pk"])
+        flow_class = task.flow_task.flow_class
+        with flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
+            step = task.flow_task
+            if not step.can_assign(request.user, task):
+                reason = step.why_not(request.user, task) or _("该任务已由他人认领或已办结")
+                raise PermissionDenied(reason)
+            step.activation_class(task).assign(request.user)
+        return HttpResponseRedirect(inbox.execute_url(task))
+
+
+class ProcessView(LoginRequiredMixin, generic.TemplateView):
+    template_name = "approvals/process.html"
+
+    def get_context_data(self, **kwargs):
+        from .models import ChainProcess
+
+        process = get_object_or_404(ChainProcess.objects.select_related("debt"), pk=self.kwargs["pk"])
+        get_debt_for(self.request.user, pk=process.debt_id)  # 404 outside the user's scope
+        decisions = process.decisions.select_related("by", "on_behalf_of")
+        signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
+                      for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
+        open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
+        return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
+                                        open_steps=open_steps, **kwargs)
+
+
+class NotificationsView(LoginRequiredMixin, generic.TemplateView):
+    template_name = "approvals/notifications.html"
+
+    def get_context_data(self, **kwargs):
+        notes = Notification.objects.filter(user=self.request.user)
+        page = Paginator(notes, 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+        return redirect(_url("notifications"))
+
+
+class DelegationView(LoginRequiredMixin, generic.FormView):
+    template_name = "approvals/delegations.html"
+    form_class = DelegationForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        mine = Delegation.objects.filter(user=self.request.user).select_related("delegate")
+        for_me = Delegation.objects.filter(delegate=self.request.user).select_related("user")
+        acted = Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user).select_related("on_behalf_of")[:50]
+        return super().get_context_data(mine=mine, for_me=for_me, acted=acted, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            record_absence(self.request.user, data["delegate"], data["starts"], data["ends"], data["reason"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已登记委托"))
+        return redirect(_url("delegations"))
+
+
+def start_redirect(request, chain, debt_pk):
+    """/approvals/start/<chain>/<debt>/ -> the chain's viewflow start page for that debt."""
+    from .flows import FLOWS
+
+    if chain not in FLOWS:
+        raise Http404("unknown chain")
+    url = _flow_start_url(FLOWS[chain])
+    return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")
+
+
+def _flow_start_url(flow_class):
+    return flow_class.start.reverse("execute")

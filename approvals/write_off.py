@@ -1,0 +1,76 @@
+"""When a debt may be written off (DOMAIN §4 C, 004:386-401) and with which evidence."""
+from datetime import date
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents.catalogue import DocType
+from workflows.models import EntryKind
+
+from .models import WriteOffCondition
+from .required_documents import Requirement, single
+
+DEFAULT_YEARS_WITHOUT_PERFORMANCE = 3
+
+EVIDENCE = {
+    WriteOffCondition.DECEASED: (DocType.DEATH_CERTIFICATE, DocType.PROSECUTOR_CERTIFICATE),
+    WriteOffCondition.BANKRUPT: (DocType.BANKRUPTCY_RULING,),
+    WriteOffCondition.NO_PERFORMANCE: (
+        DocType.POSTAL_EVIDENCE_LETTER, DocType.CREDITOR_CERTIFICATE, DocType.COURT_SETTLEMENT_RECORD,
+        DocType.MEDIATION_AWARD, DocType.PROSECUTOR_CERTIFICATE, DocType.OTHER_EVIDENCE,
+    ),
+}
+
+
+def years_without_performance():
+    return int(getattr(settings, "QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", DEFAULT_YEARS_WITHOUT_PERFORMANCE))
+
+
+def last_performance(debt):
+    """The last payment, or the due date when nothing was ever paid."""
+    paid = debt.entries.filter(kind=EntryKind.PAYMENT).aggregate(d=Max("date"))["d"]
+    return max(paid, debt.due_date) if paid else debt.due_date
+
+
+def _years_before(day, years):
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def condition_error(debt, condition, today=None):
+    """None when the condition holds for this debt, else the reason in Chinese."""
+    today = today or timezone.localdate()
+    if condition == WriteOffCondition.DECEASED:
+        if not debt.debtor.deceased:
+            return _("债务人“%(name)s”未登记为已死亡/注销，不能按此条件核销") % {"name": debt.debtor.name}
+    elif condition == WriteOffCondition.BANKRUPT:
+        if not debt.debtor.bankrupt:
+            return _("债务人“%(name)s”未登记为已破产，不能按此条件核销") % {"name": debt.debtor.name}
+    elif condition == WriteOffCondition.NO_PERFORMANCE:
+        years = years_without_performance()
+        last = last_performance(debt)
+        if last > _years_before(today, years):
+            return _("最后一次履行日期为 %(last)s，未满 %(years)s 年，不能按此条件核销") % {
+                "last": last, "years": years}
+    else:
+        return _("请选择核销条件")
+    return None
+
+
+def required_for(condition):
+    """The application report plus evidence of a type matching the condition."""
+    return [
+        single(DocType.WRITE_OFF_APPLICATION),
+        Requirement(_("核销证据"), *EVIDENCE[WriteOffCondition(condition)]),
+    ]
+
+
+def eligible_on(debt, today=None):
+    return any(condition_error(debt, c, today) is None for c in WriteOffCondition.values)
+
+
+__all__ = ["EVIDENCE", "condition_error", "required_for", "eligible_on", "last_performance", "date"]

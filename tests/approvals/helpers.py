@@ -1,0 +1,86 @@
+"""Helpers for driving approval chains over HTTP in tests."""
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from viewflow.workflow.status import STATUS
+
+from approvals import inbox
+from approvals.frontend import url
+from approvals.models import ChainProcess
+from tests import factories as f
+from tests.factories import user as make_user  # noqa: F401
+from workflows import lifecycle
+from workflows.models import State
+
+PASSWORD = "pw-Qingqian-2026"
+
+
+def pdf(name="evidence.pdf"):
+    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + name.encode()
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def overdue_debt(org, people, amount="1000.00", due=date(2020, 1, 31), **debtor_flags):
+    debtor = f.debtor(**debtor_flags) if debtor_flags else None
+    debt = f.debt(org["a"], people["handler"], people["responsible"], amount=amount, due=due, debtor_obj=debtor)
+    lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    debt.refresh_from_db()
+    return debt
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def files(*doc_types):
+    data = {}
+    for i, doc_type in enumerate(doc_types, start=1):
+        data[f"doc_type_{i}"] = doc_type
+        data[f"file_{i}"] = pdf(f"{doc_type}.pdf")
+    return data
+
+
+def start(user, chain, debt, **data):
+    c = client_for(user)
+    first = c.get(url("start", chain, debt.pk))
+    assert first.status_code == 302, first.status_code
+    response = c.post(first["Location"], data)
+    process = ChainProcess.objects.filter(debt=debt, chain=chain).order_by("-pk").first()
+    return response, process
+
+
+def open_task(process, step):
+    return process.task_set.filter(flow_task=getattr(type(process.flow_class.instance), step)
+                                   if False else process.flow_class.instance.node(step),
+                                   status__in=[STATUS.NEW, STATUS.ASSIGNED]).first()
+
+
+def claim(user, task):
+    return client_for(user).post(inbox.task_url(task))
+
+
+def act(user, process, step, decision="approve", comment="", password=None, **extra):
+    """Claim (if needed) and decide one step as `user`; returns the decision response."""
+    task = open_task(process, step)
+    assert task is not None, f"no open task {step}"
+    c = client_for(user)
+    if task.owner_id is None:
+        r = c.post(inbox.task_url(task))
+        if r.status_code != 302:
+            return r
+        task.refresh_from_db()
+    data = {"decision": decision, "comment": comment, **extra}
+    if password is not None:
+        data["password"] = password
+    return c.post(inbox.execute_url(task), data)
+
+
+def reload(process):
+    return ChainProcess.objects.get(pk=process.pk)
+
+
+Decimal = Decimal

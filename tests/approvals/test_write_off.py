@@ -1,0 +1,224 @@
+"""Chain C (write-off) end to end over HTTP, the authority matrix and signatures."""
+from decimal import Decimal
+
+import pytest
+
+from approvals.authority import rule_for
+from approvals.models import Chain, Decision, DecisionKind, Outcome, Signature
+from approvals.signatures import coverage, verify
+from documents.catalogue import DocType
+from tests import factories as f
+from workflows.models import EntryKind, State, User
+
+from .helpers import PASSWORD, act, client_for, files, open_task, overdue_debt, pdf, reload, start
+
+pytestmark = pytest.mark.django_db
+
+
+def request_write_off(people, debt, **extra):
+    data = {"reason": "破产财产已分配完毕", "condition": "bankrupt",
+            **files(DocType.WRITE_OFF_APPLICATION, DocType.BANKRUPTCY_RULING), **extra}
+    return start(people["handler"], Chain.WRITE_OFF, debt, **data)
+
+
+def bankrupt_debt(org, people, amount="120000.00"):
+    from datetime import date
+    return overdue_debt(org, people, amount=amount, bankrupt=True, bankrupt_on=date(2024, 5, 1))
+
+
+def test_write_off_end_to_end(org, people):
+    debt = bankrupt_debt(org, people)
+    response, process = request_write_off(people, debt)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert process.authority_body == "gm_office"
+    assert process.authority_rule.matrix.version == 1
+    assert process.amount == Decimal("120000.00")
+
+    assert act(people["committee"], process, "committee_review", comment="证据齐全").status_code == 302
+    assert act(people["gm"], process, "gm_instruction", comment="同意核销", password=PASSWORD).status_code == 302
+    r = act(people["gm_office"], process, "authority_approval", password=PASSWORD,
+            **files(DocType.MEETING_RESOLUTION))
+    assert r.status_code == 302, r.content.decode()[:3000]
+
+    debt.refresh_from_db()
+    assert debt.state == State.WRITTEN_OFF
+    assert debt.written_off_amount == Decimal("120000.00")
+    entry = debt.entries.get(kind=EntryKind.WRITE_OFF)
+    assert entry.amount == Decimal("120000.00") and entry.created_by == people["gm_office"]
+    auth = debt.authorisations.get(target=State.WRITTEN_OFF)
+    assert auth.consumed_at is not None and f"process:{process.pk}" in auth.source
+    process = reload(process)
+    assert process.outcome == Outcome.APPROVED and not process.active
+    steps = list(Decision.objects.filter(process=process).values_list("step", "decision", "by__username"))
+    assert steps == [("start", "submit", "handler_a"), ("committee_review", "approve", "committee"),
+                     ("gm_instruction", "approve", "gm"), ("authority_approval", "approve", "gm_office")]
+    assert Signature.objects.filter(decision__process=process).count() == 2
+    # The requester was told.
+    assert people["handler"].notifications.filter(kind="approved").exists()
+
+
+def test_missing_documents_are_named(org, people):
+    debt = bankrupt_debt(org, people)
+    response, process = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="bankrupt",
+                              **files(DocType.WRITE_OFF_APPLICATION))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "缺少必需文件" in body and "破产宣告裁定" in body
+    assert process is None or not process.active
+    assert not Decision.objects.filter(debt=debt).exists()
+
+
+def test_condition_must_hold(org, people):
+    debt = overdue_debt(org, people)  # not bankrupt, due 2020 -> >3 years without performance holds
+    response, _ = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="bankrupt",
+                        **files(DocType.WRITE_OFF_APPLICATION, DocType.BANKRUPTCY_RULING))
+    assert response.status_code == 200
+    assert "未登记为已破产" in response.content.decode()
+    # The matching evidence for "no performance" is not a bankruptcy ruling.
+    response, _ = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="no_performance",
+                        **files(DocType.WRITE_OFF_APPLICATION, DocType.BANKRUPTCY_RULING))
+    assert response.status_code == 200 and "核销证据" in response.content.decode()
+
+
+def test_recent_debt_cannot_use_three_years(org, people, settings):
+    from datetime import date, timedelta
+    debt = overdue_debt(org, people, due=date.today() - timedelta(days=400))
+    response, _ = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="no_performance",
+                        **files(DocType.WRITE_OFF_APPLICATION, DocType.POSTAL_EVIDENCE_LETTER))
+    assert response.status_code in (200, 403)
+    assert not debt.chain_runs.exists()
+    settings.QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = 1
+    response, process = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="no_performance",
+                              **files(DocType.WRITE_OFF_APPLICATION, DocType.POSTAL_EVIDENCE_LETTER))
+    assert response.status_code == 302 and process.active
+
+
+@pytest.mark.parametrize("amount,body", [
+    ("500000.00", "gm_office"), ("500000.01", "board"), ("5000000.00", "board"), ("5000000.01", "shareholders"),
+])
+def test_authority_boundaries(org, people, amount, body):
+    assert rule_for(Decimal(amount)).body == body
+    debt = bankrupt_debt(org, people, amount=amount)
+    response, process = request_write_off(people, debt)
+    assert response.status_code == 302
+    assert process.authority_body == body
+    act(people["committee"], process, "committee_review")
+    act(people["gm"], process, "gm_instruction", password=PASSWORD)
+    task = open_task(process, "authority_approval")
+    assert task.owner_permission == f"approvals.role_{body}"
+    wrong = "board" if body == "gm_office" else "gm_office"
+    assert act(people[wrong], process, "authority_approval", password=PASSWORD,
+               **files(DocType.MEETING_RESOLUTION)).status_code == 403
+    assert act(people[body], process, "authority_approval", password=PASSWORD,
+               **files(DocType.MEETING_RESOLUTION)).status_code == 302
+    debt.refresh_from_db()
+    assert debt.state == State.WRITTEN_OFF
+
+
+def test_new_matrix_version_applies_from_its_date(org, people):
+    from datetime import date
+    from approvals.models import AuthorityMatrix, AuthorityRule
+    m = AuthorityMatrix.objects.create(version=2, effective_from=date(2030, 1, 1))
+    AuthorityRule.objects.create(matrix=m, max_amount=Decimal("1000000.00"), body="gm_office")
+    AuthorityRule.objects.create(matrix=m, max_amount=None, body="board")
+    assert rule_for(Decimal("800000.00"), date(2029, 12, 31)).body == "board"
+    rule = rule_for(Decimal("800000.00"), date(2030, 1, 1))
+    assert rule.body == "gm_office" and rule.matrix.version == 2
+
+
+def test_signature_needs_password_and_covers_documents(org, people):
+    debt = bankrupt_debt(org, people)
+    _, process = request_write_off(people, debt)
+    act(people["committee"], process, "committee_review")
+    r = act(people["gm"], process, "gm_instruction", password="wrong")
+    assert r.status_code == 200 and "密码不正确" in r.content.decode()
+    assert not Decision.objects.filter(process=process, step="gm_instruction").exists()
+    assert act(people["gm"], process, "gm_instruction", password=PASSWORD).status_code == 302
+    signature = Signature.objects.get(decision__step="gm_instruction", decision__process=process)
+    assert signature.signer == people["gm"] and len(signature.sha256) == 64
+    assert {d["doc_type"] for d in signature.documents} == {"write_off_application", "bankruptcy_ruling"}
+    assert verify(signature)
+    assert all(c["covered"] for c in coverage(signature))
+    # A document added after signing is shown as not covered.
+    from approvals.case_file import attach
+    attach(debt, DocType.OTHER_EVIDENCE, pdf("later.pdf"), people["handler"])
+    flags = {c["document"].doc_type: c["covered"] for c in coverage(signature)}
+    assert flags["other_evidence"] is False and flags["bankruptcy_ruling"] is True
+    page = client_for(people["gm"]).get(f"/approvals/process/{process.pk}/")
+    assert "签署后新增，未覆盖" in page.content.decode()
+
+
+def test_reject_ends_with_debt_unchanged(org, people):
+    debt = bankrupt_debt(org, people)
+    _, process = request_write_off(people, debt)
+    r = act(people["committee"], process, "committee_review", decision="reject")
+    assert r.status_code == 200 and "必须填写理由" in r.content.decode()
+    assert act(people["committee"], process, "committee_review", decision="reject",
+               comment="证据不足").status_code == 302
+    process = reload(process)
+    assert process.outcome == Outcome.REJECTED and not process.active and process.finished
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE and not debt.authorisations.exists()
+    assert people["handler"].notifications.filter(kind="rejected").exists()
+
+
+def test_return_goes_back_to_requester(org, people):
+    debt = bankrupt_debt(org, people)
+    _, process = request_write_off(people, debt)
+    act(people["committee"], process, "committee_review")
+    assert act(people["gm"], process, "gm_instruction", decision="return", comment="补充说明",
+               password=PASSWORD).status_code == 302
+    task = open_task(process, "rework")
+    assert task.owner == people["handler"]
+    assert people["handler"].notifications.filter(kind="returned").exists()
+    assert act(people["handler"], process, "rework", comment="已补充").status_code == 302
+    # Back at the first review; the same reviewer may review the same step again.
+    assert act(people["committee"], process, "committee_review").status_code == 302
+    assert open_task(process, "gm_instruction") is not None
+
+
+def test_four_eyes(org, people):
+    debt = bankrupt_debt(org, people)
+    # The requester is a committee member who also holds the GM role.
+    both = f.user("both", ["committee", "gm"], org["hq"])
+    both.groups.add(*people["handler"].groups.all())
+    data = {"reason": "x", "condition": "bankrupt", **files(DocType.WRITE_OFF_APPLICATION, DocType.BANKRUPTCY_RULING)}
+    response, process = start(both, Chain.WRITE_OFF, debt, **data)
+    assert response.status_code == 302
+    # requester never approves their own request
+    r = act(both, process, "committee_review")
+    assert r.status_code == 403
+    # one person signs at most one step
+    other = f.user("committee_gm", ["committee", "gm"], org["hq"])
+    assert act(other, process, "committee_review").status_code == 302
+    assert act(other, process, "gm_instruction", password=PASSWORD).status_code == 403
+    assert act(people["gm"], process, "gm_instruction", password=PASSWORD).status_code == 302
+    # wrong role
+    assert act(people["finance"], process, "authority_approval", password=PASSWORD).status_code == 403
+
+
+def test_only_one_running_chain(org, people):
+    debt = bankrupt_debt(org, people)
+    request_write_off(people, debt)
+    from approvals.actions import available_actions
+    assert available_actions(debt, people["handler"]) == []
+    response, _ = request_write_off(people, debt)
+    assert response.status_code == 200 and "进行中" in response.content.decode()
+
+
+def test_available_actions(org, people):
+    debt = bankrupt_debt(org, people)
+    labels = {a["label"] for a in available_actions_for(debt, people["handler"])}
+    assert {"坏账核销", "上门催收计划", "诉讼", "以物抵债"} <= labels
+    assert "降价处置" not in labels
+    assert available_actions_for(debt, people["gm"]) == []        # not a requester role
+    assert available_actions_for(debt, people["handler_b"]) == []  # other unit
+
+
+def available_actions_for(debt, user):
+    from approvals.actions import available_actions
+    return available_actions(debt, user)
+
+
+def test_user_model_is_used():
+    assert User._meta.label == "workflows.User"
