@@ -78,7 +78,7 @@ def upload(request):
         return redirect("workflows_routes:ledger_import_job", job_id=job_id)
     return render(request, "workflows/ledger_import.html", {
         "form": form, "max_size": MAX_UPLOAD_BYTES, "headers": ledger_import.HEADERS,
-    }, status=400 if request.method == "POST" else 200)
+    })
 
 
 @login_required
