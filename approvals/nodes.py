@@ -129,7 +129,7 @@ class ApprovalStep(flow.View):
 
         process = activation.process
         task = activation.task
-        role = "" if self.is_rework else self.role_for(process)
+        role = "" if self.is_rework else (self.role_for(process) or "")
         StepInfo.objects.create(
             task=task, process=process, debt=process.debt, chain=process.chain, step_title=str(self.task_title),
             role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,

@@ -147,6 +147,12 @@ CELERY_BEAT_SCHEDULE["documents-verify-archive"] = {
     "schedule": 24 * 60 * 60,
 }
 
+# Approvals: overdue steps escalate and delegations take effect every 15 minutes; deadlines
+# are N working days per step, write-off by "no performance" needs N years.
+CELERY_BEAT_SCHEDULE["approvals-escalate-overdue"] = {"task": "approvals.escalate_overdue", "schedule": 15 * 60}
+QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
+QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = int(os.environ.get("QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", "3"))
+
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)
 
