@@ -1,0 +1,72 @@
+"""An auditor searches the archive, opens a sealed case file and downloads its ZIP, which
+verifies offline with sha256sum -c."""
+import shutil
+import subprocess
+import zipfile
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from documents import services
+from documents.catalogue import DocType
+from tests import factories as f
+from tests.browser.conftest import PASSWORD
+from tests.documents import samples
+from workflows import ledger
+from workflows.models import EntryKind
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sealed(settings, tmp_path, org, people):
+    settings.STORAGES = {**settings.STORAGES,
+                         "archive": {"BACKEND": "documents.storage.ArchiveFileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "archive")}}}
+    debt = f.debt(org["a"], people["handler"], debtor_obj=f.debtor("华东机电设备有限公司"))
+    ledger.post_entry(debt.pk, EntryKind.PAYMENT, debt.balance, date(2025, 3, 1), by=people["finance"])
+    for doc_type in (DocType.INVESTIGATION_RECORD, DocType.ORIGINAL_VOUCHERS, DocType.CONCLUSIVE_REPORT):
+        services.attach(debt, doc_type, samples.pdf(f"{doc_type}.pdf", extra=doc_type.encode()),
+                        people["handler"], title=str(doc_type.label))
+    services.seal_case_file(debt, people["committee"])
+    return debt
+
+
+def test_auditor_finds_sealed_case_file_and_downloads_zip(page, login, people, sealed, tmp_path):
+    login(page, people["auditor"].username, PASSWORD)
+    page.goto("/archive/")
+    expect(page.locator("h1")).to_contain_text("档案检索")
+    page.fill("input[name=debtor]", "华东机电")
+    page.fill("input[name=text]", "结论性报告")
+    page.locator("#archive-search button[type=submit]").click()
+    results = page.locator("#search-results tbody tr")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("结论性报告")
+    results.first.get_by_role("link", name=sealed.code).click()
+    expect(page.locator("#seal-status")).to_contain_text("已封档")
+    expect(page.locator("#documents tbody tr")).to_have_count(3)
+    expect(page.locator("#timeline")).to_contain_text("已封档")
+    # An auditor gets no upload form and no seal button.
+    expect(page.locator("#upload-form")).to_have_count(0)
+    expect(page.locator("#seal-form")).to_have_count(0)
+    with page.expect_download() as info:
+        page.locator("#export-zip").click()
+    target = tmp_path / "case.zip"
+    info.value.save_as(target)
+    folder = tmp_path / "case"
+    with zipfile.ZipFile(target) as zf:
+        zf.extractall(folder)
+    if shutil.which("sha256sum"):
+        result = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=folder, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert (folder / "seal_manifest.json").is_file()
+
+
+def test_archive_pages_render_without_errors(page, login, people, sealed):
+    login(page, people["auditor"].username, PASSWORD)
+    for url, heading in [("/archive/write-offs/", "坏账核销档案"), ("/archive/integrity/", "档案完整性核验"),
+                         ("/archive/handover/", "档案移交导出")]:
+        page.goto(url)
+        expect(page.locator("h1")).to_contain_text(heading)
