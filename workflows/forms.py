@@ -32,7 +32,7 @@ class LedgerEntryForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"))
     amount = forms.CharField(label=_("金额(元)"), max_length=24,
                              widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                            error_messages={"invalid": _("日期格式应为 YYYY-MM-DD")})
     reference = forms.CharField(label=_("凭证/参考号"), max_length=100, required=False)
 

@@ -47,3 +47,19 @@ def test_handler_filters_opens_debt_and_sees_balance_and_history(page, login, ha
     expect(history).to_contain_text("到期未回款")
     expect(history).to_contain_text("正常")
     expect(page.locator("#entry-form")).to_be_visible()
+
+
+def test_handler_records_payment_and_sees_field_error(page, login, handler_debts):
+    login(page, "handler_a")
+    page.goto(f"/debts/{handler_debts.pk}/")
+    form = page.locator("#entry-form")
+    form.locator("#id_kind").select_option("payment")
+    form.locator("#id_amount").fill("9999.00")
+    form.get_by_role("button", name="录入").click()
+    expect(page.locator("#amount-errors")).to_contain_text("大于债权余额")
+    expect(page.locator("#debt-balance")).to_contain_text("2500.50")
+
+    page.locator("#id_amount").fill("500.50")
+    page.locator("#entry-form").get_by_role("button", name="录入").click()
+    expect(page.locator("#debt-balance")).to_contain_text("2000.00")
+    expect(page.locator("#debt-entries")).to_contain_text("回款")
