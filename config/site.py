@@ -13,8 +13,8 @@ FRONTEND_APPS = ["workflows", "approvals", "documents"]
 
 def _applications():
     found = []
-    for name in FRONTEND_APPS:
-        module_name = f"{name}.frontend"
+    # An app may also expose a second frontend module (workflows.clock_frontend: the warnings).
+    for module_name in [f"{name}.{module}" for name in FRONTEND_APPS for module in ("frontend", "clock_frontend")]:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

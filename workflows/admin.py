@@ -64,3 +64,6 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 @admin.register(Authorisation)
 class AuthorisationAdmin(ReadOnlyAdmin):
     list_display = ["debt", "target", "approved_by", "approved_at", "consumed_at"]
+
+
+from . import clock_admin  # noqa: E402,F401  (the clock's models)
