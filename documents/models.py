@@ -36,7 +36,12 @@ class CaseFile(models.Model):
         verbose_name = _("案卷")
         verbose_name_plural = _("案卷")
         ordering = ["-opened_at"]
-        triggers = [pgtrigger.Protect(name="case_file_no_delete", operation=pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="case_file_no_delete", operation=pgtrigger.Delete),
+            # Only the legal-hold flag may change; the file stays bound to its debt.
+            pgtrigger.Protect(name="case_file_identity_fixed", operation=pgtrigger.Update,
+                              condition=pgtrigger.AnyChange("debt", "opened_at")),
+        ]
 
     def __str__(self):
         return str(self.debt.code)

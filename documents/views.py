@@ -182,8 +182,12 @@ class DocumentDownload(ArchiveAccess, View):
             raise Http404(_("文件缺失，请联系清欠办核查")) from None
         response = FileResponse(fh, as_attachment=not inline, filename=f"{doc.title}{doc.extension}",
                                 content_type=doc.mime_type)
-        # A stored file is shown, never run: no scripts, no plugins, not even same-origin.
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+        # A stored file is shown, never run. Images get a full sandbox; Chrome refuses to open
+        # PDFs in a sandboxed document, so PDFs get the strictest policy its viewer accepts.
+        if doc.mime_type.startswith("image/"):
+            response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+        else:
+            response["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
         response["X-Content-Type-Options"] = "nosniff"
         return response
 

@@ -82,6 +82,7 @@ def test_raw_sql_update_and_delete_refused_on_postgres(on_postgres, doc, sealed_
         ("UPDATE documents_accesslog SET action = 'view'", []),
         ("DELETE FROM documents_accesslog", []),
         ("DELETE FROM documents_casefile WHERE id = %s", [doc.case_file_id]),
+        ("UPDATE documents_casefile SET opened_at = opened_at - interval '1 day' WHERE id = %s", [doc.case_file_id]),
         ("UPDATE documents_seal SET manifest = '{}'", []),
         ("DELETE FROM documents_seal", []),
     ]

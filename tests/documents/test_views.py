@@ -142,11 +142,30 @@ def test_every_read_is_logged_with_who_when_where(client, debt, people, doc):
     assert rows[1].document == doc and rows[2].document == doc
 
 
-def test_preview_is_inline_and_sandboxed(client, debt, people, doc):
-    response = login(client, people["auditor"]).get(reverse("documents:preview", kwargs={"pk": doc.pk}))
+def test_preview_is_inline_and_restricted(client, debt, people, doc):
+    c = login(client, people["auditor"])
+    response = c.get(reverse("documents:preview", kwargs={"pk": doc.pk}))
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline")
-    assert "sandbox" in response["Content-Security-Policy"]
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    png = services.attach(debt, DocType.PHOTO, samples.upload("照片.png", samples.PNG), people["handler"])
+    response = c.get(reverse("documents:preview", kwargs={"pk": png.pk}))
+    assert response["Content-Type"] == "image/png" and "sandbox" in response["Content-Security-Policy"]
+    docx = services.attach(debt, DocType.OTHER, samples.upload("说明.docx", samples.DOCX), people["handler"])
+    response = c.get(reverse("documents:preview", kwargs={"pk": docx.pk}))
+    assert response["Content-Disposition"].startswith("attachment")  # never rendered by the browser
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_no_route_changes_or_deletes_a_document(method, client, debt, people, doc):
+    c = login(client, people["committee"])
+    for url in [reverse("documents:download", kwargs={"pk": doc.pk}),
+                reverse("documents:preview", kwargs={"pk": doc.pk}),
+                reverse("documents:upload", kwargs={"debt_id": debt.pk}),
+                reverse("archive:case_file", kwargs={"debt_id": debt.pk})]:
+        assert getattr(c, method)(url).status_code == 405, url
+    doc.refresh_from_db()
+    assert Document.objects.count() == 1 and doc.title == "购销合同"
 
 
 def test_case_file_zip_verifies_with_sha256sum(client, sealed_debt, people, tmp_path):

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
@@ -23,6 +25,8 @@ class Command(BaseCommand):
             except OrgUnit.DoesNotExist:
                 raise CommandError(_("单位编码“%(code)s”不存在") % {"code": unit}) from None
         total = debts_for_unit(unit_obj).count()
+        if os.path.exists(out):
+            raise CommandError(_("%(out)s 已存在，不会覆盖") % {"out": out})
         with tqdm(total=total, unit="case", disable=options["verbosity"] < 1, file=self.stderr._out) as bar, \
                 open(out, "xb") as fh:
             count = write_bundle(
