@@ -70,3 +70,27 @@ def test_archive_pages_render_without_errors(page, login, people, sealed):
                          ("/archive/handover/", "档案移交导出")]:
         page.goto(url)
         expect(page.locator("h1")).to_contain_text(heading)
+
+
+def test_handler_uploads_through_the_case_file_form(page, login, people, org, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES,
+                         "archive": {"BACKEND": "documents.storage.ArchiveFileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "archive")}}}
+    debt = f.debt(org["a"], people["handler"])
+    login(page, people["handler"].username, PASSWORD)
+    page.goto(f"/archive/casefile/{debt.pk}/")
+    form = page.locator("#upload-form")
+    form.locator("select[name=doc_type]").select_option("demand_letter")
+    form.locator("input[name=title]").fill("第一次催款函")
+    form.locator("input[name=file]").set_input_files(
+        files=[{"name": "催款函.pdf", "mimeType": "application/pdf", "buffer": samples.PDF}])
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#archive-messages")).to_contain_text("已上传")
+    expect(page.locator("#documents")).to_contain_text("第一次催款函")
+    # A PNG named .pdf is refused with the field and the problem named.
+    form = page.locator("#upload-form")
+    form.locator("input[name=file]").set_input_files(
+        files=[{"name": "伪装.pdf", "mimeType": "application/pdf", "buffer": samples.PNG}])
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#archive-messages")).to_contain_text("文件：文件内容（PNG）与扩展名“.pdf”不符")
+    expect(page.locator("#documents tbody tr")).to_have_count(1)
