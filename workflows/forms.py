@@ -5,23 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .ledger import LedgerError, parse_amount, post_entry
+from .ledger import LedgerError, manual_entry_kinds, parse_amount, post_entry
 from .lifecycle import LifecycleError
-from .models import OPEN_STATES, EntryKind, State
-
-# Which entries a user may record by hand in each state. Write-off and in-kind offsets are
-# booked by their approval chains, never from this form.
-MANUAL_KINDS = {
-    **{state: [EntryKind.INVOICE, EntryKind.PAYMENT, EntryKind.ADJUSTMENT] for state in OPEN_STATES},
-    State.SETTLED_IN_KIND: [EntryKind.PAYMENT, EntryKind.ADJUSTMENT],
-    State.WRITTEN_OFF: [EntryKind.RECOVERY, EntryKind.ADJUSTMENT],
-}
-
-
-def manual_entry_kinds(debt):
-    """The ledger entry kinds that may be recorded by hand on this debt now."""
-    return MANUAL_KINDS.get(debt.state, [])
-
 
 def may_record_entry(user, debt):
     """The debt must already be in the user's scope (the views fetch it with get_debt_for)."""

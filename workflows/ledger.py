@@ -28,6 +28,20 @@ class LedgerError(LifecycleError):
     pass
 
 
+# Which entries a person may record by hand in each state. Write-off and in-kind offsets are
+# booked by their approval chains, never by hand.
+MANUAL_KINDS = {
+    **{state: [EntryKind.INVOICE, EntryKind.PAYMENT, EntryKind.ADJUSTMENT] for state in OPEN_STATES},
+    State.SETTLED_IN_KIND: [EntryKind.PAYMENT, EntryKind.ADJUSTMENT],
+    State.WRITTEN_OFF: [EntryKind.RECOVERY, EntryKind.ADJUSTMENT],
+}
+
+
+def manual_entry_kinds(debt):
+    """The ledger entry kinds that may be recorded by hand on this debt now."""
+    return MANUAL_KINDS.get(debt.state, [])
+
+
 def parse_amount(value, field=_("金额")):
     """A money amount from user input: Decimal, at most 2 places. Errors name the field."""
     try:

@@ -66,8 +66,11 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
 
     def __str__(self):
-        full = f"{self.last_name}{self.first_name}".strip()
-        return full or self.username
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        # Chinese order: family name first, no space (张伟, not "伟 张").
+        return f"{self.last_name}{self.first_name}".strip()
 
 
 class Debtor(models.Model):

@@ -42,6 +42,12 @@ class DebtListView(DebtAccessMixin, FilterView):
     paginate_by = 25
     strict = False
 
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end (a bookmark after debts were cleared) shows the last page, not 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_queryset(self):
         return debts_for(self.request.user).select_related("debtor", "contract", "unit", "handler").order_by("code")
 

@@ -310,3 +310,21 @@ def test_admin_cannot_change_debt_state(client, org, debts):
     assert not d.state_changes.filter(to_state=State.WRITTEN_OFF).exists()
     assert client.post(reverse("admin:workflows_debt_add"), {"code": "X"}).status_code == 403
     assert Debt.objects.filter(code="X").count() == 0
+
+
+def test_page_past_the_end_shows_the_last_page(client, people, org):
+    from tests import factories as f
+
+    for _ in range(27):
+        f.debt(org["a"], people["handler"])
+    client.force_login(people["handler"])
+    response = client.get("/debts/", {"page": 99})
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == 2
+    assert len(response.context["object_list"]) == 2
+
+
+def test_user_names_read_family_name_first(db):
+    from workflows.models import User
+
+    assert User(username="zw", last_name="张", first_name="伟").get_full_name() == "张伟"
