@@ -16,10 +16,12 @@ class Requirement:
         self.types = {DocType(t) for t in types}
 
     def describe(self):
-        if len(self.types) == 1:
+        names = sorted(str(DocType(t).label) for t in self.types)
+        if names == [str(self.label)]:
             return str(self.label)
-        names = "、".join(sorted(str(DocType(t).label) for t in self.types))
-        return _("%(label)s（%(names)s之一）") % {"label": self.label, "names": names}
+        if len(names) == 1:
+            return _("%(label)s（%(name)s）") % {"label": self.label, "name": names[0]}
+        return _("%(label)s（%(names)s之一）") % {"label": self.label, "names": "、".join(names)}
 
 
 def single(doc_type):

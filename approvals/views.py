@@ -29,12 +29,22 @@ def _url(name, *args):
     return url(name, *args)
 
 
+class TurboFormMixin:
+    """An invalid form answers 422 to Turbo (its protocol for re-rendering a form in place)."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if self.request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo":
+            response.status_code = 422
+        return response
+
+
 def _apply_error(form, exc):
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, str(exc))
 
 
-class StartView(generic.FormView):
+class StartView(TurboFormMixin, generic.FormView):
     """viewflow start view of every chain: /tasks/flows/<flow>/start/?debt=<pk>."""
 
     template_name = "approvals/start.html"
@@ -74,7 +84,7 @@ class StartView(generic.FormView):
         return redirect(_url("process", process.pk))
 
 
-class DecisionView(generic.FormView):
+class DecisionView(TurboFormMixin, generic.FormView):
     """viewflow execute view of every human step."""
 
     template_name = "approvals/decide.html"
@@ -205,7 +215,7 @@ class NotificationsView(LoginRequiredMixin, generic.TemplateView):
         return redirect(_url("notifications"))
 
 
-class DelegationView(LoginRequiredMixin, generic.FormView):
+class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
     template_name = "approvals/delegations.html"
     form_class = DelegationForm
 
