@@ -6,7 +6,24 @@ the request date applies, and the chain records the exact rule it used.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AuthorityMatrix
+from datetime import date
+from decimal import Decimal
+
+from .models import AuthorityMatrix, AuthorityRule
+
+# DOMAIN §4 C defaults: ≤ 500,000 总经理办公会; ≤ 5,000,000 董事会; above 股东大会.
+DEFAULT_RULES = [(Decimal("500000.00"), "gm_office"), (Decimal("5000000.00"), "board"), (None, "shareholders")]
+DEFAULT_EFFECTIVE_FROM = date(2000, 1, 1)
+
+
+def ensure_default_matrix():
+    """Version 1 with the defaults, when no version exists at all (fresh or flushed database)."""
+    if AuthorityMatrix.objects.exists():
+        return None
+    matrix = AuthorityMatrix.objects.create(version=1, effective_from=DEFAULT_EFFECTIVE_FROM,
+                                            note="DOMAIN §4 C 默认值")
+    AuthorityRule.objects.bulk_create([AuthorityRule(matrix=matrix, max_amount=m, body=b) for m, b in DEFAULT_RULES])
+    return matrix
 
 
 class AuthorityError(Exception):
@@ -15,6 +32,7 @@ class AuthorityError(Exception):
 
 def matrix_in_effect(on=None):
     on = on or timezone.localdate()
+    ensure_default_matrix()
     matrix = AuthorityMatrix.objects.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
     if matrix is None:
         raise AuthorityError(_("%(date)s 没有生效的审批权限表") % {"date": on})
