@@ -44,7 +44,11 @@ def write_case_file(zf, debt, prefix=""):
     entries, rows = [], []
     for doc in docs:
         rel = f"documents/{doc.pk:06d}_v{doc.version}_{safe(doc.doc_type)}{doc.extension}"
-        with storage.open(doc.storage_name, "rb") as src, zf.open(prefix + rel, "w", force_zip64=True) as dst:
+        # Stored, not deflated: PDFs, images, OFD and OOXML are compressed already, and
+        # deflating them again made the export CPU-bound (bench/RESULTS.md).
+        info = zipfile.ZipInfo(prefix + rel, date_time=timezone.localtime(doc.uploaded_at).timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED
+        with storage.open(doc.storage_name, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
             for chunk in iter(lambda: src.read(CHUNK), b""):
                 dst.write(chunk)
         entries.append((rel, doc.sha256))
