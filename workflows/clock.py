@@ -147,6 +147,11 @@ def _days_between(vendor, start, end):
     return f"CAST(julianday({end}) - julianday({start}) AS integer)"
 
 
+def _same(vendor, a, b):
+    """Null-safe equality."""
+    return f"({a} IS NOT DISTINCT FROM {b})" if vendor == "postgresql" else f"({a} IS {b})"
+
+
 def _in(values):
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -220,9 +225,9 @@ def _chunk(q, lo, hi, now):
 
     # 1. a clock row for each debt
     _exec(f"""
-        INSERT INTO {T['clock']} (debt_id, days_overdue, lapsed, needs_review, over_credit_limit, over_safe_aging,
+        INSERT INTO {T['clock']} (debt_id, lapsed, needs_review, over_credit_limit, over_safe_aging,
                                   prewarn_contract, prewarn_credit, prewarn_safe_aging)
-        SELECT d.id, 0, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE FROM {T['debt']} d
+        SELECT d.id, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE FROM {T['debt']} d
         WHERE {rng('d.id', lo, hi)} AND NOT EXISTS (SELECT 1 FROM {T['clock']} k WHERE k.debt_id = d.id)
     """)
     # 2. when the receivable arose (first invoice): the safe aging period runs from it
@@ -265,7 +270,10 @@ def _chunk(q, lo, hi, now):
         )
         UPDATE {T['clock']} SET limitation_start = calc.start, limitation_deadline = {q.addy('calc.start')},
                last_event_on = calc.last_date, first_break_on = calc.first_break
-        FROM calc WHERE {T['clock']}.debt_id = calc.debt_id
+        FROM calc WHERE {T['clock']}.debt_id = calc.debt_id AND NOT (
+            {_same(v, T['clock'] + '.limitation_start', 'calc.start')}
+            AND {_same(v, T['clock'] + '.last_event_on', 'calc.last_date')}
+            AND {_same(v, T['clock'] + '.first_break_on', 'calc.first_break')})
     """)
     # 5. events on or after the break happened after lapse: flagged for a person
     flag = "(l.revives OR (k.first_break_on IS NOT NULL AND l.date >= k.first_break_on))"
@@ -323,24 +331,29 @@ def _chunk(q, lo, hi, now):
     warn = " ".join(f"WHEN {left} <= {int(w)} THEN {int(w)}" for w in sorted(q.conf.warnings))
     contract_warn = _add_days(v, D, int(q.conf.contract_prewarning_days))
     safe_warn_from = _add_days(v, q.safe_limit, -int(q.conf.safe_aging_prewarning_days))
+    columns = {
+        "aging_bucket": f"CASE WHEN {has_claim} THEN {aging.bucket_sql(days, q.conf.buckets)} ELSE NULL END",
+        "over_credit_limit": f"({is_open} AND COALESCE(x.over_limit, FALSE))",
+        "prewarn_credit": f"({is_open} AND COALESCE(x.near_limit, FALSE))",
+        "over_safe_aging": f"({is_open} AND {q.safe_exceeded})",
+        "prewarn_safe_aging": f"({is_open} AND {q.safe_known} AND {D} >= {safe_warn_from} AND {D} <= {q.safe_limit})",
+        "prewarn_contract": f"(d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D} AND d.due_date <= {contract_warn})",
+        "lapsed": f"({has_claim} AND k.limitation_deadline < {D})",
+        "warning_days": f"CASE WHEN {has_claim} AND k.limitation_deadline >= {D} THEN (CASE {warn} ELSE NULL END) ELSE NULL END",
+        "needs_review": f"EXISTS (SELECT 1 FROM {T['event']} l WHERE l.debt_id = k.debt_id AND l.after_lapse AND l.reviewed_at IS NULL)",
+    }
+    # Computed once in a CTE, written only where something changed: on an ordinary day few rows do.
     _exec(f"""
-        UPDATE {T['clock']} AS k SET
-            computed_on = {D},
-            days_overdue = CASE WHEN {days} > 0 THEN {days} ELSE 0 END,
-            aging_bucket = CASE WHEN {has_claim} THEN {aging.bucket_sql(days, q.conf.buckets)} ELSE NULL END,
-            over_credit_limit = ({is_open} AND COALESCE(x.over_limit, FALSE)),
-            prewarn_credit = ({is_open} AND COALESCE(x.near_limit, FALSE)),
-            over_safe_aging = ({is_open} AND {q.safe_exceeded}),
-            prewarn_safe_aging = ({is_open} AND {q.safe_known} AND {D} >= {safe_warn_from} AND {D} <= {q.safe_limit}),
-            prewarn_contract = (d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D} AND d.due_date <= {contract_warn}),
-            lapsed = ({has_claim} AND k.limitation_deadline < {D}),
-            warning_days = CASE WHEN {has_claim} AND k.limitation_deadline >= {D} THEN (CASE {warn} ELSE NULL END)
-                                ELSE NULL END,
-            needs_review = EXISTS (SELECT 1 FROM {T['event']} l WHERE l.debt_id = k.debt_id AND l.after_lapse
-                                   AND l.reviewed_at IS NULL)
-        FROM {T['debt']} d JOIN {T['contract']} c ON c.id = d.contract_id
-             LEFT JOIN {T['exposure']} x ON x.debtor_id = d.debtor_id
-        WHERE k.debt_id = d.id AND {rng('d.id', lo, hi)}
+        WITH n AS (
+            SELECT k.debt_id, {", ".join(f"{expr} AS {name}" for name, expr in columns.items())}
+            FROM {T['clock']} k JOIN {T['debt']} d ON d.id = k.debt_id
+                 JOIN {T['contract']} c ON c.id = d.contract_id
+                 LEFT JOIN {T['exposure']} x ON x.debtor_id = d.debtor_id
+            WHERE {rng('k.debt_id', lo, hi)}
+        )
+        UPDATE {T['clock']} SET {", ".join(f"{name} = n.{name}" for name in columns)}
+        FROM n WHERE {T['clock']}.debt_id = n.debt_id
+          AND NOT ({" AND ".join(_same(v, f"{T['clock']}.{name}", f"n.{name}") for name in columns)})
     """)
     # 8. key monitoring (重点监控): pursued debts of at least the configured amount
     key = f"(state IN {_in(PURSUED)} AND balance >= {q.conf.key_monitoring_amount})"

@@ -20,7 +20,7 @@ class ClockSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(DebtClock)
 class DebtClockAdmin(ReadOnlyAdmin):
-    list_display = ["debt", "computed_on", "aging_bucket", "limitation_deadline", "warning_days", "lapsed",
+    list_display = ["debt", "aging_bucket", "limitation_deadline", "warning_days", "lapsed",
                     "needs_review"]
     list_filter = ["lapsed", "needs_review", "over_credit_limit", "over_safe_aging"]
 

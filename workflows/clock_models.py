@@ -88,21 +88,21 @@ class ClockSettings(models.Model):
 
 
 class DebtClock(models.Model):
-    """What the last run worked out for one debt; rewritten by every run."""
+    """What the last run worked out for one debt. Only values that change are written, so
+    nothing here moves every day (days overdue are today minus the due date, at read time)."""
 
     debt = models.OneToOneField("workflows.Debt", verbose_name=_("债权"), primary_key=True,
                                 on_delete=models.PROTECT, related_name="clock")
-    computed_on = models.DateField(_("计算日期"), null=True)
     arose_on = models.DateField(_("应收发生日"), null=True, help_text=_("首笔开票日期，用于保险账龄"))
-    days_overdue = models.IntegerField(_("逾期天数"), default=0)
     aging_bucket = models.PositiveSmallIntegerField(_("账龄段"), null=True)
     limitation_start = models.DateField(_("时效起算日"), null=True)
-    limitation_deadline = models.DateField(_("诉讼时效届满日"), null=True, db_index=True)
+    # No indexes on the flags: the run rewrites them in bulk and the pages read few rows.
+    limitation_deadline = models.DateField(_("诉讼时效届满日"), null=True)
     last_event_on = models.DateField(_("最近中断事由日期"), null=True)
     first_break_on = models.DateField(_("时效中断链断开日"), null=True,
                                       help_text=_("该日起的中断事由发生在时效届满之后，需人工复核"))
     warning_days = models.PositiveIntegerField(_("时效预警档(天)"), null=True)
-    lapsed = models.BooleanField(_("时效已届满"), default=False, db_index=True)
+    lapsed = models.BooleanField(_("时效已届满"), default=False)
     needs_review = models.BooleanField(_("需人工复核"), default=False)
     over_credit_limit = models.BooleanField(_("超授信额度"), default=False)
     over_safe_aging = models.BooleanField(_("超保险账龄"), default=False)
