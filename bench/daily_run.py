@@ -1,0 +1,165 @@
+"""Benchmark of the daily run on PostgreSQL: N debts with ledger entries, then run_daily.
+
+    .venv/bin/python bench/daily_run.py 100000 1000000
+
+For each size it recreates the database qq_bench_clock, migrates it, loads debtors, contracts,
+debts and ledger entries with COPY, then runs `manage.py run_daily` in a child process three
+times: the first run of a date (most debts become overdue: the heaviest day), the same date
+again (must be a no-op) and the next day (an ordinary day). Wall time and the child's peak RSS
+are printed as Markdown rows for bench/RESULTS.md.
+"""
+import io
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+DB = "qq_bench_clock"
+DSN = "host=127.0.0.1 port=5432 user=postgres"
+URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+RUN_DATE = date(2026, 6, 30)
+BATCH = 100_000
+NOW = "2026-06-29 12:00:00+08"
+CHILD = """
+import resource, sys, django
+django.setup()
+from django.core.management import call_command
+call_command("run_daily", "--date", sys.argv[1])
+print("peak_rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def env():
+    return {**os.environ, "DATABASE_URL": URL, "SECRET_KEY": "bench-only", "CELERY_BROKER_URL": "",
+            "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+
+def manage(*args):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env(), check=True,
+                          capture_output=True, text=True).stdout
+
+
+def recreate():
+    conn = psycopg2.connect(DSN + " dbname=postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {DB}")
+        cur.execute(f"CREATE DATABASE {DB}")
+    conn.close()
+    manage("migrate", "--noinput", "-v", "0")
+
+
+def copy(cur, table, columns, rows):
+    buf = io.StringIO()
+    for row in rows:
+        buf.write("\t".join("\\N" if v is None else str(v) for v in row))
+        buf.write("\n")
+    buf.seek(0)
+    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
+
+
+def load(n):
+    rnd = random.Random(42)
+    conn = psycopg2.connect(DSN + f" dbname={DB}")
+    cur = conn.cursor()
+    cur.execute("INSERT INTO workflows_orgunit (code, name, ceased) VALUES ('HQ', '集团总部', false) RETURNING id")
+    unit = cur.fetchone()[0]
+    cur.execute("""INSERT INTO workflows_user (password, is_superuser, username, first_name, last_name, email,
+                   is_staff, is_active, date_joined, unit_id) VALUES ('!', false, 'bench', '', '', '', false, true,
+                   now(), %s) RETURNING id""", [unit])
+    user = cur.fetchone()[0]
+    debtors = max(n // 5, 1)
+    for lo in range(0, debtors, BATCH):
+        copy(cur, "workflows_debtor",
+             ["id", "name", "credit_code", "contact", "phone", "address", "credit_limit", "deceased", "bankrupt"],
+             ((i + 1, f"债务人{i}", f"{i:018d}", "", "", "",
+               # one debtor in ten has a credit limit, some of them exceeded
+               f"{rnd.choice([200000, 800000, 3000000])}.00" if i % 10 == 0 else "0.00", "f", "f")
+              for i in range(lo, min(lo + BATCH, debtors))))
+    start = time.monotonic()
+    entry_id = 0
+    for lo in range(0, n, BATCH):
+        contracts, debts, entries = [], [], []
+        for i in range(lo, min(lo + BATCH, n)):
+            due = RUN_DATE + timedelta(days=rnd.randint(-6 * 365, 200))
+            amount = rnd.randint(1_000, 2_000_000)
+            paid = rnd.randint(0, amount) if rnd.random() < 0.5 else 0
+            debtor = rnd.randint(1, debtors)
+            contracts.append((i + 1, unit, f"HT{i:08d}", debtor, due - timedelta(days=300), due, f"{amount}.00",
+                              rnd.choice([None, None, 365, 720])))
+            debts.append((i + 1, f"QQ{i:08d}", debtor, i + 1, "receivable", unit, user, user, due, "normal",
+                          "f", f"{amount - paid}.00", "0.00", NOW))
+            entry_id += 1
+            entries.append((entry_id, i + 1, "invoice", f"{amount}.00", due - timedelta(days=200), "INV", user, NOW))
+            if paid:
+                entry_id += 1
+                pay_on = min(due + timedelta(days=rnd.randint(-100, 1500)), RUN_DATE)
+                entries.append((entry_id, i + 1, "payment", f"{paid}.00", pay_on, "PAY", user, NOW))
+        copy(cur, "workflows_contract",
+             ["id", "unit_id", "number", "debtor_id", "signed_on", "due_on", "amount", "safe_aging_days"], contracts)
+        copy(cur, "workflows_debt",
+             ["id", "code", "debtor_id", "contract_id", "category", "unit_id", "handler_id", "responsible_id",
+              "due_date", "state", "key_monitoring", "balance", "written_off_amount", "created_at"], debts)
+        copy(cur, "workflows_ledgerentry",
+             ["id", "debt_id", "kind", "amount", "date", "reference", "created_by_id", "created_at"], entries)
+    for table in ("workflows_debtor", "workflows_contract", "workflows_debt", "workflows_ledgerentry"):
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    conn.commit()
+    conn.autocommit = True
+    cur.execute("VACUUM ANALYZE")
+    conn.close()
+    return entry_id, time.monotonic() - start
+
+
+def timed_run(day):
+    start = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", CHILD, day.isoformat()], cwd=ROOT, env=env(), check=True,
+                         capture_output=True, text=True).stdout
+    elapsed = time.monotonic() - start
+    lines = out.strip().splitlines()
+    peak = int(lines[-1].split()[1]) / 1024
+    return elapsed, peak, " ".join(lines[:-1])
+
+
+def pg_size():
+    conn = psycopg2.connect(DSN + f" dbname={DB}")
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cur.fetchone()[0]
+        cur.execute("SHOW shared_buffers")
+        buffers = cur.fetchone()[0]
+        cur.execute("SHOW work_mem")
+        work_mem = cur.fetchone()[0]
+    conn.close()
+    return size, buffers, work_mem
+
+
+def main(sizes):
+    print(f"machine: {os.cpu_count()} cores, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM")
+    for n in sizes:
+        recreate()
+        entries, load_s = load(n)
+        first = timed_run(RUN_DATE)
+        again = timed_run(RUN_DATE)
+        nxt = timed_run(RUN_DATE + timedelta(days=1))
+        size, buffers, work_mem = pg_size()
+        print(f"\n## {n:,} debts, {entries:,} ledger entries (loaded in {load_s:.0f} s); database {size}, "
+              f"shared_buffers {buffers}, work_mem {work_mem}")
+        print("| run | wall time | peak RSS of the run_daily process | output |")
+        print("|---|---|---|---|")
+        for label, (secs, rss, out) in [("first run of a date", first), ("same date again", again),
+                                        ("next day", nxt)]:
+            print(f"| {label} | {secs:.1f} s | {rss:.0f} MiB | {out} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])
