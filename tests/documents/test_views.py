@@ -313,3 +313,23 @@ def test_legal_hold_set_by_committee_and_logged(client, debt, people):
     case_file = CaseFile.objects.get(debt=debt)
     assert case_file.legal_hold and case_file.legal_hold_reason == "涉诉保全"
     assert AccessLog.objects.filter(action="legal_hold", user=people["committee"]).exists()
+
+
+def test_timeline_includes_approval_decisions(debt, people):
+    from django.apps import apps
+    try:
+        decision_model = apps.get_model("approvals.Decision")
+        process_model = apps.get_model("approvals.ChainProcess")
+        from approvals.flows import VisitFlow
+    except (LookupError, ImportError):
+        pytest.skip("the approvals app has no Decision model yet")
+    from documents.timeline import case_file_timeline
+    process = process_model.objects.create(flow_class=VisitFlow, debt=debt, chain="visit",
+                                           requested_by=people["handler"])
+    decision_model.objects.create(debt=debt, chain="visit", step="approve", step_title="组长审批",
+                                  decision="approve", by=people["committee_head"], comment="同意上门",
+                                  process=process)
+    events = [e for e in case_file_timeline(debt) if e.kind == "approval"]
+    assert len(events) == 1
+    assert "组长审批" in events[0].text and "同意上门" in events[0].text
+    assert events[0].by == people["committee_head"]
