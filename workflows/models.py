@@ -358,3 +358,4 @@ class LedgerEntry(AppendOnlyModel):
 
 
 from .clock_models import *  # noqa: E402,F401,F403
+from .report_models import *  # noqa: E402,F401,F403
