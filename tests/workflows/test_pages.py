@@ -328,3 +328,10 @@ def test_user_names_read_family_name_first(db):
     from workflows.models import User
 
     assert User(username="zw", last_name="张", first_name="伟").get_full_name() == "张伟"
+
+
+def test_import_menu_entry_only_for_finance(client, people, org):
+    client.force_login(people["finance"])
+    assert "/workflows/import/" in client.get("/debts/").content.decode()
+    client.force_login(people["handler"])
+    assert "/workflows/import/" not in client.get("/debts/").content.decode()
