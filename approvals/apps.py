@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ApprovalsConfig(AppConfig):
     name = "approvals"
     verbose_name = _("审批")
+
+    def ready(self):
+        from . import signals  # noqa: F401

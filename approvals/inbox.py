@@ -31,12 +31,11 @@ def open_steps(user, *, mine=True, claimable=True):
     """StepInfo rows of open tasks assigned to `user` or claimable by them."""
     conditions = Q()
     if mine:
-        conditions |= Q(task__owner=user, task__status=STATUS.ASSIGNED)
+        conditions |= Q(owner=user)
     if claimable:
         roles = user_roles(user)
         scope = unit_ids_in_scope(user)
-        claim = Q(task__owner__isnull=True, task__status=STATUS.NEW) & (
-            Q(role__in=roles) | Q(role="")) & ~Q(process__requested_by=user)
+        claim = Q(owner__isnull=True) & (Q(role__in=roles) | Q(role="")) & ~Q(requested_by=user)
         if scope is not None:
             claim &= Q(unit_id_scope__isnull=True) | Q(unit_id_scope__in=scope)
         if not user.has_perm("workflows.view_debt"):
@@ -44,8 +43,23 @@ def open_steps(user, *, mine=True, claimable=True):
         conditions |= claim
     if not conditions:
         return StepInfo.objects.none()
-    return (StepInfo.objects.filter(open=True).filter(conditions)
-            .select_related("task", "task__owner", "debt", "debt__debtor", "process"))
+    return StepInfo.objects.filter(open=True).filter(conditions)
+
+
+PER_PAGE = 25
+
+
+def page_of(steps, number, per_page=PER_PAGE):
+    """One page, in two steps: ids from StepInfo alone (its indexes answer that), then the 25
+    rows with their debt, debtor, process and task. Joining first would join every match."""
+    from django.core.paginator import Paginator
+
+    page = Paginator(steps.order_by("due_at", "pk").values_list("pk", flat=True), per_page).get_page(number)
+    ids = list(page.object_list)
+    rows = {s.pk: s for s in StepInfo.objects.filter(pk__in=ids).select_related(
+        "task", "task__owner", "debt", "debt__debtor", "process")}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    return page
 
 
 def counts(user):

@@ -153,9 +153,20 @@ class StepInfo(models.Model):
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", help_text=_("任务因委托转给代理人时的原办理人"))
     open = models.BooleanField(default=True)
+    # Copies kept in step with the task (signals.py) so the inbox reads one table.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["open", "due_at"]), models.Index(fields=["open", "role"])]
+        indexes = [
+            models.Index(fields=["open", "due_at"]),
+            models.Index(fields=["open", "role"]),
+            models.Index(fields=["owner", "due_at"], condition=models.Q(open=True), name="qq_step_mine"),
+            models.Index(fields=["role", "due_at"], condition=models.Q(open=True, owner__isnull=True),
+                         name="qq_step_claimable"),
+        ]
 
     @property
     def overdue(self):

@@ -134,6 +134,7 @@ class ApprovalStep(flow.View):
             task=task, process=process, debt=process.debt, chain=process.chain, step_title=str(self.task_title),
             role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,
             due_at=due_for_new_step(timezone.now()), on_behalf_of=getattr(activation, "_on_behalf_of", None),
+            owner_id=task.owner_id, requested_by_id=process.requested_by_id,
         )
         url = inbox.task_url(task)
         message = f"{process.get_chain_display()} {process.debt.code}：{self.task_title}"

@@ -137,7 +137,7 @@ class InboxView(LoginRequiredMixin, generic.TemplateView):
         q = self.request.GET.get("q", "").strip()
         if q:
             steps = steps.filter(debt__code__icontains=q) | steps.filter(debt__debtor__name__icontains=q)
-        page = Paginator(steps.order_by("due_at", "pk"), self.paginate_by).get_page(self.request.GET.get("page"))
+        page = inbox.page_of(steps, self.request.GET.get("page"), self.paginate_by)
         now = timezone.now()
         rows = [{"info": s, "waiting": now - s.task.created, "overdue": s.due_at < now,
                  "mine": s.task.owner_id == user.pk, "url": inbox.task_url(s.task)} for s in page]
