@@ -8,13 +8,14 @@ import importlib
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
-FRONTEND_APPS = ["workflows", "approvals", "documents"]
+FRONTEND_APPS = ["workflows", "approvals", "documents", "collection"]
 
 
 def _applications():
     found = []
     # An app may also expose a second frontend module (workflows.clock_frontend: the warnings).
-    for module_name in [f"{name}.{module}" for name in FRONTEND_APPS for module in ("frontend", "clock_frontend")]:
+    for module_name in [f"{name}.{module}" for name in FRONTEND_APPS
+                        for module in ("frontend", "clock_frontend", "report_frontend")]:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -14,14 +14,12 @@ APPROVERS = ("committee", "committee_head")
 
 def grant_plan_approval(apps, schema_editor):
     # 清欠小组 takes plan-approval tasks from viewflow's queue, which lists by permission.
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+    # Only this one permission is created here (post_migrate creates the rest as usual).
+    ContentType = apps.get_model("contenttypes", "ContentType")
     Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
-    perm = Permission.objects.get(content_type__app_label="workflows", codename="approve_clearingplan")
+    ctype, _ = ContentType.objects.get_or_create(app_label="workflows", model="clearingplan")
+    perm, _ = Permission.objects.get_or_create(content_type=ctype, codename="approve_clearingplan",
+                                               defaults={"name": "审批清欠计划"})
     for group in Group.objects.filter(name__in=APPROVERS):
         group.permissions.add(perm)
 

@@ -1,0 +1,365 @@
+"""Pages of plans, reports, KPIs and the reward/penalty lists. Thin: every figure comes from
+workflows.aging_report / kpi / plans / rewards, every query is scoped by
+workflows.report_scope (a handler only ever gets their own numbers, whatever the URL says)."""
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from . import charts, excel_export, kpi, plan_flow, plans, rewards
+from .aging_report import DIMENSIONS, aging_report, drill_down, group_count
+from .ledger import LedgerError
+from .models import ClearingPlan, ItemKind, PlanState, QuarterAssessment
+from .report_scope import may_open_reports, report_debts, sees_all_figures
+
+ROWS_PER_PAGE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportAccess(LoginRequiredMixin, UserPassesTestMixin):
+    def test_func(self):
+        return may_open_reports(self.request.user)
+
+
+class TurboFormMixin:
+    """Turbo re-renders a form answered with 422 (viewflow's protocol for invalid forms)."""
+
+    def invalid(self, context):
+        response = self.render_to_response(context)
+        response.status_code = 422 if self.request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo" else 200
+        return response
+
+
+def _as_of(request):
+    raw = request.GET.get("as_of")
+    if not raw:
+        return timezone.localdate(), None
+    try:
+        parsed = parse_date(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return timezone.localdate(), _("截至日期“%(v)s”不是有效日期（格式：2025-06-30）") % {"v": raw}
+    return parsed, None
+
+
+def _dimension(request):
+    dim = request.GET.get("dim", "unit")
+    return dim if dim in DIMENSIONS else "unit"
+
+
+def _quarter(params):
+    today = timezone.localdate()
+    try:
+        year = int(params.get("year") or today.year)
+        quarter = int(params.get("quarter") or (today.month - 1) // 3 + 1)
+    except ValueError:
+        return today.year, (today.month - 1) // 3 + 1, _("年度或季度不是数字")
+    if not (2000 <= year <= 2100 and 1 <= quarter <= 4):
+        return today.year, (today.month - 1) // 3 + 1, _("季度须为 1 到 4，年度须在 2000 到 2100 之间")
+    return year, quarter, None
+
+
+class DashboardView(ReportAccess, generic.TemplateView):
+    """总经理 / 清欠小组 dashboard: key figures of a quarter, aging buckets, 12-month trend."""
+
+    template_name = "workflows/reports_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        year, quarter, error = _quarter(self.request.GET)
+        start, end = kpi.quarter_bounds(year, quarter)
+        today = timezone.localdate()
+        as_of = min(end, today)
+        debts = report_debts(user)
+        figures = kpi.kpis(debts, start, min(end, today) if start <= today else end)
+        report = aging_report(debts, as_of, "unit", limit=0)
+        trend = kpi.monthly_trend(debts, as_of)
+        return super().get_context_data(
+            year=year, quarter=quarter, error=error, figures=figures, report=report, as_of=as_of,
+            all_figures=sees_all_figures(user),
+            bucket_chart=charts.bar_chart([(label, amount) for label, amount in zip(report.labels, report.totals)]),
+            trend_chart=charts.line_chart([(f"{m.month}月", [t, o]) for m, t, o, _r in trend],
+                                          [_("应收余额"), _("逾期余额")]),
+            recovered_chart=charts.bar_chart([(f"{m.month}月", r) for m, _t, _o, r in trend]),
+            quarters=[1, 2, 3, 4], **kwargs)
+
+
+class AgingReportView(ReportAccess, generic.TemplateView):
+    template_name = "workflows/reports_aging.html"
+
+    def get_context_data(self, **kwargs):
+        as_of, error = _as_of(self.request)
+        dim = _dimension(self.request)
+        debts = report_debts(self.request.user)
+        paginator = Paginator(range(group_count(debts, dim)), ROWS_PER_PAGE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        report = aging_report(debts, as_of, dim, offset=page.start_index() - 1 if page.object_list else 0,
+                              limit=ROWS_PER_PAGE)
+        return super().get_context_data(
+            report=report, as_of=as_of, dim=dim, dimensions=DIMENSIONS, error=error, page_obj=page,
+            paginator=paginator, bucket_range=range(len(report.labels)),
+            chart=charts.bar_chart(list(zip(report.labels, report.totals))), **kwargs)
+
+
+def aging_export(request):
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(f"{reverse('login')}?next={request.get_full_path()}")
+    if not may_open_reports(request.user):
+        raise PermissionDenied
+    as_of, error = _as_of(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    dim = _dimension(request)
+    report = aging_report(report_debts(request.user), as_of, dim)
+    response = HttpResponse(excel_export.aging_workbook(report), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="aging-{dim}-{as_of.isoformat()}.xlsx"'
+    return response
+
+
+class AgingDrillView(ReportAccess, generic.ListView):
+    template_name = "workflows/reports_aging_debts.html"
+    paginate_by = ROWS_PER_PAGE
+
+    def get_queryset(self):
+        self.as_of, self.error = _as_of(self.request)
+        self.dim = _dimension(self.request)
+        key = self.request.GET.get("key", "")
+        bucket = self.request.GET.get("bucket")
+        try:
+            self.bucket = int(bucket) if bucket not in (None, "") else None
+        except ValueError:
+            raise Http404("bad bucket") from None
+        if self.dim != "category":
+            try:
+                key = int(key)
+            except ValueError:
+                raise Http404("bad key") from None
+        self.key = key
+        return drill_down(report_debts(self.request.user), self.as_of, self.dim, key, self.bucket)
+
+    def get_context_data(self, **kwargs):
+        from .aging import bucket_labels
+        from .models import ClockSettings
+
+        labels = bucket_labels(ClockSettings.load().buckets)
+        return super().get_context_data(
+            as_of=self.as_of, dim=self.dim, key=self.key, bucket=self.bucket, error=self.error,
+            bucket_label=labels[self.bucket] if self.bucket is not None and self.bucket < len(labels) else "",
+            **kwargs)
+
+
+# --- plans --------------------------------------------------------------------------------
+
+def _plan_form_values(post):
+    return post.get("annual_target", ""), [post.get(f"m{i}", "") for i in range(1, 13)]
+
+
+class PlanListView(ReportAccess, TurboFormMixin, generic.TemplateView):
+    """Plans of a year: the handler edits and submits their own; 清欠小组 and the others who
+    see every figure get the whole list with progress."""
+
+    template_name = "workflows/reports_plans.html"
+
+    def year(self):
+        try:
+            return int(self.request.GET.get("year") or self.request.POST.get("year") or timezone.localdate().year)
+        except ValueError:
+            return timezone.localdate().year
+
+    def get_context_data(self, **kwargs):
+        user, year = self.request.user, self.year()
+        own = ClearingPlan.objects.filter(handler=user, year=year).prefetch_related("targets").first()
+        visible = plans.plans_for(user).filter(year=year).prefetch_related("targets")
+        today = timezone.localdate()
+        rows = []
+        for plan in visible:
+            progress = plans.progress(plan, until=today)
+            done = sum((p.actual for p in progress), start=plans.ZERO)
+            rows.append({"plan": plan, "done": done,
+                         "rate": (done / plan.annual_target * 100).quantize(plans.ZERO) if plan.annual_target else None,
+                         "review": plan_flow.open_review_task(plan) if plan.state == PlanState.SUBMITTED else None})
+        targets = {t.month: t.amount for t in own.targets.all()} if own else {}
+        values = kwargs.pop("values", None) or {
+            "annual_target": own.annual_target if own else "",
+            "months": [targets.get(m, "") for m in range(1, 13)],
+        }
+        return super().get_context_data(
+            year=year, own=own, rows=rows, may_plan=plans.may_plan(user), values=values,
+            month_range=range(1, 13), deadline=plans.submission_deadline(year),
+            editable=(own is None or own.state in (PlanState.DRAFT, PlanState.REJECTED)),
+            revise_task=plan_flow.open_revise_task(own) if own else None, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        user, year = request.user, self.year()
+        if not plans.may_plan(user):
+            raise PermissionDenied
+        annual, months = _plan_form_values(request.POST)
+        try:
+            with transaction.atomic():
+                plan = plans.save_plan(user, year, annual, months)
+                if request.POST.get("action") == "submit":
+                    revise = plan_flow.open_revise_task(plan)
+                    if revise is not None:
+                        raise plans.PlanError(_("此计划被退回修改，请在待办任务中重新提交"))
+                    plan_flow.submit(plan, user)
+        except LedgerError as exc:
+            context = self.get_context_data(form_error=str(exc),
+                                            values={"annual_target": annual, "months": months})
+            return self.invalid(context)
+        messages.success(request, _("计划已提交清欠小组审批") if request.POST.get("action") == "submit"
+                         else _("计划已保存"))
+        return HttpResponseRedirect(f"{request.path}?year={year}")
+
+
+class PlanDetailView(ReportAccess, generic.DetailView):
+    template_name = "workflows/reports_plan_detail.html"
+    context_object_name = "plan"
+
+    def get_queryset(self):
+        return plans.plans_for(self.request.user).prefetch_related("targets")
+
+    def get_context_data(self, **kwargs):
+        plan = self.object
+        return super().get_context_data(progress=plans.progress(plan), quarters=plans.quarter_targets(plan),
+                                        review=plan_flow.open_review_task(plan), **kwargs)
+
+
+class PlanReviewView(TurboFormMixin, generic.TemplateView):
+    """viewflow execute view of the 清欠小组 step (request.activation is set by viewflow)."""
+
+    template_name = "workflows/reports_plan_review.html"
+
+    def get_context_data(self, **kwargs):
+        plan = self.request.activation.process.artifact
+        return super().get_context_data(plan=plan, progress=plans.progress(plan),
+                                        quarters=plans.quarter_targets(plan), task=self.request.activation.task,
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        activation = request.activation
+        plan = ClearingPlan.objects.select_for_update().get(pk=activation.process.artifact_object_id)
+        decision, note = request.POST.get("decision", ""), request.POST.get("note", "")
+        try:
+            with transaction.atomic():
+                plans.decide(plan, request.user, decision, note)
+        except LedgerError as exc:
+            return self.invalid(self.get_context_data(form_error=str(exc), note=note))
+        activation.process.data = {**activation.process.data, "decision": decision, "decided_by": request.user.pk,
+                                   "note": note}
+        activation.process.save(update_fields=["data"])
+        activation.execute()
+        messages.success(request, _("已办理：%(p)s") % {"p": plan})
+        return HttpResponseRedirect(reverse("reports:plans") + f"?year={plan.year}")
+
+
+class PlanReviseView(TurboFormMixin, generic.TemplateView):
+    """viewflow execute view of the handler's rework step: edit and resubmit."""
+
+    template_name = "workflows/reports_plan_revise.html"
+
+    def get_context_data(self, **kwargs):
+        plan = self.request.activation.process.artifact
+        targets = {t.month: t.amount for t in plan.targets.all()}
+        values = kwargs.pop("values", None) or {"annual_target": plan.annual_target,
+                                                "months": [targets.get(m, "") for m in range(1, 13)]}
+        return super().get_context_data(plan=plan, values=values, month_range=range(1, 13), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        activation = request.activation
+        plan = activation.process.artifact
+        annual, months = _plan_form_values(request.POST)
+        try:
+            with transaction.atomic():
+                plan = plans.save_plan(request.user, plan.year, annual, months)
+                plans.mark_submitted(plan, request.user)
+        except LedgerError as exc:
+            return self.invalid(self.get_context_data(form_error=str(exc),
+                                                      values={"annual_target": annual, "months": months}))
+        activation.process.data = {**activation.process.data, "decision": "", "resubmitted": True}
+        activation.process.save(update_fields=["data"])
+        activation.execute()
+        messages.success(request, _("计划已重新提交清欠小组审批"))
+        return HttpResponseRedirect(reverse("reports:plans") + f"?year={plan.year}")
+
+
+# --- quarterly assessment ------------------------------------------------------------------
+
+class AssessmentListView(ReportAccess, generic.ListView):
+    template_name = "workflows/reports_assessments.html"
+    paginate_by = ROWS_PER_PAGE
+    model = QuarterAssessment
+
+    def get_queryset(self):
+        return QuarterAssessment.objects.select_related("approved_by", "computed_by")
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        return super().get_context_data(may_compute=rewards.may_compute(self.request.user), this_year=today.year,
+                                        quarters=[1, 2, 3, 4], **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not rewards.may_compute(request.user):
+            raise PermissionDenied
+        year, quarter, error = _quarter(request.POST)
+        if error:
+            messages.error(request, error)
+            return HttpResponseRedirect(reverse("reports:assessments"))
+        try:
+            assessment = rewards.compute_assessment(year, quarter, by=request.user)
+        except LedgerError as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(reverse("reports:assessments"))
+        messages.success(request, _("已计算：%(a)s") % {"a": assessment})
+        return HttpResponseRedirect(reverse("reports:assessment", args=[assessment.pk]))
+
+
+class AssessmentDetailView(ReportAccess, generic.DetailView):
+    template_name = "workflows/reports_assessment.html"
+    model = QuarterAssessment
+    context_object_name = "assessment"
+
+    def get_context_data(self, **kwargs):
+        user, assessment = self.request.user, self.object
+        lines = rewards.lines_for(assessment, user)
+        items = assessment.items.select_related("debt", "person")
+        if not sees_all_figures(user):
+            items = items.filter(person=user)
+        return super().get_context_data(
+            lines=lines, items=items[:200], item_count=items.count(), kinds=ItemKind,
+            may_approve=rewards.may_decide(user) and assessment.computed_by_id != user.pk
+            and assessment.state == "draft",
+            may_export=sees_all_figures(user), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        assessment = self.get_object()
+        try:
+            rewards.approve_assessment(assessment, by=request.user)
+        except LedgerError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("清欠小组已批准：%(a)s") % {"a": assessment})
+        return HttpResponseRedirect(reverse("reports:assessment", args=[assessment.pk]))
+
+
+def assessment_export(request, pk):
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(f"{reverse('login')}?next={request.get_full_path()}")
+    if not sees_all_figures(request.user):
+        raise PermissionDenied
+    assessment = get_object_or_404(QuarterAssessment, pk=pk)
+    body = excel_export.assessment_workbook(assessment, rewards.lines_for(assessment, request.user),
+                                            assessment.items.select_related("debt", "person"))
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="assessment-{assessment.year}-Q{assessment.quarter}.xlsx"')
+    return response
+
