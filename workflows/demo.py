@@ -71,6 +71,8 @@ USERS = [
     DemoUser("business", roles.BUSINESS, "S1", "吴", "经营", "gm"),
     DemoUser("tech", roles.TECH, "S1", "郑", "工", "gm"),
     DemoUser("responsible", roles.RESPONSIBLE, "S1", "陈", "项目", "committee_head"),
+    DemoUser("custodian", roles.CUSTODIAN, "S1", "黄", "保管", "responsible"),
+    DemoUser("inspector", roles.INSPECTOR, "S1", "林", "验收", "responsible"),
     DemoUser("handler", roles.HANDLER, "S1", "张", "伟", "responsible"),
     DemoUser("handler2", roles.HANDLER, "S2", "刘", "洋", "committee_head"),
 ]

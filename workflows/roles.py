@@ -14,6 +14,8 @@ GM_OFFICE = "gm_office"
 BOARD = "board"
 SHAREHOLDERS = "shareholders"
 AUDITOR = "auditor"
+CUSTODIAN = "custodian"
+INSPECTOR = "inspector"
 
 LABELS = {
     HANDLER: _("清欠专员/经办人"),
@@ -29,6 +31,8 @@ LABELS = {
     BOARD: _("董事会"),
     SHAREHOLDERS: _("股东大会"),
     AUDITOR: _("审计"),
+    CUSTODIAN: _("保管"),
+    INSPECTOR: _("验收人员"),
 }
 
 # Roles that act for the whole group and therefore see every unit (DOMAIN §1, last line).
@@ -52,6 +56,8 @@ PERMISSIONS = {
     BOARD: ["workflows.view_debt", VIEW_ALL_UNITS],
     SHAREHOLDERS: ["workflows.view_debt", VIEW_ALL_UNITS],
     AUDITOR: ["workflows.view_debt", VIEW_ALL_UNITS],
+    CUSTODIAN: ["workflows.view_debt"],
+    INSPECTOR: ["workflows.view_debt"],
 }
 
 

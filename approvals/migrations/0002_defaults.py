@@ -31,8 +31,11 @@ def add_defaults(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for code in LABELS:
-        group, _ = Group.objects.get_or_create(name=code)
-        group.permissions.add(Permission.objects.get(content_type__app_label="approvals", codename=f"role_{code}"))
+        # Roles added later (0004) have no permission in this migration's model state yet.
+        perm = Permission.objects.filter(content_type__app_label="approvals", codename=f"role_{code}").first()
+        if perm is not None:
+            group, _ = Group.objects.get_or_create(name=code)
+            group.permissions.add(perm)
 
 
 def remove_defaults(apps, schema_editor):
