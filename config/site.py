@@ -8,7 +8,7 @@ import importlib
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
-FRONTEND_APPS = ["workflows", "approvals", "documents"]
+FRONTEND_APPS = ["workflows", "approvals", "documents", "collection"]
 
 
 def _applications():

@@ -394,6 +394,9 @@ def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None):
             if after_chunk is not None:
                 after_chunk(run, hi)
             lo = hi
+        # Collection's flags (broken promises, missed instalments): set-based, safe to repeat.
+        from collection.clock import run_daily_steps
+        run_daily_steps(run_date)
         ClockRun.objects.filter(pk=run.pk).update(status=ClockRun.DONE, finished_at=timezone.now(),
                                                   last_debt_id=max(max_id, run.last_debt_id))
         run.refresh_from_db()

@@ -1,0 +1,128 @@
+"""Letters (催款函, 对账确认函, 律师函) generated server-side as PDF and kept in the case file
+as system-generated documents. Their delivery receipt (回执) or the debtor's signed
+confirmation interrupts the limitation period (DOMAIN §5)."""
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents.catalogue import DocType
+from documents.services import UploadRefused, attach
+from workflows.limitation import LimitationError, record_interruption
+from workflows.models import Debt, LimitationEventKind
+
+from .contacts import attach_all, check_debt_open, log_contact
+from .errors import CollectionError
+from .models import AgencyKind, ContactKind, Engagement, Letter, LetterKind
+from .permissions import is_legal, require_worker
+
+DOC_TYPE = {
+    LetterKind.DEMAND: DocType.DEMAND_LETTER,
+    LetterKind.BALANCE_CONFIRMATION: DocType.BALANCE_CONFIRMATION,
+    LetterKind.LAWYER: DocType.LAWYER_LETTER,
+}
+PREFIX = {LetterKind.DEMAND: "CK", LetterKind.BALANCE_CONFIRMATION: "DZ", LetterKind.LAWYER: "LS"}
+
+
+def chinese_date(day):
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _sender(debt, kind):
+    if kind == LetterKind.LAWYER:
+        engagement = (Engagement.objects.filter(debt=debt, agency__kind=AgencyKind.LAW_FIRM, end_date__isnull=True)
+                      .select_related("agency").order_by("-start_date").first())
+        return engagement.agency.name if engagement else _("%(unit)s法务部") % {"unit": debt.unit.name}
+    return debt.unit.name
+
+
+def render_pdf(debt, kind, number, today=None):
+    """The letter as PDF bytes. Typeset with Noto CJK so the text layer holds real characters."""
+    import weasyprint  # heavy import; only letters need it
+
+    today = today or timezone.localdate()
+    html = render_to_string("collection/letter.html", {
+        "debt": debt, "debtor": debt.debtor, "kind": kind, "kind_label": LetterKind(kind).label,
+        "number": number, "sender": _sender(debt, kind), "today": chinese_date(today),
+        "due": chinese_date(debt.due_date), "balance": debt.balance,
+    })
+    return weasyprint.HTML(string=html).write_pdf()
+
+
+def generate_letter(debt, kind, *, by, request=None):
+    require_worker(by)
+    if kind not in LetterKind.values:
+        raise CollectionError(_("函件类型：未知的类型“%(kind)s”") % {"kind": kind})
+    if kind == LetterKind.LAWYER and not is_legal(by):
+        raise CollectionError(_("函件类型：律师函只能由法务部出具"))
+    check_debt_open(debt)
+    with transaction.atomic():
+        locked = Debt.objects.select_for_update().select_related("debtor", "contract", "unit").get(pk=debt.pk)
+        if locked.balance <= 0:
+            raise CollectionError(_("函件：债权 %(code)s 余额为零，无需发函") % {"code": locked.code})
+        seq = Letter.objects.filter(debt=locked).count() + 1
+        number = f"{PREFIX[kind]}-{locked.code}-{seq:03d}"
+        pdf = render_pdf(locked, kind, number)
+        label = LetterKind(kind).label
+        upload = SimpleUploadedFile(f"{number}.pdf", pdf, content_type="application/pdf")
+        try:
+            document = attach(locked, DOC_TYPE[kind], upload, by, title=f"{label} {number}", request=request,
+                              system_generated=True)
+        except UploadRefused as exc:
+            raise CollectionError(_("函件：%(msg)s") % {"msg": exc.message}) from None
+        letter = Letter.objects.create(debt=locked, kind=kind, number=number, amount=locked.balance,
+                                       document=document, created_by=by)
+        contact = log_contact(locked, ContactKind.LETTER, _("发出%(label)s %(number)s，金额 ¥%(amount)s")
+                              % {"label": label, "number": number, "amount": locked.balance}, by=by)
+        contact.documents.add(document)
+    return letter
+
+
+def _proof(letter, by, event_kind, day, file, doc_type, title, source, request):
+    if letter.proof_recorded_at is not None:
+        raise CollectionError(_("函件 %(number)s 的回执/签认已登记，不能重复登记") % {"number": letter.number})
+    if day is None:
+        raise CollectionError(_("日期：必须填写"))
+    if day < timezone.localtime(letter.created_at).date():
+        raise CollectionError(_("日期：不能早于发函日期"))
+    try:
+        record_interruption(letter.debt, event_kind, day, by=by, source=source)
+    except LimitationError as exc:
+        raise CollectionError(str(exc)) from None
+    docs = attach_all(letter.debt, doc_type, [file] if file else [], by, title=title, request=request)
+    letter.proof = docs[0] if docs else None
+    letter.proof_recorded_by = by
+    letter.proof_recorded_at = timezone.now()
+
+
+def record_receipt(letter, *, by, tracking_no, receipt_date, file=None, request=None):
+    """回执: proof that a demand or lawyer's letter reached the debtor."""
+    require_worker(by)
+    if letter.kind == LetterKind.BALANCE_CONFIRMATION:
+        raise CollectionError(_("对账确认函请登记债务人签认日期"))
+    tracking_no = (tracking_no or "").strip()
+    if not tracking_no:
+        raise CollectionError(_("回执/快递单号：必须填写"))
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        _proof(letter, by, LimitationEventKind.DEMAND_LETTER_RECEIPT, receipt_date, file, DocType.DELIVERY_RECEIPT,
+               _("回执 %(number)s（%(no)s）") % {"number": letter.number, "no": tracking_no},
+               f"collection:letter:{letter.pk}:receipt", request)
+        letter.receipt_tracking_no = tracking_no
+        letter.receipt_date = receipt_date
+        letter.save()
+    return letter
+
+
+def record_signed_confirmation(letter, *, by, signed_date, file=None, request=None):
+    """The debtor signed the letter (对账确认/书面签认)."""
+    require_worker(by)
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        _proof(letter, by, LimitationEventKind.BALANCE_CONFIRMATION, signed_date, file, DocType.BALANCE_CONFIRMATION,
+               _("债务人签认 %(number)s") % {"number": letter.number},
+               f"collection:letter:{letter.pk}:signed", request)
+        letter.signed_confirmation_date = signed_date
+        letter.save()
+    return letter

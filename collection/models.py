@@ -1,0 +1,336 @@
+"""Collection work (DOMAIN §3-§5): contacts, visits, letters, payment plans, legal cases and
+outsourcing. Rules live in the service modules beside this one; models guard invariants."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from documents.models import Document
+from workflows.models import MONEY, Debt, LedgerEntry
+
+ZERO = Decimal("0.00")
+USER = settings.AUTH_USER_MODEL
+
+
+class ContactKind(models.TextChoices):
+    PHONE = "phone", _("电话")
+    SMS = "sms", _("短信")
+    LETTER = "letter", _("函件")
+    VISIT = "visit", _("上门走访")
+    NEGOTIATION = "negotiation", _("谈判")
+    CREDIT_QUERY = "credit_query", _("征信查询")
+
+
+class PromiseState(models.TextChoices):
+    NONE = "", _("无承诺")
+    OPEN = "open", _("待履行")
+    KEPT = "kept", _("已履行")
+    BROKEN = "broken", _("已违约")
+
+
+class Contact(models.Model):
+    """One collection contact with the debtor (催收记录)."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="contacts")
+    kind = models.CharField(_("方式"), max_length=20, choices=ContactKind.choices)
+    at = models.DateTimeField(_("联系时间"), db_index=True)
+    outcome = models.TextField(_("结果"))
+    promise_amount = models.DecimalField(_("承诺还款金额"), **MONEY, null=True, blank=True,
+                                         validators=[MinValueValidator(Decimal("0.01"))])
+    promise_date = models.DateField(_("承诺还款日期"), null=True, blank=True)
+    # The local day the promise was made: payments from that day on count towards it.
+    promise_made_on = models.DateField(_("承诺日期"), null=True, blank=True)
+    promise_state = models.CharField(_("承诺状态"), max_length=10, choices=PromiseState.choices, blank=True,
+                                     default=PromiseState.NONE)
+    by = models.ForeignKey(USER, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    documents = models.ManyToManyField(Document, verbose_name=_("附件"), blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("催收记录")
+        verbose_name_plural = _("催收记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["promise_state", "promise_date"])]
+        constraints = [
+            models.CheckConstraint(
+                name="contact_promise_complete",
+                condition=(models.Q(promise_state="", promise_amount__isnull=True, promise_date__isnull=True)
+                           | (~models.Q(promise_state="") & models.Q(promise_amount__isnull=False,
+                                                                      promise_date__isnull=False,
+                                                                      promise_made_on__isnull=False))),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.debt_id} {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+    # The archive's timeline reads a "channel" label and a summary; here they are kind/outcome.
+    def get_channel_display(self):
+        return f"{self.get_kind_display()}：{self.outcome[:80]}"
+
+
+class VisitReport(models.Model):
+    """走访报告: what was found on site after an approved visit plan (chain E)."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="visit_reports")
+    contact = models.OneToOneField(Contact, verbose_name=_("催收记录"), on_delete=models.PROTECT,
+                                   related_name="visit_report")
+    visited_on = models.DateField(_("走访日期"))
+    business_operating = models.BooleanField(_("债务人仍在经营"))
+    assets_seen = models.TextField(_("所见资产"), blank=True)
+    met_whom = models.CharField(_("接待人"), max_length=200)
+    next_step = models.TextField(_("下一步"))
+    by = models.ForeignKey(USER, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="+")
+    photos = models.ManyToManyField(Document, verbose_name=_("照片"), blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("走访报告")
+        verbose_name_plural = _("走访报告")
+        ordering = ["-visited_on", "-pk"]
+
+
+class LetterKind(models.TextChoices):
+    DEMAND = "demand", _("催款函")
+    BALANCE_CONFIRMATION = "balance_confirmation", _("对账确认函")
+    LAWYER = "lawyer", _("律师函")
+
+
+class Letter(models.Model):
+    """A letter generated as PDF and kept in the case file; its receipt or the debtor's signed
+    confirmation interrupts the limitation period."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(_("函件类型"), max_length=24, choices=LetterKind.choices)
+    number = models.CharField(_("函号"), max_length=40, unique=True)
+    amount = models.DecimalField(_("函载金额"), **MONEY)
+    document = models.ForeignKey(Document, verbose_name=_("函件"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(USER, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    receipt_tracking_no = models.CharField(_("回执/快递单号"), max_length=60, blank=True)
+    receipt_date = models.DateField(_("送达日期"), null=True, blank=True)
+    signed_confirmation_date = models.DateField(_("债务人签认日期"), null=True, blank=True)
+    proof = models.ForeignKey(Document, verbose_name=_("回执/签认文件"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    proof_recorded_by = models.ForeignKey(USER, verbose_name=_("登记人"), null=True, blank=True,
+                                          on_delete=models.PROTECT, related_name="+")
+    proof_recorded_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("函件")
+        verbose_name_plural = _("函件")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class PaymentPlan(models.Model):
+    """分期还款协议."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="payment_plans")
+    agreed_on = models.DateField(_("签订日期"))
+    total = models.DecimalField(_("协议金额"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    note = models.TextField(_("说明"), blank=True)
+    document = models.ForeignKey(Document, verbose_name=_("协议文件"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(USER, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("分期还款协议")
+        verbose_name_plural = _("分期还款协议")
+        ordering = ["-agreed_on", "-pk"]
+
+    def __str__(self):
+        return gettext("分期还款协议 #%(pk)s") % {"pk": self.pk}
+
+
+class Instalment(models.Model):
+    plan = models.ForeignKey(PaymentPlan, verbose_name=_("协议"), on_delete=models.PROTECT, related_name="instalments")
+    seq = models.PositiveSmallIntegerField(_("期次"))
+    due_date = models.DateField(_("应还日期"))
+    amount = models.DecimalField(_("应还金额"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_amount = models.DecimalField(_("已还金额"), **MONEY, default=ZERO)
+    missed = models.BooleanField(_("逾期未还"), default=False)
+
+    class Meta:
+        verbose_name = _("分期")
+        verbose_name_plural = _("分期")
+        ordering = ["plan", "seq"]
+        indexes = [models.Index(fields=["missed", "due_date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "seq"], name="instalment_seq_unique"),
+            models.CheckConstraint(condition=models.Q(paid_amount__gte=0) & models.Q(paid_amount__lte=models.F("amount")),
+                                   name="instalment_paid_within_amount"),
+        ]
+
+    @property
+    def outstanding(self):
+        return self.amount - self.paid_amount
+
+
+class InstalmentPayment(models.Model):
+    """Which part of which ledger payment went to which instalment."""
+
+    instalment = models.ForeignKey(Instalment, verbose_name=_("分期"), on_delete=models.PROTECT,
+                                   related_name="payments")
+    entry = models.ForeignKey(LedgerEntry, verbose_name=_("回款分录"), on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("金额"), **MONEY)
+
+    class Meta:
+        verbose_name = _("分期还款匹配")
+        verbose_name_plural = _("分期还款匹配")
+        constraints = [models.UniqueConstraint(fields=["instalment", "entry"], name="instalment_entry_once")]
+
+
+class Stage(models.TextChoices):
+    TAKEN = "taken", _("已受理")
+    FILED = "filed", _("立案")
+    HEARING = "hearing", _("开庭")
+    JUDGMENT = "judgment", _("判决")
+    ENFORCEMENT = "enforcement", _("执行")
+    CLOSED = "closed", _("结案")
+
+
+class CaseOutcome(models.TextChoices):
+    JUDGMENT = "judgment", _("判决")
+    SETTLEMENT = "settlement", _("法院和解/调解")
+
+
+class LegalCase(models.Model):
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="legal_cases")
+    taken_by = models.ForeignKey(USER, verbose_name=_("承办人"), on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(_("受理时间"), auto_now_add=True)
+    stage = models.CharField(_("阶段"), max_length=12, choices=Stage.choices, default=Stage.TAKEN, db_index=True)
+    court = models.CharField(_("受理法院"), max_length=200, blank=True)
+    case_number = models.CharField(_("案号"), max_length=100, blank=True)
+    claim_amount = models.DecimalField(_("诉讼请求金额"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    filed_on = models.DateField(_("立案日期"), null=True, blank=True)
+    outcome = models.CharField(_("结果"), max_length=12, choices=CaseOutcome.choices, blank=True)
+    judgment_amount = models.DecimalField(_("判决/和解金额"), **MONEY, null=True, blank=True)
+    judgment_on = models.DateField(_("判决/和解日期"), null=True, blank=True)
+    enforcement_deadline = models.DateField(_("申请执行期限"), null=True, blank=True)
+    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
+    documents = models.ManyToManyField(Document, verbose_name=_("文书"), blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("诉讼案件")
+        verbose_name_plural = _("诉讼案件")
+        ordering = ["-taken_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["debt"], condition=~models.Q(stage="closed"),
+                                    name="one_open_legal_case_per_debt"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_number or gettext('未立案')} {self.debt.code}"
+
+
+class StageChange(models.Model):
+    case = models.ForeignKey(LegalCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="stage_changes")
+    from_stage = models.CharField(_("原阶段"), max_length=12, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("新阶段"), max_length=12, choices=Stage.choices)
+    on = models.DateField(_("日期"))
+    by = models.ForeignKey(USER, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("案件阶段记录")
+        verbose_name_plural = _("案件阶段记录")
+        ordering = ["at", "pk"]
+
+
+class Hearing(models.Model):
+    case = models.ForeignKey(LegalCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="hearings")
+    at = models.DateTimeField(_("开庭时间"), db_index=True)
+    place = models.CharField(_("地点/法庭"), max_length=200, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    by = models.ForeignKey(USER, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("开庭")
+        verbose_name_plural = _("开庭")
+        ordering = ["at"]
+
+
+class CaseCost(models.Model):
+    case = models.ForeignKey(LegalCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="costs")
+    kind = models.CharField(_("费用类别"), max_length=60)
+    amount = models.DecimalField(_("金额"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    on = models.DateField(_("日期"))
+    by = models.ForeignKey(USER, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("诉讼费用")
+        verbose_name_plural = _("诉讼费用")
+        ordering = ["on", "pk"]
+
+
+class AgencyKind(models.TextChoices):
+    AGENCY = "agency", _("催收机构")
+    LAW_FIRM = "law_firm", _("律师事务所")
+
+
+class Agency(models.Model):
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=AgencyKind.choices)
+    contact = models.CharField(_("联系人"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    default_fee_percent = models.DecimalField(_("默认费率(%)"), max_digits=5, decimal_places=2,
+                                              validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))])
+    active = models.BooleanField(_("在用"), default=True)
+    created_by = models.ForeignKey(USER, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("受托机构")
+        verbose_name_plural = _("受托机构")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Engagement(models.Model):
+    """A debt entrusted to an agency or law firm after the 总经理's decision (chain F)."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="engagements")
+    agency = models.ForeignKey(Agency, verbose_name=_("受托机构"), on_delete=models.PROTECT, related_name="engagements")
+    decision = models.ForeignKey("approvals.ChainProcess", verbose_name=_("总经理决定(审批流程)"),
+                                 on_delete=models.PROTECT, related_name="+")
+    fee_percent = models.DecimalField(_("费率(%)"), max_digits=5, decimal_places=2,
+                                      validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))])
+    start_date = models.DateField(_("委托开始日期"))
+    end_date = models.DateField(_("委托结束日期"), null=True, blank=True)
+    created_by = models.ForeignKey(USER, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("委托催收")
+        verbose_name_plural = _("委托催收")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision"], name="one_engagement_per_decision"),
+            models.CheckConstraint(condition=models.Q(fee_percent__gte=0) & models.Q(fee_percent__lte=100),
+                                   name="engagement_fee_percent_range"),
+        ]
+
+
+class FeePayment(models.Model):
+    """A fee paid to the agency: never more than the fee earned on money already recovered."""
+
+    engagement = models.ForeignKey(Engagement, verbose_name=_("委托"), on_delete=models.PROTECT,
+                                   related_name="fee_payments")
+    amount = models.DecimalField(_("金额"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    paid_on = models.DateField(_("支付日期"))
+    by = models.ForeignKey(USER, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("委托费用支付")
+        verbose_name_plural = _("委托费用支付")
+        ordering = ["paid_on", "pk"]

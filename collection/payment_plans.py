@@ -1,0 +1,103 @@
+"""Payment plans (分期还款协议, DOMAIN §3): instalments, payments matched to them oldest first;
+the clock flags missed instalments (collection.clock). Agreeing a plan interrupts the
+limitation period."""
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents.catalogue import DocType
+from workflows.ledger import LedgerError, post_entry
+from workflows.limitation import LimitationError, record_interruption
+from workflows.models import OPEN_STATES, Debt, EntryKind, LimitationEventKind
+
+from .contacts import attach_all, money
+from .errors import CollectionError
+from .models import Instalment, InstalmentPayment, PaymentPlan
+from .permissions import require_worker
+
+
+def create_plan(debt, *, by, agreed_on, instalments, note="", file=None, request=None):
+    """instalments: [(due_date, amount)] in any order; their sum is the plan's total."""
+    require_worker(by)
+    if debt.state not in OPEN_STATES:
+        raise CollectionError(_("债权 %(code)s 状态为“%(state)s”，只有未结清的债权可以签订分期还款协议")
+                              % {"code": debt.code, "state": debt.get_state_display()})
+    if agreed_on is None:
+        raise CollectionError(_("签订日期：必须填写"))
+    if agreed_on > timezone.localdate():
+        raise CollectionError(_("签订日期：不能晚于今天"))
+    rows = []
+    for i, (due, amount) in enumerate(instalments, start=1):
+        if due is None:
+            raise CollectionError(_("第 %(n)s 期应还日期：必须填写") % {"n": i})
+        if due < agreed_on:
+            raise CollectionError(_("第 %(n)s 期应还日期：不能早于签订日期") % {"n": i})
+        rows.append((due, money(amount, _("第 %(n)s 期应还金额") % {"n": i})))
+    if not rows:
+        raise CollectionError(_("分期：至少填写一期"))
+    if len({due for due, _a in rows}) != len(rows):
+        raise CollectionError(_("分期：应还日期不能重复"))
+    total = sum((a for _d, a in rows), Decimal("0.00"))
+    with transaction.atomic():
+        locked = Debt.objects.select_for_update().get(pk=debt.pk)
+        if total > locked.balance:
+            raise CollectionError(_("分期：合计 %(total)s 大于债权余额 %(balance)s")
+                                  % {"total": total, "balance": locked.balance})
+        plan = PaymentPlan.objects.create(debt=locked, agreed_on=agreed_on, total=total, note=note or "",
+                                          created_by=by)
+        Instalment.objects.bulk_create([Instalment(plan=plan, seq=n, due_date=due, amount=amount)
+                                        for n, (due, amount) in enumerate(sorted(rows), start=1)])
+        docs = attach_all(locked, DocType.OTHER, [file] if file else [], by,
+                          title=_("分期还款协议 %(day)s") % {"day": agreed_on}, request=request)
+        if docs:
+            plan.document = docs[0]
+            plan.save(update_fields=["document"])
+        try:
+            record_interruption(locked, LimitationEventKind.REPAYMENT_PLAN, agreed_on, by=by,
+                                source=f"collection:plan:{plan.pk}")
+        except LimitationError as exc:
+            raise CollectionError(str(exc)) from None
+    return plan
+
+
+def match_entry(plan, entry):
+    """Spread one ledger payment over the plan's unpaid instalments, oldest first; returns
+    the part that was not needed."""
+    remaining = entry.amount
+    for inst in plan.instalments.select_for_update().filter(paid_amount__lt=F("amount")).order_by("seq"):
+        if remaining <= 0:
+            break
+        part = min(remaining, inst.outstanding)
+        InstalmentPayment.objects.create(instalment=inst, entry=entry, amount=part)
+        Instalment.objects.filter(pk=inst.pk).update(paid_amount=F("paid_amount") + part)
+        remaining -= part
+    return remaining
+
+
+def record_plan_payment(plan, amount, date, *, by, reference=""):
+    """A payment under the plan: posted to the ledger, then matched to its instalments."""
+    require_worker(by)
+    amount = money(amount, _("还款金额"))
+    if date is None:
+        raise CollectionError(_("还款日期：必须填写"))
+    if date > timezone.localdate():
+        raise CollectionError(_("还款日期：不能晚于今天"))
+    with transaction.atomic():
+        plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+        try:
+            entry = post_entry(plan.debt_id, EntryKind.PAYMENT, amount, date, by=by,
+                               reference=reference or f"PLAN-{plan.pk}")
+        except LedgerError as exc:
+            raise CollectionError(_("还款金额：%(msg)s") % {"msg": exc}) from None
+        match_entry(plan, entry)
+    return entry
+
+
+def plan_summary(plan):
+    rows = list(plan.instalments.all())
+    paid = sum((r.paid_amount for r in rows), Decimal("0.00"))
+    return {"instalments": rows, "paid": paid, "outstanding": plan.total - paid,
+            "missed": sum(1 for r in rows if r.missed and r.paid_amount < r.amount)}

@@ -1,0 +1,34 @@
+from datetime import date
+
+import pytest
+
+from tests import factories as f
+from workflows import lifecycle
+from workflows.models import State
+
+
+@pytest.fixture
+def overdue(org, people):
+    debtor = f.debtor(name="广州恒基建材有限公司", address="广州市天河区体育西路1号", contact="李明")
+    debt = f.debt(org["a"], people["handler"], people["responsible"], amount="120000.00", due=date(2025, 3, 31),
+                  debtor_obj=debtor)
+    lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    debt.refresh_from_db()
+    return debt
+
+
+def move_gated(debt, target, approver, source="test:chain"):
+    lifecycle.authorise(debt, target, approver, source=source)
+    lifecycle.apply_transition(debt.pk, target, by=approver)
+    debt.refresh_from_db()
+    return debt
+
+
+@pytest.fixture
+def visiting(overdue, people):
+    return move_gated(overdue, State.VISIT, people["committee_head"])
+
+
+@pytest.fixture
+def in_legal(overdue, people):
+    return move_gated(overdue, State.LEGAL, people["legal"])
