@@ -196,3 +196,42 @@ CACHES = globals().get("CACHES") or {"default": {"BACKEND": "django.core.cache.b
 CACHES.setdefault("jobs", {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _JOBS_CACHE_URL}
                   if _JOBS_CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                            "LOCATION": "qq-jobs"})
+
+# REST API (issue 8): session and token authentication, the same permissions as the pages
+# (each endpoint checks them itself through the shared services), OpenAPI 3 by drf-spectacular.
+INSTALLED_APPS += ["rest_framework", "rest_framework.authtoken", "drf_spectacular", "axes"]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "清欠 Qingqian API",
+    "DESCRIPTION": "Debts, ledger, archive documents, approval tasks, warnings and reports.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Login throttling (django-axes): its tables are installed everywhere; the backend and the
+# middleware are switched on by config.settings_production (and QQ_AXES=1), because the
+# backend refuses authenticate() calls without a request, which test clients make.
+AXES_FAILURE_LIMIT = int(os.environ.get("QQ_AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("QQ_AXES_COOLOFF_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env_bool("QQ_AXES", False)
+if AXES_ENABLED:
+    AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+    MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+else:
+    SILENCED_SYSTEM_CHECKS = ["axes.W002", "axes.W003"]  # switched off on purpose, see above
+# Documents: with QQ_X_ACCEL=1 Django checks access and logs it, nginx sends the file.
+QQ_X_ACCEL = env_bool("QQ_X_ACCEL", False)
+QQ_X_ACCEL_PREFIX = os.environ.get("QQ_X_ACCEL_PREFIX", "/protected-archive/")
