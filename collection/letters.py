@@ -45,7 +45,7 @@ def render_pdf(debt, kind, number, today=None):
     html = render_to_string("collection/letter.html", {
         "debt": debt, "debtor": debt.debtor, "kind": kind, "kind_label": LetterKind(kind).label,
         "number": number, "sender": _sender(debt, kind), "today": chinese_date(today),
-        "due": chinese_date(debt.due_date), "balance": debt.balance,
+        "due": chinese_date(debt.due_date), "balance_text": f"{debt.balance:,.2f}",
     })
     return weasyprint.HTML(string=html).write_pdf()
 

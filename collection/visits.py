@@ -40,7 +40,7 @@ def record_visit(debt, *, by, visited_on, business_operating, met_whom, next_ste
     if business_operating is None:
         raise CollectionError(_("债务人仍在经营：请选择是或否"))
     summary = (outcome or "").strip() or _("上门走访，见到%(who)s；下一步：%(next)s") % {"who": met_whom, "next": next_step}
-    at = timezone.make_aware(datetime.combine(visited_on, time(12, 0)))
+    at = min(timezone.make_aware(datetime.combine(visited_on, time(12, 0))), timezone.now())
     with transaction.atomic():
         contact = log_contact(debt, ContactKind.VISIT, summary, by=by, at=at)
         report = VisitReport.objects.create(
