@@ -23,4 +23,7 @@ for _name in FRONTEND_APPS:
         continue
     urlpatterns.append(path(f"{_name}/", include(f"{_name}.urls")))
 
+# The REST API (issue 8): config/api_urls.py.
+urlpatterns.append(path("api/", include("config.api_urls")))
+
 urlpatterns.append(path("", site.urls))
