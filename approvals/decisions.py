@@ -44,7 +44,10 @@ def decide(activation, user, *, decision, comment="", attachments=(), password="
                 missing = required_documents.missing(process.debt, step.requirements(process))
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
-            if step.signature:
+            # Only an approval is signed (DOMAIN §4 item 9); rejecting or returning needs a reason,
+            # not the password.
+            signs = step.signature and decision == DecisionKind.APPROVE
+            if signs:
                 check_password(user, password)
             info = StepInfo.objects.filter(task=task).first()
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
@@ -52,11 +55,13 @@ def decide(activation, user, *, decision, comment="", attachments=(), password="
                 debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
                 decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
                 process=process, task=task)
-            if step.signature:
+            if signs:
                 sign(record)
             if info:
                 StepInfo.objects.filter(pk=info.pk).update(open=False)
             _finish(activation, step, process, user, decision)
+            if not step.is_rework:
+                _release_barred(process, user, task)
             return record
     except SignatureError as exc:
         raise DecisionError(str(exc), "password") from exc
@@ -78,6 +83,17 @@ def _finish(activation, step, process, user, decision):
     if decision == DecisionKind.APPROVE and step.effect is None and _ended(process):
         _close(process, Outcome.APPROVED)
         notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
+
+
+def _release_barred(process, user, decided_task):
+    """Other steps of this chain the user had claimed (parallel signatures) are now barred to
+    them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
+    from viewflow.workflow.status import STATUS
+
+    for task in process.task_set.filter(owner=user, status=STATUS.ASSIGNED).exclude(pk=decided_task.pk):
+        step = task.flow_task
+        if not getattr(step, "is_rework", True):
+            step.activation_class(task).unassign()
 
 
 def _ended(process):

@@ -12,12 +12,9 @@ from documents.catalogue import DocType
 from workflows import roles
 
 from . import effects, write_off
-from .models import ChainProcess, Chain, DecisionKind
+from .models import ChainProcess, Chain
 from .nodes import ApprovalStep, ChainStart, ReworkStep
 from .required_documents import single
-
-SIGN_ONLY = (DecisionKind.APPROVE,)
-
 
 def _docs(*types):
     return lambda process: [single(t) for t in types]
@@ -173,20 +170,33 @@ class InKindFlow(ChainFlow):
         .Always(this.sign_manager).Always(this.sign_finance_head)
         .Always(this.sign_keeper).Always(this.sign_inspector)
     )
-    sign_manager = ApprovalStep(title=_("接收清单签署：经理"), role=roles.RESPONSIBLE, unit_scoped=True,
-                                required=_docs(DocType.RECEIPT_LIST), decisions=SIGN_ONLY).Next(this.receipt_join)
-    sign_finance_head = ApprovalStep(title=_("接收清单签署：财务主管"), role=roles.FINANCE, unit_scoped=True,
-                                     required=_docs(DocType.RECEIPT_LIST), decisions=SIGN_ONLY).Next(this.receipt_join)
-    sign_keeper = ApprovalStep(title=_("接收清单签署：保管"), role=None,
-                               unit_scoped=True, required=_docs(DocType.RECEIPT_LIST),
-                               decisions=SIGN_ONLY).Next(this.receipt_join)
-    sign_inspector = ApprovalStep(title=_("接收清单签署：验收人员"), role=None, unit_scoped=True,
-                                  required=_docs(DocType.RECEIPT_LIST), decisions=SIGN_ONLY).Next(this.receipt_join)
+    # Each signatory may also reject (the chain ends, the debt is unchanged, nothing is booked)
+    # or return for rework; either cancels the other signatures still open (StepActivation).
+    sign_manager = (
+        ApprovalStep(title=_("接收清单签署：经理"), role=roles.RESPONSIBLE, unit_scoped=True,
+                     required=_docs(DocType.RECEIPT_LIST))
+        .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
+    )
+    sign_finance_head = (
+        ApprovalStep(title=_("接收清单签署：财务主管"), role=roles.FINANCE, unit_scoped=True,
+                     required=_docs(DocType.RECEIPT_LIST))
+        .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
+    )
+    sign_keeper = (
+        ApprovalStep(title=_("接收清单签署：保管"), role=roles.CUSTODIAN, unit_scoped=True,
+                     required=_docs(DocType.RECEIPT_LIST))
+        .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
+    )
+    sign_inspector = (
+        ApprovalStep(title=_("接收清单签署：验收人员"), role=roles.INSPECTOR, unit_scoped=True,
+                     required=_docs(DocType.RECEIPT_LIST))
+        .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
+    )
     receipt_join = flow.Join().Next(this.booking)
     booking = (
         ApprovalStep(title=_("财务部按评估价值冲抵"), role=roles.FINANCE, unit_scoped=True,
-                     effect=effects.settle_in_kind, decisions=SIGN_ONLY)
-        .Next(this.approved)
+                     effect=effects.settle_in_kind)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
     rework = ReworkStep(required=_docs(DocType.INVENTORY_LIST)).Next(this.appraisal).Reject(this.rejected)
     approved = flow.End()

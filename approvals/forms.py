@@ -108,8 +108,8 @@ class DecisionForm(AttachmentsMixin, forms.Form):
             self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
         if step.signature:
             self.fields["password"] = forms.CharField(
-                label=_("登录密码（签署确认）"), required=False, widget=forms.PasswordInput(render_value=False),
-                help_text=_("签署须重新输入登录密码"))
+                label=_("登录密码（同意时签署确认）"), required=False, widget=forms.PasswordInput(render_value=False),
+                help_text=_("选择“同意”须重新输入登录密码签署；驳回或退回只需填写理由"))
         self.add_attachment_fields()
 
     def clean_appraised_value(self):

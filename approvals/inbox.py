@@ -1,6 +1,6 @@
 """The approval inbox: my tasks and the tasks I may claim through my roles, in one query
 over StepInfo (our own table, indexed for it) joined to viewflow's task."""
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -8,6 +8,7 @@ from viewflow.workflow.status import STATUS
 from workflows.roles import LABELS
 from workflows.scoping import unit_ids_in_scope
 
+from .four_eyes import decided_elsewhere
 from .models import StepInfo
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
@@ -28,22 +29,26 @@ def user_roles(user):
 
 
 def open_steps(user, *, mine=True, claimable=True):
-    """StepInfo rows of open tasks assigned to `user` or claimable by them."""
+    """StepInfo rows of open tasks assigned to `user` or claimable by them, without the ones
+    four-eyes bars them from (four_eyes.why_not still refuses them on the server)."""
     conditions = Q()
     if mine:
         conditions |= Q(owner=user)
     if claimable:
         roles = user_roles(user)
-        scope = unit_ids_in_scope(user)
-        claim = Q(owner__isnull=True) & (Q(role__in=roles) | Q(role="")) & ~Q(requested_by=user)
-        if scope is not None:
-            claim &= Q(unit_id_scope__isnull=True) | Q(unit_id_scope__in=scope)
-        if not user.has_perm("workflows.view_debt"):
-            claim &= ~Q(role="")
-        conditions |= claim
+        if roles:
+            scope = unit_ids_in_scope(user)
+            # Every approval step has a role; role "" is a rework step, owned by its requester.
+            claim = Q(owner__isnull=True) & Q(role__in=roles) & ~Q(requested_by=user)
+            if scope is not None:
+                claim &= Q(unit_id_scope__isnull=True) | Q(unit_id_scope__in=scope)
+            conditions |= claim
     if not conditions:
         return StepInfo.objects.none()
-    return StepInfo.objects.filter(open=True).filter(conditions)
+    # One person signs at most one step of a chain: a set-based NOT EXISTS, not a per-row check.
+    # Rework steps (role "") are the requester's own and are not subject to it.
+    barred = Exists(decided_elsewhere(OuterRef("process_id"), user, OuterRef("step")))
+    return StepInfo.objects.filter(open=True).filter(conditions).filter(Q(role="") | ~barred)
 
 
 PER_PAGE = 25
@@ -75,8 +80,5 @@ def candidates(step, task):
 
     process = task.process.coerced
     role = step.role_for(process)
-    if not role:
-        users = User.objects.filter(is_active=True, unit_id=process.debt.unit_id)
-    else:
-        users = User.objects.filter(is_active=True, groups__name=role)
+    users = User.objects.filter(is_active=True, groups__name=role)
     return [u for u in users.distinct()[:50] if step.why_not(u, task) is None]

@@ -143,6 +143,9 @@ class StepInfo(models.Model):
     debt = models.ForeignKey(Debt, on_delete=models.CASCADE, related_name="+")
     chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices)
     step_title = models.CharField(_("步骤"), max_length=100)
+    # The node name, as Decision.step: the inbox compares them for "one person, one step".
+    # db_default so set-based inserts (bench/inbox.py) need not name it.
+    step = models.CharField(_("步骤代码"), max_length=50, blank=True, db_default="")
     role = models.CharField(_("角色"), max_length=32, blank=True)
     # Unit the role is scoped to, null when a group-level role acts.
     unit_id_scope = models.BigIntegerField(null=True, blank=True)

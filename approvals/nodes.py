@@ -7,6 +7,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.status import STATUS
 
 from .models import DecisionKind, NotificationKind, StepInfo
 
@@ -22,12 +23,23 @@ class StepActivation(ViewActivation):
     def create_next(self):
         decision = (self.task.data or {}).get("decision", DecisionKind.APPROVE)
         node = self.flow_task._next
-        if decision == DecisionKind.REJECT:
-            node = self.flow_task._on_reject
-        elif decision == DecisionKind.RETURN:
-            node = self.flow_task._on_return
+        token = self.task.token
+        if decision in (DecisionKind.REJECT, DecisionKind.RETURN):
+            node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
+            # A reject or return inside a parallel section (chain A's receipt signatures) ends
+            # that section: the other signatures still open and the waiting join are cancelled,
+            # and the chain goes on from the token before the split.
+            self.cancel_other_branches()
+            while token.is_split_token():
+                token = token.get_base_split_token()
         if node is not None:
-            yield node._create(self, self.task.token)
+            yield node._create(self, token)
+
+    def cancel_other_branches(self):
+        others = (self.process.task_set.exclude(pk=self.task.pk)
+                  .exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED, STATUS.ERROR]))
+        for task in others:
+            task.flow_task.activation_class(task).cancel()
 
 
 class ApprovalStep(flow.View):
@@ -132,6 +144,7 @@ class ApprovalStep(flow.View):
         role = "" if self.is_rework else (self.role_for(process) or "")
         StepInfo.objects.create(
             task=task, process=process, debt=process.debt, chain=process.chain, step_title=str(self.task_title),
+            step=self.name,
             role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,
             due_at=due_for_new_step(timezone.now()), on_behalf_of=getattr(activation, "_on_behalf_of", None),
             owner_id=task.owner_id, requested_by_id=process.requested_by_id,

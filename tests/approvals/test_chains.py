@@ -66,8 +66,8 @@ def test_outsourcing(org, people):
 
 
 def in_kind_people(org, people):
-    keeper = f.user("keeper_a", "business", org["a"])
-    inspector = f.user("inspector_a", "business", org["a"])
+    keeper = f.user("keeper_a", "custodian", org["a"])
+    inspector = f.user("inspector_a", "inspector", org["a"])
     return keeper, inspector
 
 
