@@ -13,9 +13,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models import Count, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,6 +50,7 @@ class AgingReport:
     totals: list = field(default_factory=list)
     total: Decimal = ZERO
     count: int = 0
+    groups: int = 0
 
     @property
     def dimension_label(self):
@@ -75,18 +75,6 @@ def bucket_expression(as_of, bounds):
     return RawSQL(aging.bucket_sql(days_overdue_sql(as_of), bounds), [])
 
 
-def _bucket_sums(as_of, bounds):
-    """SUM(CASE WHEN bucket = i THEN balance ELSE 0 END) for every bucket, built as raw SQL
-    around the clock's one CASE so the bucket rule is written only once (workflows.aging)."""
-    case = aging.bucket_sql(days_overdue_sql(as_of), bounds)
-    money = DecimalField(max_digits=18, decimal_places=2)
-    return {
-        f"b{i}": Sum(RawSQL(f'CASE WHEN ({case}) = {i} THEN "workflows_debt"."balance" ELSE 0 END', [],
-                            output_field=money), output_field=money)
-        for i in range(len(bounds) + 2)
-    }
-
-
 def _names(dimension, keys):
     if dimension == "unit":
         return dict(OrgUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
@@ -97,40 +85,64 @@ def _names(dimension, keys):
     return {value: str(label) for value, label in Category.choices}
 
 
+def _grouped_sql(base, column, as_of, bounds, offset, limit):
+    """One scan: the inner GROUP BY (group, bucket) evaluates the bucket CASE once per debt;
+    the outer query pivots buckets into columns, and window functions over the pivoted rows
+    give the number of groups and the grand totals, so paging needs no second scan."""
+    inner = (base.order_by().annotate(aging_bucket=bucket_expression(as_of, bounds))
+             .values(column, "aging_bucket").annotate(s=Sum("balance"), n=Count("pk")))
+    sql, params = inner.query.sql_with_params()
+    n = len(bounds) + 2
+    per_bucket = [f"SUM(CASE WHEN t.aging_bucket = {i} THEN t.s ELSE 0 END)" for i in range(n)]
+    select = ", ".join(
+        [f't."{column}"']
+        + [f"{expr} AS b{i}" for i, expr in enumerate(per_bucket)]
+        + ["SUM(t.s) AS total", "SUM(t.n) AS n", "COUNT(*) OVER () AS groups"]
+        + [f"SUM({expr}) OVER () AS all_b{i}" for i, expr in enumerate(per_bucket)]
+        + ["SUM(SUM(t.s)) OVER () AS all_total", "SUM(SUM(t.n)) OVER () AS all_n"]
+    )
+    outer = (f'SELECT {select} FROM ({sql}) t GROUP BY t."{column}" ORDER BY total DESC, t."{column}"')
+    if limit is not None:
+        outer += " LIMIT %s OFFSET %s"
+        params = (*params, max(limit, 1), offset)
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        return cursor.fetchall(), n
+
+
+def _money(value):
+    return Decimal(str(value or 0)).quantize(ZERO)
+
+
 def aging_report(debts, as_of, dimension="unit", bounds=None, offset=0, limit=None):
     """The report over the queryset `debts` (already scoped to the user), grouped by
     `dimension`, rows ordered by total descending; offset/limit page the rows in SQL.
-    Totals are over all rows, not just the page."""
+    Totals and the number of groups are over all rows, not just the page."""
     if dimension not in DIMENSIONS:
         raise ValueError(_("未知的分组维度：%(d)s") % {"d": dimension})
     bounds = bounds if bounds is not None else ClockSettings.load().buckets
     column = DIMENSIONS[dimension][0]
-    sums = _bucket_sums(as_of, bounds)
     base = aged_debts(debts)
-    grouped = (base.order_by().values(column)
-               .annotate(**sums, total=Coalesce(Sum("balance"), Value(ZERO)), n=Count("pk"))
-               .order_by("-total", column))
-    if limit is not None:
-        grouped = grouped[offset:offset + limit]
-    data = list(grouped)
-    names = _names(dimension, [r[column] for r in data])
-    rows = [
-        AgingRow(key=r[column], label=names.get(r[column], str(r[column])),
-                 buckets=[(r[f"b{i}"] or ZERO).quantize(ZERO) for i in range(len(bounds) + 2)],
-                 total=(r["total"] or ZERO).quantize(ZERO), count=r["n"])
-        for r in data
-    ]
-    overall = base.order_by().aggregate(**sums, total=Coalesce(Sum("balance"), Value(ZERO)), n=Count("pk"))
+    data, n = _grouped_sql(base, column, as_of, bounds, offset, limit)
+    if not data and offset:
+        # A page past the end still reports the totals.
+        totals_only, n = _grouped_sql(base, column, as_of, bounds, 0, 1)
+        first = totals_only[0] if totals_only else None
+    else:
+        first = data[0] if data else None
+    if limit == 0:
+        data = []
+    names = _names(dimension, [r[0] for r in data])
+    rows = [AgingRow(key=r[0], label=names.get(r[0], str(r[0])), buckets=[_money(v) for v in r[1:1 + n]],
+                     total=_money(r[1 + n]), count=int(r[2 + n])) for r in data]
+    tail = 4 + n
     return AgingReport(
         as_of=as_of, dimension=dimension, labels=aging.bucket_labels(bounds), rows=rows,
-        totals=[(overall[f"b{i}"] or ZERO).quantize(ZERO) for i in range(len(bounds) + 2)],
-        total=(overall["total"] or ZERO).quantize(ZERO), count=overall["n"],
+        totals=[_money(first[tail + i]) if first else ZERO for i in range(n)],
+        total=_money(first[tail + n]) if first else ZERO,
+        count=int(first[tail + n + 1] or 0) if first else 0,
+        groups=int(first[3 + n]) if first else 0,
     )
-
-
-def group_count(debts, dimension):
-    column = DIMENSIONS[dimension][0]
-    return aged_debts(debts).order_by().values(column).distinct().count()
 
 
 def drill_down(debts, as_of, dimension, key, bucket=None, bounds=None):

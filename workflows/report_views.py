@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from . import charts, excel_export, kpi, plan_flow, plans, rewards
-from .aging_report import DIMENSIONS, aging_report, drill_down, group_count
+from .aging_report import DIMENSIONS, aging_report, drill_down
 from .ledger import LedgerError
 from .models import ClearingPlan, ItemKind, PlanState, QuarterAssessment
 from .report_scope import may_open_reports, report_debts, sees_all_figures
@@ -100,10 +100,15 @@ class AgingReportView(ReportAccess, generic.TemplateView):
         as_of, error = _as_of(self.request)
         dim = _dimension(self.request)
         debts = report_debts(self.request.user)
-        paginator = Paginator(range(group_count(debts, dim)), ROWS_PER_PAGE)
-        page = paginator.get_page(self.request.GET.get("page"))
-        report = aging_report(debts, as_of, dim, offset=page.start_index() - 1 if page.object_list else 0,
-                              limit=ROWS_PER_PAGE)
+        try:
+            wanted = max(int(self.request.GET.get("page", 1)), 1)
+        except ValueError:
+            wanted = 1
+        report = aging_report(debts, as_of, dim, offset=(wanted - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE)
+        paginator = Paginator(range(report.groups), ROWS_PER_PAGE)
+        page = paginator.get_page(wanted)
+        if page.number != wanted:  # past the end: show the last page
+            report = aging_report(debts, as_of, dim, offset=(page.number - 1) * ROWS_PER_PAGE, limit=ROWS_PER_PAGE)
         return super().get_context_data(
             report=report, as_of=as_of, dim=dim, dimensions=DIMENSIONS, error=error, page_obj=page,
             paginator=paginator, bucket_range=range(len(report.labels)),
