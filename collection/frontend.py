@@ -1,0 +1,29 @@
+"""Collection pages in the viewflow site (collected by config/site.py)."""
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+
+from . import views
+
+
+def _may_open(user):
+    # Anonymous users pass so the views can send them to the login page instead of a 403.
+    return not user.is_authenticated or user.has_perm("workflows.view_debt")
+
+
+class CollectionApplication(Application):
+    app_name = "collect"
+    title = _("催收与诉讼")
+    icon = "support_agent"
+    permission = staticmethod(_may_open)
+    menu_template_name = "collection/menu.html"
+
+    index_path = path("", views.WorklistView.as_view(), name="index")
+    debt_path = path("debt/<int:debt_id>/", views.DebtWorkView.as_view(), name="debt")
+    plans_path = path("plans/", views.PlansView.as_view(), name="plans")
+    legal_path = path("legal/", views.LegalBoardView.as_view(), name="legal")
+    case_path = path("legal/case/<int:pk>/", views.CaseView.as_view(), name="case")
+    agencies_path = path("agencies/", views.AgenciesView.as_view(), name="agencies")
+
+
+applications = [CollectionApplication()]

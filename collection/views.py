@@ -1,0 +1,395 @@
+"""Collection pages (GET, in the viewflow site) and their form posts (plain routes).
+
+Views stay thin: rules live in contacts / visits / letters / payment_plans / legal /
+outsourcing. Every view needs a login and workflows.view_debt; a debt outside the user's units
+answers 404; who may write is checked by the services (403)."""
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from workflows.models import OPEN_STATES, Debt, State
+from workflows.scoping import debts_for, get_debt_for
+
+from . import forms, legal, letters, outsourcing, payment_plans, permissions, visits
+from .contacts import log_contact
+from .errors import CollectionError
+from .models import (Agency, Contact, Engagement, Instalment, LegalCase, Letter, LetterKind, PaymentPlan, Stage,
+                     VisitReport)
+
+PAGE_SIZE = 25
+WORKED_STATES = [*OPEN_STATES, State.WRITTEN_OFF, State.SETTLED_IN_KIND]
+
+
+class Access(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm("workflows.view_debt"):
+            raise PermissionDenied(_("没有查看债权的权限"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request):
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- pages -------------------------------------------------------------------------------
+
+class WorklistView(Access, TemplateView):
+    """催收工作: the debts in scope that are being pursued."""
+
+    template_name = "collection/worklist.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        debts = debts_for(user).filter(state__in=WORKED_STATES).select_related("debtor", "unit", "handler")
+        text = (self.request.GET.get("q") or "").strip()[:100]
+        if text:
+            debts = debts.filter(Q(code__icontains=text) | Q(debtor__name__icontains=text))
+        if self.request.GET.get("mine") == "1":
+            debts = debts.filter(handler=user)
+        debts = debts.annotate(
+            contacts_n=Count("contacts", distinct=True),
+            broken=Exists(Contact.objects.filter(debt=OuterRef("pk"), promise_state="broken")),
+            missed=Exists(Instalment.objects.filter(plan__debt=OuterRef("pk"), missed=True)),
+        ).order_by("code")
+        ctx.update(page_obj=_page(self.request, debts), q=text, mine=self.request.GET.get("mine") == "1",
+                   query=_query_without_page(self.request))
+        return ctx
+
+
+class DebtWorkView(Access, TemplateView):
+    """One debt's collection work: contact log, letters, visits, plans, outsourcing, case."""
+
+    template_name = "collection/debt.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        debt = get_debt_for(user, pk=kwargs["debt_id"])
+        worker = permissions.may_work(user)
+        plans = list(PaymentPlan.objects.filter(debt=debt).prefetch_related("instalments"))
+        engagements = [(e, outsourcing.fee(e)) for e in Engagement.objects.filter(debt=debt).select_related("agency")]
+        letter_kinds = [(k, l) for k, l in LetterKind.choices if k != LetterKind.LAWYER or permissions.is_legal(user)]
+        ctx.update(
+            debt=debt, worker=worker, is_legal=permissions.is_legal(user), may_pay=permissions.may_pay_fees(user),
+            contacts=_page(self.request, Contact.objects.filter(debt=debt).select_related("by")
+                           .prefetch_related("documents")),
+            query="",
+            letters=Letter.objects.filter(debt=debt).select_related("document", "proof"),
+            visits=VisitReport.objects.filter(debt=debt).select_related("by").prefetch_related("photos"),
+            visit_allowed=visits.visit_plan_approved(debt),
+            plans=[(p, payment_plans.plan_summary(p)) for p in plans],
+            engagements=engagements, decision_pending=outsourcing.approved_decision(debt) is not None,
+            cases=LegalCase.objects.filter(debt=debt),
+            contact_form=forms.ContactForm(), letter_form=forms.LetterForm(), receipt_form=forms.ReceiptForm(),
+            confirmation_form=forms.ConfirmationForm(), visit_form=forms.VisitForm(), plan_form=forms.PlanForm(),
+            payment_form=forms.PlanPaymentForm(), engage_form=forms.EngageForm(), fee_form=forms.FeeForm(),
+            take_form=forms.TakeCaseForm(), letter_kinds=letter_kinds,
+            closed=debt.state in (State.CLEARED, State.SEALED),
+        )
+        return ctx
+
+
+class PlansView(Access, TemplateView):
+    template_name = "collection/plans.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        plans = (PaymentPlan.objects.filter(debt__in=debts_for(self.request.user))
+                 .select_related("debt__debtor")
+                 .annotate(missed_n=Count("instalments", filter=Q(instalments__missed=True)),
+                           count_n=Count("instalments")))
+        if self.request.GET.get("missed") == "1":
+            plans = plans.filter(missed_n__gt=0)
+        ctx.update(page_obj=_page(self.request, plans), missed=self.request.GET.get("missed") == "1",
+                   query=_query_without_page(self.request))
+        return ctx
+
+
+def _require_legal_reader(user):
+    from documents.services import is_auditor
+    if not (permissions.is_legal(user) or is_auditor(user) or user.is_superuser):
+        raise PermissionDenied(_("法律事务看板只对法务部开放"))
+
+
+class LegalBoardView(Access, TemplateView):
+    template_name = "collection/legal_board.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        _require_legal_reader(user)
+        debts = debts_for(user)
+        cases = LegalCase.objects.filter(debt__in=debts)
+        stage = self.request.GET.get("stage") or ""
+        listed = cases.select_related("debt__debtor", "taken_by")
+        if stage in Stage.values:
+            listed = listed.filter(stage=stage)
+        ctx.update(board=legal.legal_board(debts, cases), page_obj=_page(self.request, listed), stage=stage,
+                   query=_query_without_page(self.request), is_legal=permissions.is_legal(user))
+        return ctx
+
+
+class CaseView(Access, TemplateView):
+    template_name = "collection/case.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        case = get_object_or_404(LegalCase.objects.select_related("debt__debtor", "taken_by"), pk=kwargs["pk"])
+        get_debt_for(user, pk=case.debt_id)
+        nxt = legal.NEXT[Stage(case.stage)]
+        stage_form = forms.StageForm(initial={"stage": nxt[0] if nxt else ""})
+        stage_form.fields["stage"].choices = [(s.value, s.label) for s in nxt]
+        ctx.update(case=case, debt=case.debt, is_legal=permissions.is_legal(user), next_stages=nxt,
+                   history=case.stage_changes.select_related("by"), hearings=case.hearings.all(),
+                   costs=case.costs.select_related("by"), papers=case.documents.all(),
+                   total_costs=sum(c.amount for c in case.costs.all()),
+                   stage_form=stage_form, hearing_form=forms.HearingForm(), cost_form=forms.CostForm(),
+                   papers_form=forms.PapersForm())
+        return ctx
+
+
+class AgenciesView(Access, TemplateView):
+    template_name = "collection/agencies.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        engagements = (Engagement.objects.filter(debt__in=debts_for(user))
+                       .select_related("agency", "debt__debtor").order_by("-start_date", "-pk"))
+        page = _page(self.request, engagements)
+        ctx.update(agencies=Agency.objects.all(), page_obj=page, query=_query_without_page(self.request),
+                   rows=[(e, outsourcing.fee(e)) for e in page.object_list],
+                   form=forms.AgencyForm() if permissions.may_manage_agencies(user) else None)
+        return ctx
+
+
+# --- form posts --------------------------------------------------------------------------
+
+def _work_url(debt_id):
+    return reverse("collect:debt", kwargs={"debt_id": debt_id})
+
+
+def _case_url(case_id):
+    return reverse("collect:case", kwargs={"pk": case_id})
+
+
+class Post(Access, View):
+    """Validate the form, call the service, report success or each error, go back."""
+
+    http_method_names = ["post"]
+    form_class = None
+    success = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        from documents.services import is_auditor
+        if request.user.is_authenticated and is_auditor(request.user):
+            raise PermissionDenied(_("审计人员只能查阅，不能修改"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def target(self, request, **kwargs):
+        """(object, url to return to)."""
+        raise NotImplementedError
+
+    def act(self, request, obj, data):
+        raise NotImplementedError
+
+    def post(self, request, **kwargs):
+        obj, back = self.target(request, **kwargs)
+        form = self.form_class(request.POST, request.FILES) if self.form_class else None
+        if form is not None and not form.is_valid():
+            for message in forms.errors_of(form):
+                messages.error(request, message)
+            return HttpResponseRedirect(back)
+        try:
+            result = self.act(request, obj, form.cleaned_data if form is not None else {})
+        except CollectionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, self.success)
+            if isinstance(result, str):
+                back = result
+        return HttpResponseRedirect(back)
+
+
+class DebtPost(Post):
+    def target(self, request, debt_id):
+        debt = get_debt_for(request.user, pk=debt_id)
+        return debt, _work_url(debt.pk)
+
+
+class ContactPost(DebtPost):
+    form_class = forms.ContactForm
+    success = _("已登记催收记录")
+
+    def act(self, request, debt, d):
+        log_contact(debt, d["kind"], d["outcome"], by=request.user, promise_amount=d["promise_amount"],
+                    promise_date=d["promise_date"], attachments=d["attachments"], request=request)
+
+
+class LetterPost(DebtPost):
+    form_class = forms.LetterForm
+    success = _("函件已生成并存入案卷")
+
+    def act(self, request, debt, d):
+        letters.generate_letter(debt, d["kind"], by=request.user, request=request)
+
+
+class LetterProofPost(Post):
+    def target(self, request, pk):
+        letter = get_object_or_404(Letter, pk=pk)
+        get_debt_for(request.user, pk=letter.debt_id)
+        return letter, _work_url(letter.debt_id)
+
+
+class ReceiptPost(LetterProofPost):
+    form_class = forms.ReceiptForm
+    success = _("已登记回执，诉讼时效重新起算")
+
+    def act(self, request, letter, d):
+        letters.record_receipt(letter, by=request.user, tracking_no=d["tracking_no"], receipt_date=d["receipt_date"],
+                               file=d["file"], request=request)
+
+
+class ConfirmationPost(LetterProofPost):
+    form_class = forms.ConfirmationForm
+    success = _("已登记债务人签认，诉讼时效重新起算")
+
+    def act(self, request, letter, d):
+        letters.record_signed_confirmation(letter, by=request.user, signed_date=d["signed_date"], file=d["file"],
+                                           request=request)
+
+
+class VisitPost(DebtPost):
+    form_class = forms.VisitForm
+    success = _("已登记走访报告")
+
+    def act(self, request, debt, d):
+        visits.record_visit(debt, by=request.user, visited_on=d["visited_on"],
+                            business_operating=d["business_operating"], met_whom=d["met_whom"],
+                            next_step=d["next_step"], assets_seen=d["assets_seen"], photos=d["photos"],
+                            request=request)
+
+
+class PlanPost(DebtPost):
+    form_class = forms.PlanForm
+    success = _("已登记分期还款协议")
+
+    def act(self, request, debt, d):
+        payment_plans.create_plan(debt, by=request.user, agreed_on=d["agreed_on"], instalments=d["schedule"],
+                                  note=d["note"], file=d["file"], request=request)
+
+
+class PlanPaymentPost(Post):
+    form_class = forms.PlanPaymentForm
+    success = _("已登记还款并匹配到分期")
+
+    def target(self, request, pk):
+        plan = get_object_or_404(PaymentPlan, pk=pk)
+        get_debt_for(request.user, pk=plan.debt_id)
+        return plan, _work_url(plan.debt_id)
+
+    def act(self, request, plan, d):
+        payment_plans.record_plan_payment(plan, d["amount"], d["date"], by=request.user, reference=d["reference"])
+
+
+class EngagePost(DebtPost):
+    form_class = forms.EngageForm
+    success = _("已登记委托外部催收")
+
+    def act(self, request, debt, d):
+        outsourcing.engage(debt, d["agency"], by=request.user, fee_percent=d["fee_percent"],
+                           start_date=d["start_date"])
+
+
+class FeePost(Post):
+    form_class = forms.FeeForm
+    success = _("已登记委托费用支付")
+
+    def target(self, request, pk):
+        engagement = get_object_or_404(Engagement, pk=pk)
+        get_debt_for(request.user, pk=engagement.debt_id)
+        return engagement, _work_url(engagement.debt_id)
+
+    def act(self, request, engagement, d):
+        outsourcing.pay_fee(engagement, d["amount"], by=request.user, paid_on=d["paid_on"])
+
+
+class AgencyPost(Post):
+    form_class = forms.AgencyForm
+    success = _("已登记受托机构")
+
+    def target(self, request):
+        return None, reverse("collect:agencies")
+
+    def act(self, request, _obj, d):
+        outsourcing.register_agency(by=request.user, name=d["name"], kind=d["kind"],
+                                    fee_percent=d["default_fee_percent"], contact=d["contact"], phone=d["phone"])
+
+
+class TakeCasePost(DebtPost):
+    form_class = forms.TakeCaseForm
+    success = _("已受理诉讼案件")
+
+    def act(self, request, debt, d):
+        case = legal.take_case(debt, by=request.user, claim_amount=d["claim_amount"])
+        return _case_url(case.pk)
+
+
+class CasePost(Post):
+    def target(self, request, pk):
+        case = get_object_or_404(LegalCase, pk=pk)
+        get_debt_for(request.user, pk=case.debt_id)
+        return case, _case_url(case.pk)
+
+
+class StagePost(CasePost):
+    form_class = forms.StageForm
+    success = _("案件阶段已变更")
+
+    def act(self, request, case, d):
+        legal.move_stage(case, d["stage"], by=request.user, on=d["on"], note=d["note"], court=d["court"],
+                         case_number=d["case_number"], outcome=d["outcome"], judgment_amount=d["judgment_amount"],
+                         files=d["files"], request=request)
+
+
+class HearingPost(CasePost):
+    form_class = forms.HearingForm
+    success = _("已登记开庭")
+
+    def act(self, request, case, d):
+        legal.add_hearing(case, by=request.user, at=d["at"], place=d["place"], note=d["note"])
+
+
+class CostPost(CasePost):
+    form_class = forms.CostForm
+    success = _("已登记诉讼费用")
+
+    def act(self, request, case, d):
+        legal.add_cost(case, by=request.user, kind=d["kind"], amount=d["amount"], on=d["on"])
+
+
+class PapersPost(CasePost):
+    form_class = forms.PapersForm
+    success = _("法院文书已存入案卷")
+
+    def act(self, request, case, d):
+        permissions.require_legal(request.user)
+        legal.add_papers(case, d["files"], by=request.user, request=request)

@@ -1,0 +1,96 @@
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from collection.models import Contact, LegalCase, Letter, PaymentPlan, Stage
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def work_url(debt):
+    return reverse("collect:debt", kwargs={"debt_id": debt.pk})
+
+
+def test_pages_need_login_and_scope(overdue, people):
+    assert Client().get(reverse("collect:index")).status_code == 302
+    other = f.debt(people["handler_b"].unit, people["handler_b"])
+    c = client_for(people["handler"])
+    assert c.get(reverse("collect:debt", kwargs={"debt_id": other.pk})).status_code == 404
+    assert c.post(reverse("collection:contact", kwargs={"debt_id": other.pk}),
+                  {"kind": "phone", "outcome": "x"}).status_code == 404
+    page = c.get(reverse("collect:index"))
+    assert overdue.code in page.content.decode() and other.code not in page.content.decode()
+    assert c.get(reverse("collect:legal")).status_code == 403
+
+
+def test_contact_form_logs_and_reports_field_errors_in_chinese(overdue, people):
+    c = client_for(people["handler"])
+    bad = c.post(reverse("collection:contact", kwargs={"debt_id": overdue.pk}),
+                 {"kind": "phone", "outcome": "答应付款", "promise_amount": "abc"}, follow=True)
+    assert "承诺还款金额：请输入金额数字" in bad.content.decode()
+    assert not Contact.objects.exists()
+    ok = c.post(reverse("collection:contact", kwargs={"debt_id": overdue.pk}),
+                {"kind": "phone", "outcome": "答应月底付款", "promise_amount": "5000",
+                 "promise_date": timezone.localdate().isoformat()}, follow=True)
+    assert "答应月底付款" in ok.content.decode()
+    assert Contact.objects.get().promise_state == "open"
+    # The auditor reads, never writes.
+    assert client_for(people["auditor"]).post(reverse("collection:contact", kwargs={"debt_id": overdue.pk}),
+                                              {"kind": "phone", "outcome": "x"}).status_code == 403
+
+
+def test_letter_and_plan_through_the_pages(overdue, people):
+    c = client_for(people["handler"])
+    c.post(reverse("collection:letter", kwargs={"debt_id": overdue.pk}), {"kind": "demand"})
+    letter = Letter.objects.get()
+    assert letter.document.system_generated
+    r = c.post(reverse("collection:receipt", kwargs={"pk": letter.pk}),
+               {"tracking_no": "EMS1", "receipt_date": timezone.localdate().isoformat()}, follow=True)
+    assert "已登记回执" in r.content.decode()
+    today = timezone.localdate()
+    c.post(reverse("collection:plan", kwargs={"debt_id": overdue.pk}),
+           {"agreed_on": today.isoformat(), "schedule": f"{today.replace(year=today.year + 1).isoformat()} 1000.00"})
+    plan = PaymentPlan.objects.get()
+    c.post(reverse("collection:plan_payment", kwargs={"pk": plan.pk}), {"amount": "400", "date": today.isoformat()})
+    assert plan.instalments.get().paid_amount == Decimal("400.00")
+    page = c.get(work_url(overdue)).content.decode()
+    assert letter.number in page and "EMS1" in page and "¥400.00" in page
+
+
+def test_legal_team_moves_a_case_and_skipping_is_refused(in_legal, people):
+    legal = client_for(people["legal"])
+    assert client_for(people["handler"]).post(reverse("collection:take_case", kwargs={"debt_id": in_legal.pk}),
+                                              {}).status_code == 403
+    legal.post(reverse("collection:take_case", kwargs={"debt_id": in_legal.pk}), {})
+    case = LegalCase.objects.get()
+    today = timezone.localdate().isoformat()
+    r = legal.post(reverse("collection:stage", kwargs={"pk": case.pk}), {"stage": "judgment", "on": today,
+                                                                        "outcome": "judgment",
+                                                                        "judgment_amount": "1"}, follow=True)
+    assert "下一步只能是“立案”" in r.content.decode()
+    legal.post(reverse("collection:stage", kwargs={"pk": case.pk}),
+               {"stage": "filed", "on": today, "court": "天河区人民法院", "case_number": "(2026)粤0106民初9号"})
+    case.refresh_from_db()
+    assert case.stage == Stage.FILED
+    board = legal.get(reverse("collect:legal")).content.decode()
+    assert "(2026)粤0106民初9号" in board
+    assert legal.get(reverse("collect:case", kwargs={"pk": case.pk})).status_code == 200
+
+
+def test_agency_registry(people):
+    c = client_for(people["committee"])
+    r = c.post(reverse("collection:agency_add"), {"name": "广东某律师事务所", "kind": "law_firm",
+                                                  "default_fee_percent": "120"}, follow=True)
+    assert "默认费率(%)：须在 0 到 100 之间" in r.content.decode()
+    c.post(reverse("collection:agency_add"), {"name": "广东某律师事务所", "kind": "law_firm", "default_fee_percent": "12"})
+    assert "广东某律师事务所" in c.get(reverse("collect:agencies")).content.decode()
