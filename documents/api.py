@@ -38,6 +38,7 @@ class UploadInput(serializers.Serializer):
 
 class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DocumentSerializer
+    lookup_value_regex = r"[0-9]+"  # anything else is 404 at the URL, not a 500 in the query
     permission_classes = [MayViewDebts]
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
     filterset_fields = {"case_file__debt": ["exact"], "doc_type": ["exact"]}

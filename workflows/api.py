@@ -63,6 +63,7 @@ class DebtViewSet(viewsets.ReadOnlyModelViewSet):
     """Debts in the caller's units (group-level roles: all). Outside the scope: 404."""
 
     serializer_class = DebtSerializer
+    lookup_value_regex = r"[0-9]+"  # anything else is 404 at the URL, not a 500 in the query
     permission_classes = [MayViewDebts]
     filterset_fields = {"state": ["exact"], "category": ["exact"], "code": ["exact", "icontains"],
                         "unit__code": ["exact"], "key_monitoring": ["exact"]}
