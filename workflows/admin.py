@@ -67,3 +67,4 @@ class AuthorisationAdmin(ReadOnlyAdmin):
 
 
 from . import clock_admin  # noqa: E402,F401  (the clock's models)
+from . import report_admin  # noqa: E402,F401  (plans, rewards and their configuration)

@@ -29,6 +29,7 @@ class ReportsApplication(Application):
     plan_path = path("plans/<int:pk>/", views.PlanDetailView.as_view(), name="plan")
     assessments_path = path("assessments/", views.AssessmentListView.as_view(), name="assessments")
     assessment_path = path("assessments/<int:pk>/", views.AssessmentDetailView.as_view(), name="assessment")
+    costs_path = path("costs/", views.CostsView.as_view(), name="costs")
 
 
 class PlanApprovalsApp(WorkflowAppViewset):

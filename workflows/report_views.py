@@ -368,3 +368,68 @@ def assessment_export(request, pk):
         f'attachment; filename="assessment-{assessment.year}-Q{assessment.quarter}.xlsx"')
     return response
 
+
+
+# --- collection costs and designated hard debts ----------------------------------------------
+
+class CostsView(ReportAccess, TurboFormMixin, generic.ListView):
+    """清欠费用 recorded against debts the user may see (a handler: their own), and the list of
+    designated hard debts; 清欠小组 designates, anyone who works the debt records a cost."""
+
+    template_name = "workflows/reports_costs.html"
+    paginate_by = ROWS_PER_PAGE
+
+    def get_queryset(self):
+        from .models import CollectionCost
+
+        return (CollectionCost.objects.filter(debt__in=report_debts(self.request.user).values("pk"))
+                .select_related("debt", "recorded_by").order_by("-date", "-pk"))
+
+    def get_context_data(self, **kwargs):
+        from .models import HardDebt
+
+        user = self.request.user
+        hard = HardDebt.objects.filter(debt__in=report_debts(user).values("pk")).select_related("debt",
+                                                                                              "designated_by")
+        return super().get_context_data(hard_debts=hard[:100], may_designate=rewards.may_decide(user),
+                                        values=kwargs.pop("values", {}), today=timezone.localdate(), **kwargs)
+
+    def _debt(self, code):
+        from .models import Debt
+
+        try:
+            return report_debts(self.request.user).get(code=code.strip())
+        except Debt.DoesNotExist:
+            raise rewards.AssessmentError(_("债权编号：找不到您可以查看的债权“%(c)s”") % {"c": code}) from None
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "cost")
+        values = request.POST.dict()
+        try:
+            with transaction.atomic():
+                debt = self._debt(values.get("debt_code", ""))
+                when = _parse_day(values.get("date", ""), _("日期"))
+                if action == "hard":
+                    if not rewards.may_decide(request.user):
+                        raise PermissionDenied
+                    rewards.designate_hard_debt(debt, when, values.get("resolution", ""), by=request.user)
+                    done = _("已指定为难收欠款：%(c)s") % {"c": debt.code}
+                else:
+                    rewards.record_cost(debt.pk, values.get("amount", ""), when, values.get("description", ""),
+                                        by=request.user)
+                    done = _("已登记清欠费用：%(c)s") % {"c": debt.code}
+        except LedgerError as exc:
+            self.object_list = self.get_queryset()
+            return self.invalid(self.get_context_data(form_error=str(exc), form_action=action, values=values))
+        messages.success(request, done)
+        return HttpResponseRedirect(reverse("reports:costs"))
+
+
+def _parse_day(raw, field):
+    try:
+        parsed = parse_date(raw or "")
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise rewards.AssessmentError(_("%(f)s：“%(v)s”不是有效日期（格式：2025-06-30）") % {"f": field, "v": raw})
+    return parsed

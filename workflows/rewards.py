@@ -71,6 +71,18 @@ def record_cost(debt_id, amount, date, description, *, by):
                                          recorded_by=by)
 
 
+def designate_hard_debt(debt, designated_on, resolution, *, by):
+    """难以追缴的欠款, designated by a company meeting (清欠小组 records it)."""
+    if not may_decide(by):
+        raise PermissionDenied(_("只有清欠小组可以指定难收欠款"))
+    if not resolution.strip():
+        raise AssessmentError(_("会议决议：请填写指定难收欠款的会议决议"))
+    if HardDebt.objects.filter(debt=debt).exists():
+        raise AssessmentError(_("债权 %(c)s 已被指定为难收欠款") % {"c": debt.code})
+    return HardDebt.objects.create(debt=debt, designated_on=designated_on, resolution=resolution.strip(),
+                                   designated_by=by)
+
+
 def others_person(debt):
     """相关责任人: the handler when someone else is the 第一责任人; None = unassigned."""
     return debt.handler if debt.handler_id != debt.responsible_id else None

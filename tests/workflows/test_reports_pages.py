@@ -215,3 +215,61 @@ def test_assessment_compute_approve_and_export(client, org, people):
     assert client.get(reverse("workflows_routes:assessment_export", args=[assessment.pk])).status_code == 403
     page = client.get(reverse("reports:assessment", args=[assessment.pk]))
     assert list(page.context["lines"]) == [] and page.context["item_count"] == 0
+
+
+def test_costs_page_records_costs_in_scope_and_committee_designates_hard_debts(client, people, world):
+    from workflows.models import CollectionCost, HardDebt
+
+    h = people["handler"]
+    client.force_login(h)
+    url = reverse("reports:costs")
+    ok = client.post(url, {"action": "cost", "debt_code": world["mine"].code, "amount": "120.50",
+                           "date": "2025-06-01", "description": "律师函"})
+    assert ok.status_code == 302
+    cost = CollectionCost.objects.get()
+    assert (cost.debt, cost.amount, cost.recorded_by) == (world["mine"], D("120.50"), h)
+    other = client.post(url, {"action": "cost", "debt_code": world["theirs"].code, "amount": "1",
+                              "date": "2025-06-01", "description": "x"})
+    assert "找不到您可以查看的债权" in other.content.decode()
+    bad = client.post(url, {"action": "cost", "debt_code": world["mine"].code, "amount": "1.234",
+                            "date": "2025-06-01", "description": "x"})
+    assert "费用金额“1.234”最多两位小数" in bad.content.decode()
+    bad_date = client.post(url, {"action": "cost", "debt_code": world["mine"].code, "amount": "1",
+                                 "date": "06/01", "description": "x"})
+    assert "日期：“06/01”不是有效日期" in bad_date.content.decode()
+    assert CollectionCost.objects.count() == 1
+    assert client.post(url, {"action": "hard", "debt_code": world["mine"].code, "date": "2025-01-01",
+                             "resolution": "专题会"}).status_code == 403
+    client.force_login(people["committee"])
+    assert client.post(url, {"action": "hard", "debt_code": world["theirs"].code, "date": "2025-01-01",
+                             "resolution": "2025年第1次清欠专题会"}).status_code == 302
+    assert HardDebt.objects.get().designated_by == people["committee"]
+    client.force_login(people["handler_b"])
+    listing = client.get(url)
+    assert list(listing.context["object_list"]) == []   # the cost on unit A's debt is not theirs
+    assert [hd.debt for hd in listing.context["hard_debts"]] == [world["theirs"]]
+
+
+def test_rates_are_added_as_new_versions_in_the_admin(client, db):
+    from workflows.models import RewardRates, User
+
+    admin_user = User.objects.create_superuser("root", password="pw-Qingqian-2026")
+    client.force_login(admin_user)
+    add = reverse("admin:workflows_rewardrates_add")
+    fields = {"effective_from": "2025-01-01", "recovery_rate": "2.50", "recovery_others_rate": "0",
+              "reward_min_age_days": 365, "reward_max_age_days": 1095, "claim_rate": "10", "hard_debt_extra_rate": "1",
+              "overdue_penalty_rate": "1", "overdue_penalty_days": 730, "retention_responsible_rate": "3",
+              "retention_others_rate": "2", "retention_categories": "retention,deposit",
+              "advance_responsible_rate": "2", "advance_others_rate": "1", "advance_categories": "advance,bogus",
+              "penalty_quarter": 4}
+    refused = client.post(add, fields)
+    assert "未知的债权类别：bogus" in refused.content.decode()
+    assert client.post(add, {**fields, "advance_categories": "advance"}).status_code == 302
+    rates = RewardRates.objects.get()
+    assert rates.recovery_rate == D("2.50") and rates.created_by == admin_user
+    assert RewardRates.in_force(date(2025, 6, 30)) == rates
+    assert RewardRates.in_force(date(2024, 12, 31)).recovery_rate == D("2.00")   # DOMAIN default
+    change = reverse("admin:workflows_rewardrates_change", args=[rates.pk])
+    client.post(change, {**fields, "recovery_rate": "9"})
+    rates.refresh_from_db()
+    assert rates.recovery_rate == D("2.50")
