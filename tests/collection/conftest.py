@@ -32,3 +32,10 @@ def visiting(overdue, people):
 @pytest.fixture
 def in_legal(overdue, people):
     return move_gated(overdue, State.LEGAL, people["legal"])
+
+
+@pytest.fixture(autouse=True)
+def archive_in_tmp(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES,
+                         "archive": {"BACKEND": "documents.storage.ArchiveFileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "archive")}}}
