@@ -79,6 +79,10 @@ def _check(debt, kind, amount):
         raise LedgerError(_("调整金额不能为零"))
     if debt.state == State.SEALED:
         raise LedgerError(_("债权 %(code)s 已封档，不能再记账") % {"code": debt.code})
+    increases = kind == EntryKind.INVOICE or (kind == EntryKind.ADJUSTMENT and amount > 0)
+    if increases and debt.state not in OPEN_STATES:
+        raise LedgerError(_("债权 %(code)s 处于“%(state)s”状态，不能再增加应收")
+                          % {"code": debt.code, "state": debt.get_state_display()})
     if kind == EntryKind.PAYMENT and debt.state == State.WRITTEN_OFF:
         raise LedgerError(_("已核销债权的回款请记为“核销后收回”"))
     if kind == EntryKind.RECOVERY and debt.state != State.WRITTEN_OFF:

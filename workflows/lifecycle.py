@@ -52,7 +52,13 @@ def authorise(debt, target, approved_by, source, reason=""):
     """Record an approved authorisation. Only approval flows (and tests) call this."""
     if target not in GATED_TARGETS:
         raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": State(target).label})
-    return Authorisation.objects.create(debt=debt, target=target, approved_by=approved_by,
+    debt.refresh_from_db(fields=["state"])
+    if debt.state not in allowed_sources(target):
+        raise LifecycleError(
+            _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
+            % {"code": debt.code, "from": debt.get_state_display(), "to": State(target).label}
+        )
+    return Authorisation.objects.create(debt=debt, target=target, from_state=debt.state, approved_by=approved_by,
                                         source=source, reason=reason)
 
 

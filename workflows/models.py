@@ -149,19 +149,34 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
+CLEARABLE_FROM = [*OPEN_STATES, State.WRITTEN_OFF]
 # Targets that need an approved authorisation from an approval chain (DOMAIN §3-§4).
 GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
 
 
 class DebtQuerySet(models.QuerySet):
+    """Bulk writes never touch the state: every state change goes through the lifecycle
+    service (one row, one history entry) or, for the daily clock's normal→overdue, through
+    its set-based SQL that writes the history rows itself."""
+
     def update(self, **kwargs):
-        # Bulk updates may move debts along ungated edges (the daily clock does); a gated
-        # target reached this way would bypass the approval chain.
-        target = kwargs.get("state")
-        if target is not None and target in GATED_TARGETS:
+        if "state" in kwargs:
             from .lifecycle import GatedTransitionError
-            raise GatedTransitionError(gettext("批量更新不能把债务转入需审批的状态：%(state)s") % {"state": target})
+            raise GatedTransitionError(gettext("债权状态只能通过状态机变更，不能批量更新"))
         return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "state" in fields:  # refused before Django opens its transaction
+            from .lifecycle import GatedTransitionError
+            raise GatedTransitionError(gettext("债权状态只能通过状态机变更，不能批量更新"))
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(obj.state != State.NORMAL for obj in objs):
+            from .lifecycle import GatedTransitionError
+            raise GatedTransitionError(gettext("新登记的债权只能处于“正常”状态"))
+        return super().bulk_create(objs, *args, **kwargs)
 
     def delete(self):
         from .lifecycle import DebtDeletionRefused
@@ -201,6 +216,7 @@ class Debt(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("债权")
         verbose_name_plural = _("债权")
         ordering = ["code"]
+        base_manager_name = "objects"  # related lookups and internals get the guarded queryset too
         permissions = [
             ("view_all_units", _("查看所有单位的债权")),
             ("request_transition", _("提出状态变更申请")),
@@ -210,19 +226,40 @@ class Debt(ConcurrentTransitionMixin, models.Model):
         triggers = [
             # The database's own guard: no raw SQL, admin or shell path reaches a gated
             # state without an authorisation consumed in the same transaction.
+            # The database's own guard: a state change must be an edge of the lifecycle, and
+            # a gated edge needs an authorisation for exactly that edge consumed in the same
+            # transaction, so no raw SQL, admin or shell path gets round the approval chains.
             pgtrigger.Trigger(
-                name="debt_gated_state_needs_authorisation",
+                name="debt_state_follows_lifecycle",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__state__df=pgtrigger.F("new__state"),
-                                      new__state__in=sorted(s.value for s in GATED_TARGETS)),
-                func="""
-                IF NOT EXISTS (
+                condition=pgtrigger.Q(old__state__df=pgtrigger.F("new__state")),
+                func=f"""
+                IF OLD.state = 'normal' AND NEW.state = 'overdue' THEN
+                    RETURN NEW;
+                END IF;
+                IF NEW.state = 'cleared' AND NEW.balance = 0
+                   AND OLD.state IN ({", ".join(f"'{s}'" for s in CLEARABLE_FROM)}) THEN
+                    RETURN NEW;
+                END IF;
+                IF EXISTS (
                     SELECT 1 FROM workflows_authorisation a
-                    WHERE a.debt_id = NEW.id AND a.target = NEW.state
+                    WHERE a.debt_id = NEW.id AND a.target = NEW.state AND a.from_state = OLD.state
                       AND a.consumed_txid = txid_current()
                 ) THEN
-                    RAISE EXCEPTION 'gated transition of debt % to % without authorisation', NEW.id, NEW.state
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'debt % may not move from % to % without authorisation', NEW.id, OLD.state, NEW.state
+                    USING ERRCODE = 'check_violation';
+                """,
+            ),
+            pgtrigger.Trigger(
+                name="debt_registered_normal",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func="""
+                IF NEW.state <> 'normal' THEN
+                    RAISE EXCEPTION 'a debt is registered in state normal, not %', NEW.state
                         USING ERRCODE = 'check_violation';
                 END IF;
                 RETURN NEW;
@@ -238,8 +275,16 @@ class Debt(ConcurrentTransitionMixin, models.Model):
         from .lifecycle import DebtDeletionRefused
         raise DebtDeletionRefused(gettext("债务记录不能删除（核销后账销案存）"))
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.state != State.NORMAL:
+            from .lifecycle import GatedTransitionError
+            raise GatedTransitionError(gettext("新登记的债权只能处于“正常”状态"))
+        super().save(*args, **kwargs)
+
     def pending_authorisation(self, target):
-        return self.authorisations.filter(target=target, consumed_at__isnull=True).order_by("pk").first()
+        """An unused authorisation for the edge from the current state to `target`."""
+        return (self.authorisations.filter(target=target, from_state=self.state, consumed_at__isnull=True)
+                .order_by("pk").first())
 
     # Transitions: exactly the edges of DOMAIN §3. Bodies stay empty: side effects
     # (history, consuming the authorisation) live in workflows.lifecycle, which wraps
@@ -267,7 +312,7 @@ class Debt(ConcurrentTransitionMixin, models.Model):
     def write_off(self):
         pass
 
-    @transition(field=state, source=[*OPEN_STATES, State.WRITTEN_OFF], target=State.CLEARED,
+    @transition(field=state, source=CLEARABLE_FROM, target=State.CLEARED,
                 conditions=[lambda debt: debt.balance == ZERO])
     def clear(self):
         pass
@@ -283,6 +328,8 @@ class Authorisation(models.Model):
 
     debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="authorisations")
     target = models.CharField(_("目标状态"), max_length=20, choices=State.choices)
+    # The state the debt was in when approved: the authorisation is for that one edge only.
+    from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT,
                                     related_name="+")
     approved_at = models.DateTimeField(_("批准时间"), auto_now_add=True)

@@ -64,3 +64,19 @@ def test_write_off_keeps_the_claim_and_recovery_clears_it(people, org):
     ledger.post_entry(debt.pk, EntryKind.RECOVERY, "300.00", date(2025, 4, 1))
     debt.refresh_from_db()
     assert (debt.state, debt.balance) == (State.CLEARED, Decimal("0.00"))
+
+
+@pytest.mark.parametrize("state", [State.CLEARED, State.SETTLED_IN_KIND, State.WRITTEN_OFF])
+def test_no_new_receivable_on_a_closed_debt(state, people, org):
+    debt = f.debt(org["a"], people["handler"], amount="100.00")
+    lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    if state == State.CLEARED:
+        ledger.post_entry(debt.pk, EntryKind.PAYMENT, "100.00", date(2025, 2, 1))
+    else:
+        lifecycle.authorise(debt, state, people["gm"], source="test")
+        lifecycle.apply_transition(debt.pk, state)
+    for kind, amount in ((EntryKind.INVOICE, "50.00"), (EntryKind.ADJUSTMENT, "5.00")):
+        with pytest.raises(ledger.LedgerError, match="不能再增加应收"):
+            ledger.post_entry(debt.pk, kind, amount, date(2025, 3, 1))
+    debt.refresh_from_db()
+    assert debt.state == state

@@ -68,9 +68,10 @@ def test_each_edge_allowed_or_refused(source, target, people, org):
         assert debt.state == target
         assert (change.from_state, change.to_state) == (source, target)
     else:
-        if target in GATED_TARGETS:
-            lifecycle.authorise(debt, target, people["committee"], source="test")
+        # Refused at the authorisation already for a gated edge, and by the transition itself.
         with pytest.raises(lifecycle.LifecycleError):
+            if target in GATED_TARGETS:
+                lifecycle.authorise(debt, target, people["committee"], source="test")
             lifecycle.apply_transition(debt.pk, target, by=people["committee"])
         debt.refresh_from_db()
         assert debt.state == source
@@ -189,6 +190,104 @@ def test_raw_sql_cannot_reach_a_gated_state_in_postgres(people, org, on_postgres
             cur.execute(f"DELETE FROM workflows_debt WHERE id = {debt.pk}")
     debt.refresh_from_db()
     assert debt.state == State.OVERDUE
-    # Ungated edges stay open to bulk SQL (the daily clock relies on it).
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("source,target", [
+    (State.SEALED, State.NORMAL),           # backwards, ungated target
+    (State.WRITTEN_OFF, State.CLEARED),     # clearing with money still owed
+    (State.OVERDUE, State.CLEARED),
+    (State.OVERDUE, State.NORMAL),
+    (State.CLEARED, State.OVERDUE),
+])
+def test_raw_sql_cannot_leave_the_lifecycle_in_postgres(source, target, people, org, on_postgres):
+    debt = debt_in(source, people, org)
+    if source == State.SEALED:
+        pass  # balance 0: even then sealed is final
+    with pytest.raises(IntegrityError, match="may not move"):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"UPDATE workflows_debt SET state = '{target}' WHERE id = {debt.pk}")
+    debt.refresh_from_db()
+    assert debt.state == source
+
+
+@pytest.mark.postgres
+def test_raw_sql_follows_ungated_edges_in_postgres(people, org, on_postgres):
+    """The daily clock's set-based SQL moves normal→overdue; clearing needs a zero balance."""
+    debt = f.debt(org["a"], people["handler"], amount="10.00")
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"UPDATE workflows_debt SET state = 'overdue' WHERE id = {debt.pk}")
+    ledger.post_entry(debt.pk, EntryKind.PAYMENT, "10.00", date(2025, 3, 1), clear_on_zero=False)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"UPDATE workflows_debt SET state = 'cleared' WHERE id = {debt.pk}")
+    debt.refresh_from_db()
+    assert debt.state == State.CLEARED
+
+
+@pytest.mark.postgres
+def test_raw_sql_cannot_insert_a_debt_in_another_state(people, org, on_postgres):
+    debt = f.debt(org["a"], people["handler"])
+    with pytest.raises(IntegrityError, match="registered in state normal"):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO workflows_debt (code, debtor_id, contract_id, category, unit_id, handler_id,"
+                " responsible_id, due_date, state, key_monitoring, balance, written_off_amount, created_at)"
+                f" SELECT 'X-1', debtor_id, contract_id, category, unit_id, handler_id, responsible_id, due_date,"
+                f" 'written_off', false, 0, 0, now() FROM workflows_debt WHERE id = {debt.pk}")
+
+
+def test_orm_bulk_paths_cannot_touch_the_state(people, org):
+    from django.db.models import Value
+
+    debt = debt_in(State.OVERDUE, people, org)
+    for attempt in (
+        lambda: Debt.objects.filter(pk=debt.pk).update(state=Value("written_off")),
+        lambda: Debt.objects.filter(pk=debt.pk).update(state="normal"),
+        lambda: Debt._base_manager.filter(pk=debt.pk).update(state="legal"),
+        lambda: Debt.objects.bulk_update([Debt(pk=debt.pk, state="visit")], ["state"]),
+    ):
+        with pytest.raises(lifecycle.GatedTransitionError):
+            attempt()
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+
+
+def test_a_debt_is_registered_normal(people, org):
+    template = f.debt(org["a"], people["handler"])
+    fields = dict(debtor=template.debtor, contract=template.contract, category="receivable", unit=template.unit,
+                  handler=template.handler, responsible=template.handler, due_date=template.due_date)
+    with pytest.raises(lifecycle.GatedTransitionError):
+        Debt.objects.create(code="X-2", state=State.WRITTEN_OFF, **fields)
+    with pytest.raises(lifecycle.GatedTransitionError):
+        Debt.objects.bulk_create([Debt(code="X-3", state=State.SEALED, **fields)])
+    assert not Debt.objects.filter(code__in=["X-2", "X-3"]).exists()
+
+
+def test_saving_a_stale_copy_cannot_change_the_state(people, org):
+    from django_fsm import ConcurrentTransition
+
+    debt = debt_in(State.OVERDUE, people, org)
+    with pytest.raises((ConcurrentTransition, lifecycle.GatedTransitionError)):
+        Debt(pk=debt.pk, code=debt.code, debtor=debt.debtor, contract=debt.contract, category=debt.category,
+             unit=debt.unit, handler=debt.handler, responsible=debt.responsible, due_date=debt.due_date,
+             state=State.VISIT).save()
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+
+
+def test_authorisation_is_for_the_edge_it_was_approved_on(people, org):
+    """Approved while overdue for →legal; after the debt moved to visit it no longer applies."""
+    debt = debt_in(State.OVERDUE, people, org)
+    lifecycle.authorise(debt, State.LEGAL, people["committee"], source="test")
+    lifecycle.authorise(debt, State.VISIT, people["committee"], source="test")
+    lifecycle.apply_transition(debt.pk, State.VISIT)
+    with pytest.raises(lifecycle.GatedTransitionError):
+        lifecycle.apply_transition(debt.pk, State.LEGAL)
+    debt.refresh_from_db()
+    assert debt.state == State.VISIT
+
+
+def test_authorisation_refused_for_an_edge_the_debt_cannot_take(people, org):
+    debt = f.debt(org["a"], people["handler"])  # normal: →written_off is no edge from here
+    with pytest.raises(lifecycle.LifecycleError, match="不能转为"):
+        lifecycle.authorise(debt, State.WRITTEN_OFF, people["committee"], source="test")
