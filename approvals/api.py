@@ -1,0 +1,175 @@
+"""REST API for the approval chains: start a chain, the inbox, claim and complete a task.
+Every rule is the approvals app's own: inbox.open_steps, the node's can_assign/can_execute
+(four-eyes, roles, units), chain_requests.start_chain and decisions.decide, validated by the
+pages' forms; claims and decisions run under the flow's lock like the pages."""
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from viewflow.workflow.models import Task
+
+from workflows.api import form_errors
+from workflows.scoping import get_debt_for
+
+from . import inbox
+from .chain_requests import start_chain
+from .decisions import DecisionError, decide
+from .flows import FLOWS
+from .forms import DecisionForm, RequestForm
+from .models import Chain, ChainProcess, StepInfo
+
+
+class StepSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="task_id", read_only=True)
+    process = serializers.IntegerField(source="process_id", read_only=True)
+    debt = serializers.IntegerField(source="debt_id", read_only=True)
+    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+
+    class Meta:
+        model = StepInfo
+        fields = ["id", "process", "debt", "chain", "step", "step_title", "role", "owner", "due_at"]
+        read_only_fields = fields
+
+
+class ProcessSerializer(serializers.ModelSerializer):
+    open_tasks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChainProcess
+        fields = ["id", "chain", "debt", "outcome", "active", "open_tasks"]
+        read_only_fields = fields
+
+    def get_open_tasks(self, process) -> list[int]:
+        return list(process.step_infos.filter(open=True).values_list("task_id", flat=True))
+
+
+class StartInput(serializers.Serializer):
+    chain = serializers.ChoiceField(choices=Chain.choices)
+    debt = serializers.IntegerField()
+    reason = serializers.CharField()
+    condition = serializers.CharField(required=False)
+    doc_type_1 = serializers.CharField(required=False)
+    file_1 = serializers.FileField(required=False)
+
+
+class DecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject", "return"])
+    comment = serializers.CharField(required=False, allow_blank=True)
+    password = serializers.CharField(required=False, allow_blank=True)
+    appraised_value = serializers.CharField(required=False)
+    doc_type_1 = serializers.CharField(required=False)
+    file_1 = serializers.FileField(required=False)
+
+
+def _refusal(exc):
+    if exc.field:
+        return ValidationError({exc.field: [str(exc)]})
+    return PermissionDenied(str(exc))
+
+
+class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's inbox: tasks assigned to them and tasks they may claim (?show=mine|claimable)."""
+
+    serializer_class = StepSerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StepInfo.objects.none()
+        show = self.request.query_params.get("show", "all")
+        steps = inbox.open_steps(self.request.user, mine=show in ("all", "mine"),
+                                 claimable=show in ("all", "claimable"))
+        return steps.select_related("owner").order_by("due_at", "pk")
+
+    def _task(self, pk):
+        task = get_object_or_404(Task.objects.select_related("process"), pk=pk)
+        if not hasattr(task, "step_info"):
+            raise Http404("not an approval task")
+        get_debt_for(self.request.user, pk=task.step_info.debt_id)  # 404 outside the caller's units
+        return task
+
+    @extend_schema(request=None, responses={200: StepSerializer})
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk=None):
+        """Take the task; of two people claiming at once exactly one wins."""
+        task = self._task(pk)
+        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
+            step = task.flow_task
+            if not step.can_assign(request.user, task):
+                raise PermissionDenied(step.why_not(request.user, task) or _("该任务已由他人认领或已办结"))
+            step.activation_class(task).assign(request.user)
+        return Response(StepSerializer(StepInfo.objects.get(task=task)).data)
+
+    @extend_schema(request={"multipart/form-data": DecisionInput, "application/json": DecisionInput},
+                   responses={200: ProcessSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Decide a claimed task: approve (signing with the password where the step asks),
+        reject or return, with a reason for the last two."""
+        task = self._task(pk)
+        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
+            step = task.flow_task
+            if not step.can_execute(request.user, task):
+                raise PermissionDenied(step.why_not(request.user, task) or _("请先认领该任务"))
+            form = DecisionForm(request.data, request.FILES, step=step)
+            if not form.is_valid():
+                raise ValidationError(form_errors(form))
+            data = form.cleaned_data
+            activation = step.activation_class(task)
+            activation.start(request._request)  # ASSIGNED -> STARTED, as viewflow's execute view does
+            try:
+                decide(activation, request.user, decision=data["decision"],
+                       comment=data.get("comment", ""), attachments=data["attachments"],
+                       password=data.get("password", ""), extra=form.extra(), request=request._request)
+            except DecisionError as exc:
+                raise _refusal(exc) from None
+        return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
+
+
+class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Approval chain processes: start one on a debt; read one (debt in scope)."""
+
+    serializer_class = ProcessSerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    lookup_value_regex = r"[0-9]+"
+
+    def get_object(self):
+        process = get_object_or_404(ChainProcess, pk=self.kwargs["pk"])
+        get_debt_for(self.request.user, pk=process.debt_id)
+        return process
+
+    @extend_schema(request={"multipart/form-data": StartInput}, responses={201: ProcessSerializer})
+    def create(self, request):
+        incoming = StartInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        chain = incoming.validated_data["chain"]
+        debt = get_debt_for(request.user, pk=incoming.validated_data["debt"])
+        start = FLOWS[chain].instance.start
+        form = RequestForm(request.data, request.FILES, chain=chain)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        with transaction.atomic():
+            activation = start.activation_class.create(start, None, None)
+            if not start.can_execute(request.user, activation.task):
+                raise PermissionDenied(_("您不能发起该审批"))
+            activation.start(request._request)
+            try:
+                process = start_chain(activation, request.user, debt, fields=form.process_fields(),
+                                      attachments=form.cleaned_data["attachments"], request=request._request)
+            except DecisionError as exc:
+                raise _refusal(exc) from None
+        return Response(ProcessSerializer(process).data, status=status.HTTP_201_CREATED)
+
+
+routes = [("tasks", TaskViewSet, "api-task"), ("chains", ChainViewSet, "api-chain")]
