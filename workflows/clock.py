@@ -215,6 +215,8 @@ def _exposure(q):
         WHERE TRUE
         ON CONFLICT (debtor_id) DO UPDATE SET open_balance = excluded.open_balance,
             over_limit = excluded.over_limit, near_limit = excluded.near_limit
+        WHERE NOT ({" AND ".join(_same(q.vendor, f"{T['exposure']}.{c}", f"excluded.{c}")
+                                 for c in ("open_balance", "over_limit", "near_limit"))})
     """)
 
 
