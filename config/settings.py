@@ -28,6 +28,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "embedded-demo-only-not-secret"
 
+# Reverse proxies (nginx) whose X-Forwarded-For the access log believes.
+QQ_TRUSTED_PROXIES = tuple(h for h in os.environ.get("QQ_TRUSTED_PROXIES", "").split(",") if h)
+
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
 
 INSTALLED_APPS = [

@@ -7,4 +7,10 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("清欠档案")
 
     def ready(self):
+        from workflows import lifecycle
+        from workflows.models import State
+
         from . import signals  # noqa: F401
+        from .services import seal_gate
+
+        lifecycle.register_gate_check(State.SEALED, seal_gate)

@@ -5,6 +5,7 @@ import hashlib
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -72,16 +73,39 @@ def case_file_for(debt):
 
 
 def is_sealed(case_file):
-    return Seal.objects.filter(case_file=case_file).exists()
+    return (Seal.objects.filter(case_file=case_file).exists()
+            or Debt.objects.filter(pk=case_file.debt_id, state=State.SEALED).exists())
+
+
+SEAL_SOURCE = "archive:seal"
+
+
+def seal_gate(debt, authorisation):
+    """→sealed only through seal_case_file: it checks the 建档 items and writes the manifest."""
+    if authorisation is None or authorisation.source != SEAL_SOURCE:
+        raise lifecycle.GatedTransitionError(_("封档只能由清欠办在档案中完成（须有完整建档材料和封档清单）"))
+    missing = missing_for_seal(debt)
+    if missing:
+        raise lifecycle.GatedTransitionError(_("案卷 %(code)s 缺少建档材料：%(items)s")
+                                             % {"code": debt.code, "items": "、".join(str(m) for m in missing)})
 
 
 # --- access log --------------------------------------------------------------------------
 
 def client_address(request):
-    """REMOTE_ADDR only: a forwarded header is set by the client and proves nothing."""
+    """The client's address. X-Forwarded-For is believed only when the direct peer is one of
+    our own reverse proxies (QQ_TRUSTED_PROXIES); from anyone else it proves nothing."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = getattr(settings, "QQ_TRUSTED_PROXIES", ())
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if remote in trusted and forwarded:
+        # the right-most address not added by one of our proxies is the client
+        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+            if hop not in trusted:
+                return hop
+    return remote
 
 
 def log_access(document_or_casefile, user, action, request=None, detail=""):
@@ -279,7 +303,7 @@ def seal_case_file(debt, by, request=None):
         if missing:
             raise SealRefused(_("案卷 %(code)s 缺少建档材料：%(items)s")
                               % {"code": debt.code, "items": "、".join(str(m) for m in missing)})
-        lifecycle.authorise(debt, State.SEALED, by, source="archive:seal", reason=_("档案齐全，封档"))
+        lifecycle.authorise(debt, State.SEALED, by, source=SEAL_SOURCE, reason=_("档案齐全，封档"))
         lifecycle.apply_transition(debt.pk, State.SEALED, by=by, reason=_("封档"), expected_state=debt.state)
         debt.refresh_from_db()
         sealed_at = timezone.now()

@@ -152,6 +152,10 @@ class IntegrityView(ArchiveAccess, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        # The results name debts and documents of every unit: for auditors and 清欠办 only.
+        if not (services.may_seal(user) or services.is_auditor(user)):
+            raise PermissionDenied(_("只有清欠办和审计可以查看档案完整性检查"))
         ctx.update(last=last_check(), page_obj=_page(self.request, IntegrityCheck.objects.all()))
         return ctx
 

@@ -192,7 +192,7 @@ def _build_debt(i, target, units, users, debtors, rng, today):
             move(State.SETTLED_IN_KIND, handler, _("以物抵债经总经理批准"), approved_by=gm)
             post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, balance(), today, by=finance, reference=f"DZ-{i:06d}")
             if target == State.SEALED:
-                move(State.SEALED, head, _("清理结清，封档"), approved_by=head)
+                _seal(debt, handler, head)
             return True
         if target == State.WRITTEN_OFF or (target == State.CLEARED and i % 3 == 0):
             move(State.WRITTEN_OFF, finance, _("坏账核销经总经理批示、董事会批准"), approved_by=gm)
@@ -208,8 +208,40 @@ def _build_debt(i, target, units, users, debtors, rng, today):
         # cleared (or sealed after clearing) by payment of the rest; the ledger clears it
         post_entry(debt.pk, EntryKind.PAYMENT, balance(), today, by=handler, reference=f"HK-{i:06d}-2")
         if target == State.SEALED:
-            move(State.SEALED, head, _("清理结清，封档"), approved_by=head)
+            _seal(debt, handler, head)
         return True
+
+
+def _demo_pdf(title):
+    """A minimal valid one-page PDF standing in for a scanned paper."""
+    text = title.encode("ascii", "replace")
+    stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d >>stream\n" % len(stream) + stream + b"\nendstream"]
+    out, offsets = b"%PDF-1.4\n", []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+def _seal(debt, handler, head):
+    """Seal the way 清欠办 does: the 建档 items into the case file, then seal_case_file."""
+    from django.core.files.base import ContentFile
+
+    from documents.catalogue import DocType
+    from documents.services import attach, seal_case_file
+
+    for doc_type, name in ((DocType.INVESTIGATION_RECORD, "investigation"), (DocType.ORIGINAL_VOUCHERS, "vouchers"),
+                           (DocType.CONCLUSIVE_REPORT, "conclusion")):
+        attach(debt, doc_type, ContentFile(_demo_pdf(f"{debt.code} {name}"), name=f"{name}.pdf"), handler,
+               title=f"{doc_type.label}（演示）", system_generated=True)
+    seal_case_file(debt, head)
 
 
 def seed(debt_count=DEBT_COUNT):

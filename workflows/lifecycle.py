@@ -48,6 +48,17 @@ def allowed_sources(target):
     return set(method._django_fsm.transitions.keys())
 
 
+# Extra conditions another app places on a gated edge: callables (debt, authorisation) that
+# raise GatedTransitionError. The archive uses it so that →sealed happens only with a manifest.
+_GATE_CHECKS = {}
+
+
+def register_gate_check(target, check):
+    checks = _GATE_CHECKS.setdefault(State(target), [])
+    if check not in checks:
+        checks.append(check)
+
+
 def authorise(debt, target, approved_by, source, reason=""):
     """Record an approved authorisation. Only approval flows (and tests) call this."""
     if target not in GATED_TARGETS:
@@ -106,6 +117,8 @@ def apply_transition(debt_id, target, *, by=None, reason="", expected_state=None
                     _("债权 %(code)s 转为“%(to)s”须有审批流程批准的授权") % {"code": debt.code, "to": target.label}
                 )
             raise LifecycleError(_("债权 %(code)s 余额不为零，不能结清") % {"code": debt.code})
+        for check in _GATE_CHECKS.get(target, []):
+            check(debt, authorisation)
         try:
             method()
         except TransitionNotAllowed as exc:  # pragma: no cover - can_proceed checked it

@@ -176,7 +176,10 @@ class DebtQuerySet(models.QuerySet):
         if any(obj.state != State.NORMAL for obj in objs):
             from .lifecycle import GatedTransitionError
             raise GatedTransitionError(gettext("新登记的债权只能处于“正常”状态"))
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        from .signals import debts_registered
+        debts_registered.send(sender=Debt, debt_ids=[obj.pk for obj in created if obj.pk is not None])
+        return created
 
     def delete(self):
         from .lifecycle import DebtDeletionRefused

@@ -114,7 +114,7 @@ def test_case_file_opened_with_the_debt_and_for_bulk_created_debts(debt, org, pe
     other = Debt.objects.bulk_create([Debt(code="BULK-1", debtor=debt.debtor, contract=debt.contract,
                                            category="receivable", unit=org["a"], handler=people["handler"],
                                            responsible=people["handler"], due_date=debt.due_date)])[0]
-    assert not CaseFile.objects.filter(debt_id=other.pk).exists()
+    assert CaseFile.objects.filter(debt_id=other.pk).exists()  # opened in the same transaction
     doc = services.attach(other, DocType.CONTRACT, samples.pdf(), people["handler"])
     assert doc.case_file.debt_id == other.pk
 

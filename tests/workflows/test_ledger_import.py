@@ -454,3 +454,13 @@ def test_job_progress_is_shared_through_redis_when_a_broker_is_set(people, setti
     keys = redis.Redis.from_url(redis_url).keys(f"*{job_id}*")
     assert len(keys) == 1  # in Redis, where a Celery worker and the web process both see it
     assert ledger_import.get_job(job_id)["done"] == 10
+
+
+
+def test_imported_debts_get_their_case_files(named, good_rows):
+    """bulk_create sends no post_save: the archive opens the case files in the import's transaction."""
+    from documents.models import CaseFile
+
+    report = import_ledger(xlsx(good_rows), by=named["finance"])
+    assert report.ok and report.debts_created == 3
+    assert CaseFile.objects.filter(debt__in=Debt.objects.all()).count() == Debt.objects.count() == 3

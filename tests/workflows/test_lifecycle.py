@@ -35,8 +35,23 @@ PATHS = {
 }
 
 
+def file_seal_items(debt, user):
+    from django.core.files.base import ContentFile
+
+    from documents.catalogue import DocType
+    from documents.services import attach
+    from workflows.demo import _demo_pdf
+
+    for doc_type in (DocType.INVESTIGATION_RECORD, DocType.ORIGINAL_VOUCHERS, DocType.CONCLUSIVE_REPORT):
+        attach(debt, doc_type, ContentFile(_demo_pdf(doc_type.value), name=f"{doc_type.value}.pdf"), user)
+
+
 def drive(debt, user, target):
-    if target in GATED_TARGETS:
+    if target == State.SEALED:
+        # Sealing is the archive's gated edge: it needs the 建档 items and the archive's authorisation.
+        file_seal_items(debt, user)
+        lifecycle.authorise(debt, target, user, source="archive:seal")
+    elif target in GATED_TARGETS:
         lifecycle.authorise(debt, target, user, source="test")
     if target == State.CLEARED and debt.balance:
         kind = EntryKind.RECOVERY if debt.state == State.WRITTEN_OFF else EntryKind.PAYMENT
@@ -75,6 +90,21 @@ def test_each_edge_allowed_or_refused(source, target, people, org):
             lifecycle.apply_transition(debt.pk, target, by=people["committee"])
         debt.refresh_from_db()
         assert debt.state == source
+
+
+def test_sealing_only_through_the_archive(people, org):
+    from documents.services import attach, case_file_for, is_sealed
+    from documents.validation import UploadRefused
+
+    debt = debt_in(State.CLEARED, people, org)
+    lifecycle.authorise(debt, State.SEALED, people["committee"], source="test")
+    with pytest.raises(lifecycle.GatedTransitionError, match="建档"):   # no 建档 items, wrong source
+        lifecycle.apply_transition(debt.pk, State.SEALED)
+    file_seal_items(debt, people["handler"])
+    with pytest.raises(lifecycle.GatedTransitionError, match="档案中完成"):  # items there, still not the archive
+        lifecycle.apply_transition(debt.pk, State.SEALED)
+    debt.refresh_from_db()
+    assert debt.state == State.CLEARED and not is_sealed(case_file_for(debt))
 
 
 @pytest.mark.parametrize("target", sorted(GATED_TARGETS))

@@ -1,0 +1,6 @@
+"""Signals other apps listen to."""
+from django.dispatch import Signal
+
+# Sent inside the transaction that registered debts in bulk (bulk_create sends no post_save);
+# kwargs: debt_ids. The archive opens their case files with it.
+debts_registered = Signal()
