@@ -1,6 +1,7 @@
 """The approval inbox: my tasks and the tasks I may claim through my roles, in one query
 over StepInfo (our own table, indexed for it) joined to viewflow's task."""
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
@@ -46,9 +47,11 @@ def open_steps(user, *, mine=True, claimable=True):
     if not conditions:
         return StepInfo.objects.none()
     # One person signs at most one step of a chain: a set-based NOT EXISTS, not a per-row check.
-    # Rework steps (role "") are the requester's own and are not subject to it.
-    barred = Exists(decided_elsewhere(OuterRef("process_id"), user, OuterRef("step")))
-    return StepInfo.objects.filter(open=True).filter(conditions).filter(Q(role="") | ~barred)
+    # Rework steps (role "") are the requester's own and are not subject to it; that test sits
+    # inside the subquery so PostgreSQL can still plan an anti-join instead of an OR'ed subplan.
+    barred = Exists(decided_elsewhere(OuterRef("process_id"), user, OuterRef("step"))
+                    .exclude(Exact(OuterRef("role"), Value(""))))
+    return StepInfo.objects.filter(open=True).filter(conditions).filter(~barred)
 
 
 PER_PAGE = 25
