@@ -141,9 +141,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        # kombu's default is ./control in the working directory (the checkout)
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (VAR_DIR / "broker" / _sub).mkdir(parents=True, exist_ok=True)
 # The archive re-hashes every stored file nightly; auditors see the last result.
 CELERY_BEAT_SCHEDULE["documents-verify-archive"] = {
