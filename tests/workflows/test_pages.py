@@ -335,3 +335,24 @@ def test_import_menu_entry_only_for_finance(client, people, org):
     assert "/workflows/import/" in client.get("/debts/").content.decode()
     client.force_login(people["handler"])
     assert "/workflows/import/" not in client.get("/debts/").content.decode()
+
+
+def test_no_page_fires_a_gated_transition_without_an_authorisation(client, people, org):
+    """The view path: whatever a user posts to the debt pages, a gated edge stays shut."""
+    from tests import factories as f
+    from workflows import lifecycle
+    from workflows.models import EntryKind, LedgerEntry, State
+
+    debt = f.debt(org["a"], people["handler"], amount="300.00")
+    lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    for role in ("handler", "finance", "committee", "gm"):
+        client.force_login(people[role])
+        client.post(f"/debts/{debt.pk}/", {"state": "written_off"})
+        client.post(f"/debts/{debt.pk}/entries/", {"kind": EntryKind.WRITE_OFF, "amount": "300.00",
+                                                   "date": "2025-03-01", "reference": "x"})
+        client.post(f"/debts/{debt.pk}/entries/", {"kind": EntryKind.IN_KIND_OFFSET, "amount": "300.00",
+                                                   "date": "2025-03-01", "reference": "x"})
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+    assert not LedgerEntry.objects.filter(debt=debt, kind__in=[EntryKind.WRITE_OFF, EntryKind.IN_KIND_OFFSET]).exists()
+    assert not debt.authorisations.exists()
