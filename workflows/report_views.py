@@ -199,6 +199,7 @@ class PlanListView(ReportAccess, TurboFormMixin, generic.TemplateView):
         }
         return super().get_context_data(
             year=year, own=own, rows=rows, may_plan=plans.may_plan(user), values=values,
+            may_review=user.groups.filter(name__in=plans.APPROVER_ROLES).exists(),
             month_range=range(1, 13), deadline=plans.submission_deadline(year),
             editable=(own is None or own.state in (PlanState.DRAFT, PlanState.REJECTED)),
             revise_task=plan_flow.open_revise_task(own) if own else None, **kwargs)

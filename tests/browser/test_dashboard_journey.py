@@ -1,5 +1,6 @@
 """Journey: the 总经理 logs in, opens the 清欠 dashboard, sees the aging chart and the key
 figures, and exports the aging report; the downloaded workbook's total is checked."""
+import re
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -46,3 +47,28 @@ def test_gm_opens_dashboard_and_exports_aging_report(page, login, people, debts)
 
     page.locator("#open-aging").click()
     expect(page.locator("#aging-total")).to_contain_text("4200.50")
+
+
+def test_handler_submits_plan_and_committee_approves_in_the_browser(page, context, login, people, debts):
+    login(page, "handler_a")
+    page.goto("/reports/plans/")
+    page.fill("#id_annual_target", "12000.00")
+    for month in range(1, 13):
+        page.fill(f"#id_m{month}", "1000.00")
+    page.locator("#submit-plan").click()
+    expect(page.locator("#plans-table")).to_contain_text("已提交")
+    page.goto("/reports/costs/")
+    expect(page.locator("#cost-form")).to_be_visible()
+
+    committee = context.new_page()
+    login(committee, "committee")
+    committee.goto("/reports/plans/?year=" + str(timezone.localdate().year))
+    committee.locator("#plans-table button.review-claim").click()
+    expect(committee).not_to_have_url(re.compile(r"/reports/plans/"))
+    committee.goto("/reports/plans/?year=" + str(timezone.localdate().year))
+    committee.locator("#plans-table").get_by_role("link", name="审批", exact=True).click()
+    expect(committee.get_by_role("button", name="批准")).to_be_visible()
+    committee.get_by_role("button", name="批准").click()
+    expect(committee.locator("#plans-table")).to_contain_text("已批准")
+    committee.goto("/reports/assessments/")
+    expect(committee.locator("#assessments-table")).to_be_visible()
