@@ -2,6 +2,7 @@
 outsourcing. Rules live in the service modules beside this one; models guard invariants."""
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document
+from workflows.append_only import AppendOnlyModel
 from workflows.models import MONEY, Debt, LedgerEntry
 
 ZERO = Decimal("0.00")
@@ -172,7 +174,7 @@ class Instalment(models.Model):
         return self.amount - self.paid_amount
 
 
-class InstalmentPayment(models.Model):
+class InstalmentPayment(AppendOnlyModel):
     """Which part of which ledger payment went to which instalment."""
 
     instalment = models.ForeignKey(Instalment, verbose_name=_("分期"), on_delete=models.PROTECT,
@@ -181,6 +183,7 @@ class InstalmentPayment(models.Model):
     amount = models.DecimalField(_("金额"), **MONEY)
 
     class Meta:
+        triggers = [pgtrigger.Protect(name="instalment_payment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
         verbose_name = _("分期还款匹配")
         verbose_name_plural = _("分期还款匹配")
         constraints = [models.UniqueConstraint(fields=["instalment", "entry"], name="instalment_entry_once")]
@@ -229,7 +232,7 @@ class LegalCase(models.Model):
         return f"{self.case_number or gettext('未立案')} {self.debt.code}"
 
 
-class StageChange(models.Model):
+class StageChange(AppendOnlyModel):
     case = models.ForeignKey(LegalCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="stage_changes")
     from_stage = models.CharField(_("原阶段"), max_length=12, choices=Stage.choices, blank=True)
     to_stage = models.CharField(_("新阶段"), max_length=12, choices=Stage.choices)
@@ -239,6 +242,7 @@ class StageChange(models.Model):
     note = models.TextField(_("说明"), blank=True)
 
     class Meta:
+        triggers = [pgtrigger.Protect(name="stage_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
         verbose_name = _("案件阶段记录")
         verbose_name_plural = _("案件阶段记录")
         ordering = ["at", "pk"]
@@ -257,7 +261,7 @@ class Hearing(models.Model):
         ordering = ["at"]
 
 
-class CaseCost(models.Model):
+class CaseCost(AppendOnlyModel):
     case = models.ForeignKey(LegalCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="costs")
     kind = models.CharField(_("费用类别"), max_length=60)
     amount = models.DecimalField(_("金额"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
@@ -266,6 +270,7 @@ class CaseCost(models.Model):
     at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
+        triggers = [pgtrigger.Protect(name="case_cost_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
         verbose_name = _("诉讼费用")
         verbose_name_plural = _("诉讼费用")
         ordering = ["on", "pk"]
@@ -320,7 +325,7 @@ class Engagement(models.Model):
         ]
 
 
-class FeePayment(models.Model):
+class FeePayment(AppendOnlyModel):
     """A fee paid to the agency: never more than the fee earned on money already recovered."""
 
     engagement = models.ForeignKey(Engagement, verbose_name=_("委托"), on_delete=models.PROTECT,
@@ -331,6 +336,7 @@ class FeePayment(models.Model):
     at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
+        triggers = [pgtrigger.Protect(name="fee_payment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
         verbose_name = _("委托费用支付")
         verbose_name_plural = _("委托费用支付")
         ordering = ["paid_on", "pk"]

@@ -127,3 +127,21 @@ def test_outsourcing_fee_is_never_payable_before_recovery(overdue, people):
     # The same decision cannot be used for a second engagement.
     with pytest.raises(CollectionError, match="总经理"):
         engage(overdue, Agency.objects.get(), by=people["handler"])
+
+
+def test_stage_history_is_append_only(in_legal, people, on_postgres):
+    from django.db import connection, transaction
+    case = take_case(in_legal, by=people["legal"])
+    with pytest.raises(Exception):
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("UPDATE collection_stagechange SET to_stage = 'closed' WHERE case_id = %s", [case.pk])
+    assert StageChange.objects.get(case=case).to_stage == Stage.TAKEN
+
+
+def test_stage_history_refuses_orm_changes(in_legal, people):
+    from workflows.append_only import AppendOnlyError
+    case = take_case(in_legal, by=people["legal"])
+    with pytest.raises(AppendOnlyError):
+        StageChange.objects.filter(case=case).update(to_stage=Stage.CLOSED)
+    with pytest.raises(AppendOnlyError):
+        StageChange.objects.get(case=case).delete()

@@ -1,0 +1,51 @@
+"""Collection records in the admin: agencies can be kept (e.g. switched off); everything else
+is read-only here, because the services hold the rules (limitation, stage order, fees)."""
+from django.contrib import admin
+
+from .models import (Agency, CaseCost, Contact, Engagement, FeePayment, Hearing, Instalment, LegalCase, Letter,
+                     PaymentPlan, StageChange, VisitReport)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "default_fee_percent", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name"]
+    readonly_fields = ["created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    list_display = ["debt", "kind", "at", "promise_amount", "promise_date", "promise_state", "by"]
+    list_filter = ["kind", "promise_state"]
+    search_fields = ["debt__code", "debt__debtor__name"]
+
+
+@admin.register(LegalCase)
+class LegalCaseAdmin(ReadOnlyAdmin):
+    list_display = ["case_number", "debt", "court", "stage", "claim_amount", "taken_by"]
+    list_filter = ["stage"]
+    search_fields = ["case_number", "debt__code"]
+
+
+for model in (VisitReport, Letter, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement, FeePayment):
+    admin.site.register(model, ReadOnlyAdmin)
