@@ -153,6 +153,19 @@ def handler_debts(handler):
     return Debt.objects.filter(handler=handler)
 
 
+def recovered_by_handler(handler_ids, year, until):
+    """Recovered so far in `year` on each handler's debts, one grouped query."""
+    from django.db.models import Sum
+
+    from .kpi import RECOVERY_KINDS
+    from .models import LedgerEntry
+
+    rows = (LedgerEntry.objects.filter(debt__handler_id__in=handler_ids, kind__in=RECOVERY_KINDS,
+                                       date__gte=date(year, 1, 1), date__lte=min(until, date(year, 12, 31)))
+            .order_by().values("debt__handler_id").annotate(s=Sum("amount")))
+    return {r["debt__handler_id"]: r["s"].quantize(ZERO) for r in rows}
+
+
 def progress(plan, until=None):
     """Target against recovered for each month of the plan's year, up to `until` (today)."""
     until = until or timezone.localdate()

@@ -183,12 +183,13 @@ class PlanListView(ReportAccess, TurboFormMixin, generic.TemplateView):
     def get_context_data(self, **kwargs):
         user, year = self.request.user, self.year()
         own = ClearingPlan.objects.filter(handler=user, year=year).prefetch_related("targets").first()
-        visible = plans.plans_for(user).filter(year=year).prefetch_related("targets")
-        today = timezone.localdate()
+        visible = plans.plans_for(user).filter(year=year).order_by("handler__username", "pk")
+        page = Paginator(visible, ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
+        done_by = plans.recovered_by_handler([p.handler_id for p in page.object_list], year,
+                                             until=timezone.localdate())
         rows = []
-        for plan in visible:
-            progress = plans.progress(plan, until=today)
-            done = sum((p.actual for p in progress), start=plans.ZERO)
+        for plan in page.object_list:
+            done = done_by.get(plan.handler_id, plans.ZERO)
             rows.append({"plan": plan, "done": done,
                          "rate": (done / plan.annual_target * 100).quantize(plans.ZERO) if plan.annual_target else None,
                          "review": plan_flow.open_review_task(plan) if plan.state == PlanState.SUBMITTED else None})
@@ -198,7 +199,7 @@ class PlanListView(ReportAccess, TurboFormMixin, generic.TemplateView):
             "months": [targets.get(m, "") for m in range(1, 13)],
         }
         return super().get_context_data(
-            year=year, own=own, rows=rows, may_plan=plans.may_plan(user), values=values,
+            year=year, own=own, rows=rows, page_obj=page, may_plan=plans.may_plan(user), values=values,
             may_review=user.groups.filter(name__in=plans.APPROVER_ROLES).exists(),
             month_range=range(1, 13), deadline=plans.submission_deadline(year),
             editable=(own is None or own.state in (PlanState.DRAFT, PlanState.REJECTED)),

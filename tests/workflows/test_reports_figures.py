@@ -340,3 +340,15 @@ def test_assessment_export_and_visibility(reward_world, people):
     assert ws.cell(2, 2).number_format == "#,##0.00"
     assert wb["明细"].max_row == 1 + q2.items.count()
     assert [line.person for line in rewards.lines_for(q2, people["handler"])] == [people["handler"]]
+
+
+def test_recovered_by_handler_matches_progress(org, people):
+    h = people["handler"]
+    plan = plans.save_plan(h, 2025, "12000.00", ["1000.00"] * 12)
+    d = f.debt(org["a"], h, amount="6000.00", due=date(2025, 1, 31))
+    post_entry(d.pk, EntryKind.PAYMENT, D("1500.00"), date(2025, 5, 1), by=h)
+    post_entry(d.pk, EntryKind.PAYMENT, D("99.00"), date(2025, 8, 1), by=h)
+    f.debt(org["b"], people["handler_b"], amount="10.00", due=date(2025, 1, 31))
+    got = plans.recovered_by_handler([h.pk, people["handler_b"].pk], 2025, until=date(2025, 6, 30))
+    assert got == {h.pk: D("1500.00")}
+    assert got[h.pk] == sum(p.actual for p in plans.progress(plan, until=date(2025, 6, 30)))
