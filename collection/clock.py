@@ -37,4 +37,9 @@ def flag_missed_instalments(on_date):
 
 
 def run_daily_steps(on_date):
-    return {"promises": flag_broken_promises(on_date), "instalments_missed": flag_missed_instalments(on_date)}
+    from .payment_plans import match_unmatched_payments
+
+    # Payments booked on the ledger page count towards instalments before anything is flagged.
+    matched = match_unmatched_payments(on_date)
+    return {"payments_matched": matched, "promises": flag_broken_promises(on_date),
+            "instalments_missed": flag_missed_instalments(on_date)}

@@ -25,6 +25,13 @@ DOC_TYPE = {
 PREFIX = {LetterKind.DEMAND: "CK", LetterKind.BALANCE_CONFIRMATION: "DZ", LetterKind.LAWYER: "LS"}
 
 
+def rmb_upper(amount):
+    """人民币大写, as letters and receipts write amounts (壹拾贰万元整)."""
+    import cn2an
+
+    return cn2an.an2cn(f"{amount:.2f}", "rmb")
+
+
 def chinese_date(day):
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -46,6 +53,7 @@ def render_pdf(debt, kind, number, today=None):
         "debt": debt, "debtor": debt.debtor, "kind": kind, "kind_label": LetterKind(kind).label,
         "number": number, "sender": _sender(debt, kind), "today": chinese_date(today),
         "due": chinese_date(debt.due_date), "balance_text": f"{debt.balance:,.2f}",
+        "balance_upper": rmb_upper(debt.balance),
     })
     return weasyprint.HTML(string=html).write_pdf()
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from documents.catalogue import DocType
 from workflows.ledger import LedgerError, post_entry
 from workflows.limitation import LimitationError, record_interruption
-from workflows.models import OPEN_STATES, Debt, EntryKind, LimitationEventKind
+from workflows.models import OPEN_STATES, Debt, EntryKind, LedgerEntry, LimitationEventKind
 
 from .contacts import attach_all, money
 from .errors import CollectionError
@@ -94,6 +94,32 @@ def record_plan_payment(plan, amount, date, *, by, reference=""):
             raise CollectionError(_("还款金额：%(msg)s") % {"msg": exc}) from None
         match_entry(plan, entry)
     return entry
+
+
+def match_unmatched_payments(on_date=None):
+    """Payments booked elsewhere (finance's ledger page, the import) on a debt with a plan
+    that still has unpaid instalments are matched to it, oldest plan first. Returns how many
+    ledger entries were matched. Only entries dated on or after the plan's date count, and
+    each entry is matched once."""
+    open_plans = PaymentPlan.objects.filter(instalments__paid_amount__lt=F("instalments__amount")).distinct()
+    entries = (LedgerEntry.objects.filter(kind=EntryKind.PAYMENT, debt__payment_plans__in=open_plans)
+               .exclude(pk__in=InstalmentPayment.objects.values("entry"))
+               .distinct().order_by("date", "pk"))
+    if on_date is not None:
+        entries = entries.filter(date__lte=on_date)
+    matched = 0
+    for entry in entries.iterator():
+        with transaction.atomic():
+            for plan in (PaymentPlan.objects.select_for_update().filter(pk__in=open_plans.values("pk"),
+                                                                        debt_id=entry.debt_id,
+                                                                        agreed_on__lte=entry.date)
+                         .order_by("agreed_on", "pk")):
+                if InstalmentPayment.objects.filter(entry=entry).exists():
+                    break
+                if match_entry(plan, entry) != entry.amount:
+                    matched += 1
+                    break
+    return matched
 
 
 def plan_summary(plan):

@@ -145,3 +145,16 @@ def test_stage_history_refuses_orm_changes(in_legal, people):
         StageChange.objects.filter(case=case).update(to_stage=Stage.CLOSED)
     with pytest.raises(AppendOnlyError):
         StageChange.objects.get(case=case).delete()
+
+
+@time_machine.travel(datetime(2026, 3, 1, 10, 0, tzinfo=SH), tick=False)
+def test_ledger_payments_booked_elsewhere_are_matched_before_flagging(overdue, people):
+    plan = create_plan(overdue, by=people["handler"], agreed_on=date(2026, 2, 1),
+                       instalments=[(date(2026, 2, 20), "1000.00"), (date(2026, 3, 20), "1000.00")])
+    # Before the plan: not matched. After: finance books it on the ledger page.
+    ledger.post_entry(overdue.pk, EntryKind.PAYMENT, D("500.00"), date(2026, 1, 15), by=people["finance"])
+    ledger.post_entry(overdue.pk, EntryKind.PAYMENT, D("1000.00"), date(2026, 2, 18), by=people["finance"])
+    result = clock.run_daily_steps(date(2026, 3, 1))
+    assert result["payments_matched"] == 1 and result["instalments_missed"] == 0
+    assert [i.paid_amount for i in plan.instalments.order_by("seq")] == [D("1000.00"), D("0.00")]
+    assert clock.run_daily_steps(date(2026, 3, 1))["payments_matched"] == 0
