@@ -58,6 +58,10 @@ def engage(debt, agency, *, by, fee_percent=None, start_date=None):
     if decision is None:
         raise CollectionError(_("委托：债权 %(code)s 没有总经理批准的委托外部催收决定（审批链 F）")
                               % {"code": debt.code})
+    # The 总经理 decided on a named agency; engaging another would bypass that decision.
+    if decision.agency.strip() and decision.agency.strip() != agency.name:
+        raise CollectionError(_("受托机构：总经理批准的受托机构是“%(approved)s”，不是“%(name)s”")
+                              % {"approved": decision.agency.strip(), "name": agency.name})
     if not agency.active:
         raise CollectionError(_("受托机构：“%(name)s”已停用") % {"name": agency.name})
     start_date = start_date or timezone.localdate()

@@ -95,7 +95,7 @@ class DebtWorkView(Access, TemplateView):
             visits=VisitReport.objects.filter(debt=debt).select_related("by").prefetch_related("photos"),
             visit_allowed=visits.visit_plan_approved(debt),
             plans=[(p, payment_plans.plan_summary(p)) for p in plans],
-            engagements=engagements, decision_pending=outsourcing.approved_decision(debt) is not None,
+            engagements=engagements, decision_pending=outsourcing.approved_decision(debt),
             cases=LegalCase.objects.filter(debt=debt),
             contact_form=forms.ContactForm(), letter_form=forms.LetterForm(), receipt_form=forms.ReceiptForm(),
             confirmation_form=forms.ConfirmationForm(), visit_form=forms.VisitForm(), plan_form=forms.PlanForm(),

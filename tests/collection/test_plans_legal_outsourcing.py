@@ -107,7 +107,10 @@ def test_outsourcing_fee_is_never_payable_before_recovery(overdue, people):
         register_agency(by=people["handler"], name="X", kind=AgencyKind.AGENCY, fee_percent="1")
     with pytest.raises(CollectionError, match="总经理"):
         engage(overdue, agency, by=people["handler"])
+    other = register_agency(by=people["committee"], name="另一家催收公司", kind=AgencyKind.AGENCY, fee_percent="5")
     _approved_f(overdue, people)
+    with pytest.raises(CollectionError, match="总经理批准的受托机构"):
+        engage(overdue, other, by=people["handler"])
     # A payment before the engagement starts earns the agency nothing.
     ledger.post_entry(overdue.pk, EntryKind.PAYMENT, D("10000.00"), date(2026, 5, 20), by=people["finance"])
     engagement = engage(overdue, agency, by=people["handler"], start_date=date(2026, 5, 25))
@@ -126,7 +129,7 @@ def test_outsourcing_fee_is_never_payable_before_recovery(overdue, people):
     assert fee(engagement)["payable"] == D("0.00")
     # The same decision cannot be used for a second engagement.
     with pytest.raises(CollectionError, match="总经理"):
-        engage(overdue, Agency.objects.get(), by=people["handler"])
+        engage(overdue, agency, by=people["handler"])
 
 
 def test_stage_history_is_append_only(in_legal, people, on_postgres):
@@ -158,3 +161,28 @@ def test_ledger_payments_booked_elsewhere_are_matched_before_flagging(overdue, p
     assert result["payments_matched"] == 1 and result["instalments_missed"] == 0
     assert [i.paid_amount for i in plan.instalments.order_by("seq")] == [D("1000.00"), D("0.00")]
     assert clock.run_daily_steps(date(2026, 3, 1))["payments_matched"] == 0
+
+
+def test_legal_board_lists_waiting_debts_near_hearings_and_deadlines(in_legal, people, org):
+    from collection.legal import legal_board
+    from workflows.limitation import refresh_debt_clock
+    from workflows.scoping import debts_for
+
+    refresh_debt_clock(in_legal)  # limitation deadline 2028-03-31: not within 180 days of today
+    board = legal_board(debts_for(people["legal"]), LegalCase.objects.all(), today=date(2027, 12, 1))
+    assert [d.pk for d in board["waiting"]] == [in_legal.pk]
+    assert [c.debt_id for c in board["limitation"]] == [in_legal.pk]
+    case = take_case(in_legal, by=people["legal"])
+    case = move_stage(case, Stage.FILED, by=people["legal"], court="天河法院", case_number="(2026)粤0106民初2号")
+    now = timezone.now()
+    soon = add_hearing(case, by=people["legal"], at=now + timedelta(days=10))
+    add_hearing(case, by=people["legal"], at=now + timedelta(days=40))
+    board = legal_board(debts_for(people["legal"]), LegalCase.objects.all())
+    assert list(board["hearings"]) == [soon]
+    assert not board["waiting"] and not board["limitation"]  # taken and filed
+    assert dict((code, n) for _label, code, n in board["counts"])["filed"] == 1
+    case = move_stage(case, Stage.HEARING, by=people["legal"])
+    case = move_stage(case, Stage.JUDGMENT, by=people["legal"], outcome="judgment", judgment_amount="1000")
+    board = legal_board(debts_for(people["legal"]), LegalCase.objects.all(),
+                        today=case.enforcement_deadline - timedelta(days=30))
+    assert [c.pk for c in board["enforcement"]] == [case.pk]
