@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from workflows.models import OPEN_STATES, Debt, State
+from workflows.models import OPEN_STATES, State
 from workflows.scoping import debts_for, get_debt_for
 
 from . import forms, legal, letters, outsourcing, payment_plans, permissions, visits

@@ -11,7 +11,7 @@ from approvals.models import Chain, ChainProcess, Outcome
 from collection import clock
 from collection.errors import CollectionError
 from collection.legal import add_cost, add_hearing, move_stage, take_case
-from collection.models import Agency, AgencyKind, Instalment, LegalCase, Stage, StageChange
+from collection.models import AgencyKind, Instalment, LegalCase, Stage, StageChange
 from collection.outsourcing import engage, fee, pay_fee, register_agency
 from collection.payment_plans import create_plan, record_plan_payment
 from workflows import ledger
