@@ -102,7 +102,10 @@ def match_unmatched_payments(on_date=None):
     ledger entries were matched. Only entries dated on or after the plan's date count, and
     each entry is matched once."""
     open_plans = PaymentPlan.objects.filter(instalments__paid_amount__lt=F("instalments__amount")).distinct()
-    entries = (LedgerEntry.objects.filter(kind=EntryKind.PAYMENT, debt__payment_plans__in=open_plans)
+    # One filter() call: both conditions hold for the same plan (entries before every open
+    # plan of their debt are never candidates, so they are not rescanned each day).
+    entries = (LedgerEntry.objects.filter(kind=EntryKind.PAYMENT, debt__payment_plans__in=open_plans,
+                                          debt__payment_plans__agreed_on__lte=F("date"))
                .exclude(pk__in=InstalmentPayment.objects.values("entry"))
                .distinct().order_by("date", "pk"))
     if on_date is not None:
