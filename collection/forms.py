@@ -86,6 +86,7 @@ class VisitForm(forms.Form):
     next_step = forms.CharField(label=_("下一步"), widget=forms.Textarea(attrs={"rows": 2}),
                                 error_messages={"required": _("必须填写下一步安排")})
     photos = MultiFileField(label=_("照片"), required=False)
+    signed_record = _file(_("债务人签字的走访记录"))
 
 
 class PlanForm(forms.Form):

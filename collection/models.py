@@ -87,6 +87,9 @@ class VisitReport(models.Model):
     next_step = models.TextField(_("下一步"))
     by = models.ForeignKey(USER, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="+")
     photos = models.ManyToManyField(Document, verbose_name=_("照片"), blank=True, related_name="+")
+    # The visit record signed on site by the debtor's representative (003:280).
+    signed_record = models.ForeignKey(Document, verbose_name=_("债务人签字的走访记录"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("走访报告")

@@ -92,7 +92,7 @@ class DebtWorkView(Access, TemplateView):
                            .prefetch_related("documents")),
             query="",
             letters=Letter.objects.filter(debt=debt).select_related("document", "proof"),
-            visits=VisitReport.objects.filter(debt=debt).select_related("by").prefetch_related("photos"),
+            visits=VisitReport.objects.filter(debt=debt).select_related("by", "signed_record").prefetch_related("photos"),
             visit_allowed=visits.visit_plan_approved(debt),
             plans=[(p, payment_plans.plan_summary(p)) for p in plans],
             engagements=engagements, decision_pending=outsourcing.approved_decision(debt),
@@ -285,6 +285,7 @@ class VisitPost(DebtPost):
         visits.record_visit(debt, by=request.user, visited_on=d["visited_on"],
                             business_operating=d["business_operating"], met_whom=d["met_whom"],
                             next_step=d["next_step"], assets_seen=d["assets_seen"], photos=d["photos"],
+                            signed_record=d["signed_record"],
                             request=request)
 
 

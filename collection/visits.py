@@ -21,7 +21,7 @@ def visit_plan_approved(debt):
 
 
 def record_visit(debt, *, by, visited_on, business_operating, met_whom, next_step, assets_seen="",
-                 outcome="", photos=(), request=None):
+                 outcome="", photos=(), signed_record=None, request=None):
     require_worker(by)
     check_debt_open(debt)
     if not visit_plan_approved(debt):
@@ -50,4 +50,9 @@ def record_visit(debt, *, by, visited_on, business_operating, met_whom, next_ste
                           title=_("走访照片 %(day)s") % {"day": visited_on}, request=request)
         if docs:
             report.photos.add(*docs)
+        if signed_record is not None:
+            report.signed_record = attach_all(debt, DocType.VISIT_REPORT, [signed_record], by,
+                                              title=_("走访记录（债务人签字）%(day)s") % {"day": visited_on},
+                                              request=request)[0]
+            report.save(update_fields=["signed_record"])
     return report

@@ -94,8 +94,9 @@ def test_visit_report_with_photo(visiting, people):
     photo = SimpleUploadedFile("site.png", PNG, content_type="image/png")
     report = record_visit(visiting, by=people["handler"], visited_on=timezone.localdate(), business_operating=False,
                           met_whom="法定代表人王强", assets_seen="厂房已停工，设备尚在", next_step="申请诉讼",
-                          photos=[photo])
+                          photos=[photo], signed_record=pdf("visit-record.pdf"))
     assert report.contact.kind == ContactKind.VISIT
+    assert report.signed_record.doc_type == DocType.VISIT_REPORT
     assert report.photos.get().doc_type == DocType.PHOTO
     with pytest.raises(CollectionError, match="接待人"):
         record_visit(visiting, by=people["handler"], visited_on=timezone.localdate(), business_operating=True,
