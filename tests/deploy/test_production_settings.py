@@ -20,7 +20,9 @@ KEY = "Qq-production-test-key-" + "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def manage(*args, **env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process; a deployment has none.
+    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings_production", **env_extra})
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
