@@ -6,7 +6,6 @@ answers 404; who may write is checked by the services (403)."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,6 +16,7 @@ from django.views.generic import TemplateView
 
 from workflows.models import OPEN_STATES, State
 from workflows.scoping import debts_for, get_debt_for
+from workflows.pagination import page_of, query_without_page
 
 from . import forms, legal, letters, outsourcing, payment_plans, permissions, visits
 from .contacts import log_contact
@@ -24,7 +24,6 @@ from .errors import CollectionError
 from .models import (Agency, Contact, Engagement, Instalment, LegalCase, Letter, LetterKind, PaymentPlan, Stage,
                      VisitReport)
 
-PAGE_SIZE = 25
 WORKED_STATES = [*OPEN_STATES, State.WRITTEN_OFF, State.SETTLED_IN_KIND]
 
 
@@ -35,16 +34,6 @@ class Access(LoginRequiredMixin):
         if not request.user.has_perm("workflows.view_debt"):
             raise PermissionDenied(_("没有查看债权的权限"))
         return super().dispatch(request, *args, **kwargs)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -68,8 +57,8 @@ class WorklistView(Access, TemplateView):
             broken=Exists(Contact.objects.filter(debt=OuterRef("pk"), promise_state="broken")),
             missed=Exists(Instalment.objects.filter(plan__debt=OuterRef("pk"), missed=True)),
         ).order_by("code")
-        ctx.update(page_obj=_page(self.request, debts), q=text, mine=self.request.GET.get("mine") == "1",
-                   query=_query_without_page(self.request))
+        ctx.update(page_obj=page_of(self.request, debts), q=text, mine=self.request.GET.get("mine") == "1",
+                   query=query_without_page(self.request))
         return ctx
 
 
@@ -88,7 +77,7 @@ class DebtWorkView(Access, TemplateView):
         letter_kinds = [(k, l) for k, l in LetterKind.choices if k != LetterKind.LAWYER or permissions.is_legal(user)]
         ctx.update(
             debt=debt, worker=worker, is_legal=permissions.is_legal(user), may_pay=permissions.may_pay_fees(user),
-            contacts=_page(self.request, Contact.objects.filter(debt=debt).select_related("by")
+            contacts=page_of(self.request, Contact.objects.filter(debt=debt).select_related("by")
                            .prefetch_related("documents")),
             query="",
             letters=Letter.objects.filter(debt=debt).select_related("document", "proof"),
@@ -117,8 +106,8 @@ class PlansView(Access, TemplateView):
                            count_n=Count("instalments")))
         if self.request.GET.get("missed") == "1":
             plans = plans.filter(missed_n__gt=0)
-        ctx.update(page_obj=_page(self.request, plans), missed=self.request.GET.get("missed") == "1",
-                   query=_query_without_page(self.request))
+        ctx.update(page_obj=page_of(self.request, plans), missed=self.request.GET.get("missed") == "1",
+                   query=query_without_page(self.request))
         return ctx
 
 
@@ -141,8 +130,8 @@ class LegalBoardView(Access, TemplateView):
         listed = cases.select_related("debt__debtor", "taken_by")
         if stage in Stage.values:
             listed = listed.filter(stage=stage)
-        ctx.update(board=legal.legal_board(debts, cases), page_obj=_page(self.request, listed), stage=stage,
-                   query=_query_without_page(self.request), is_legal=permissions.is_legal(user))
+        ctx.update(board=legal.legal_board(debts, cases), page_obj=page_of(self.request, listed), stage=stage,
+                   query=query_without_page(self.request), is_legal=permissions.is_legal(user))
         return ctx
 
 
@@ -174,8 +163,8 @@ class AgenciesView(Access, TemplateView):
         user = self.request.user
         engagements = (Engagement.objects.filter(debt__in=debts_for(user))
                        .select_related("agency", "debt__debtor").order_by("-start_date", "-pk"))
-        page = _page(self.request, engagements)
-        ctx.update(agencies=Agency.objects.all(), page_obj=page, query=_query_without_page(self.request),
+        page = page_of(self.request, engagements)
+        ctx.update(agencies=Agency.objects.all(), page_obj=page, query=query_without_page(self.request),
                    rows=[(e, outsourcing.fee(e)) for e in page.object_list],
                    form=forms.AgencyForm() if permissions.may_manage_agencies(user) else None)
         return ctx

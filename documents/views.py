@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.views.generic import TemplateView
 
 from workflows.models import Debt, State, StateChange
 from workflows.scoping import get_debt_for, scope_debts
+from workflows.pagination import page_of, query_without_page
 
 from . import services
 from .catalogue import WRITE_OFF_EVIDENCE
@@ -35,7 +35,6 @@ from .storage import archive_storage
 from .timeline import case_file_timeline
 from .validation import PREVIEWABLE
 
-PAGE_SIZE = 25
 
 
 class ArchiveAccess(LoginRequiredMixin):
@@ -58,16 +57,6 @@ class ArchiveWrite(ArchiveAccess):
         return super().dispatch(request, *args, **kwargs)
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 def _document_for(user, pk):
     doc = get_object_or_404(Document.objects.select_related("case_file__debt"), pk=pk)
     get_debt_for(user, pk=doc.case_file.debt_id)  # 404 outside the user's units
@@ -88,8 +77,8 @@ class SearchView(ArchiveAccess, TemplateView):
         form = SearchForm(self.request.GET or None)
         results = None
         if form.is_bound and form.is_valid():
-            results = _page(self.request, search_documents(self.request.user, **form.cleaned_data))
-        ctx.update(form=form, page_obj=results, query=_query_without_page(self.request),
+            results = page_of(self.request, search_documents(self.request.user, **form.cleaned_data))
+        ctx.update(form=form, page_obj=results, query=query_without_page(self.request),
                    integrity=last_check() if _sees_access_log(self.request.user) else None)
         return ctx
 
@@ -136,14 +125,14 @@ class WriteOffArchiveView(ArchiveAccess, TemplateView):
             from django.db.models import Q
             debts = debts.filter(Q(code__icontains=text) | Q(debtor__name__icontains=text)
                                  | Q(contract__number__icontains=text))
-        page = _page(self.request, debts)
+        page = page_of(self.request, debts)
         evidence = {}
         for doc in Document.objects.filter(case_file__debt__in=[d.pk for d in page.object_list],
                                            doc_type__in=[*WRITE_OFF_EVIDENCE, "write_off_application",
                                                          "meeting_resolution"]):
             evidence.setdefault(doc.case_file.debt_id, []).append(doc)
         rows = [(d, evidence.get(d.pk, [])) for d in page.object_list]
-        ctx.update(page_obj=page, rows=rows, text=text, query=_query_without_page(self.request))
+        ctx.update(page_obj=page, rows=rows, text=text, query=query_without_page(self.request))
         return ctx
 
 
@@ -156,7 +145,7 @@ class IntegrityView(ArchiveAccess, TemplateView):
         # The results name debts and documents of every unit: for auditors and 清欠办 only.
         if not (services.may_seal(user) or services.is_auditor(user)):
             raise PermissionDenied(_("只有清欠办和审计可以查看档案完整性检查"))
-        ctx.update(last=last_check(), page_obj=_page(self.request, IntegrityCheck.objects.all()))
+        ctx.update(last=last_check(), page_obj=page_of(self.request, IntegrityCheck.objects.all()))
         return ctx
 
 
@@ -168,7 +157,7 @@ class HandoverView(ArchiveAccess, TemplateView):
         user = self.request.user
         if not (services.may_seal(user) or services.is_auditor(user)):
             raise PermissionDenied(_("只有清欠办和审计可以查看档案移交"))
-        page = _page(self.request, HandoverExport.objects.select_related("unit", "requested_by"))
+        page = page_of(self.request, HandoverExport.objects.select_related("unit", "requested_by"))
         ctx.update(page_obj=page, form=HandoverForm() if services.may_seal(user) else None,
                    running=any(j.status in ("pending", "running") for j in page.object_list))
         return ctx
