@@ -2,7 +2,8 @@
 workflows.scoping, posting through workflows.ledger via the page's own form, the same
 permission test (workflows.forms.may_record_entry)."""
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -111,4 +112,114 @@ class LedgerEntryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "created_by").order_by("-date", "-pk")
 
 
-routes = [("debts", DebtViewSet, "api-debt"), ("ledger-entries", LedgerEntryViewSet, "api-ledger-entry")]
+
+
+# --- warnings and reports ----------------------------------------------------------------
+
+class DebtWarningSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    state = serializers.CharField()
+    balance = serializers.DecimalField(max_digits=18, decimal_places=2)
+    key_monitoring = serializers.BooleanField()
+    limitation_deadline = serializers.DateField(source="clock.limitation_deadline", default=None)
+    warning_days = serializers.IntegerField(source="clock.warning_days", default=None)
+    lapsed = serializers.BooleanField(source="clock.lapsed", default=False)
+    needs_review = serializers.BooleanField(source="clock.needs_review", default=False)
+    over_credit_limit = serializers.BooleanField(source="clock.over_credit_limit", default=False)
+    over_safe_aging = serializers.BooleanField(source="clock.over_safe_aging", default=False)
+
+
+class AccountabilitySerializer(serializers.Serializer):
+    debt = serializers.IntegerField(source="debt_id")
+    code = serializers.CharField(source="debt.code")
+    handler = serializers.CharField(source="handler.username")
+    responsible = serializers.CharField(source="responsible.username")
+    entered_overdue_on = serializers.DateField()
+    rule = serializers.CharField()
+    balance = serializers.DecimalField(max_digits=18, decimal_places=2)
+    recovered_on = serializers.DateField(allow_null=True)
+
+
+class WarningViewSet(viewsets.GenericViewSet):
+    """The warnings pages' lists (预警): ?kind=limitation|lapsed|key|limits|accountability and
+    ?scope=mine|all, answered by the pages' own view (workflows.warnings_views)."""
+
+    permission_classes = [MayViewDebts]
+    serializer_class = DebtWarningSerializer
+    filter_backends = []
+
+    def _page_view(self):
+        from .warnings_views import KINDS, WarningsView
+
+        kind = self.request.query_params.get("kind", "limitation")
+        if kind not in KINDS:
+            raise ValidationError({"kind": [_("预警类型：应为 %(kinds)s 之一") % {"kinds": "、".join(KINDS)}]})
+        view = WarningsView(kind=kind)
+        view.setup(self.request._request)
+        return view
+
+    @extend_schema(parameters=[
+        OpenApiParameter("kind", str, enum=["limitation", "lapsed", "key", "limits", "accountability"]),
+        OpenApiParameter("scope", str, enum=["mine", "all"])])
+    def list(self, request):
+        view = self._page_view()
+        page = self.paginate_queryset(view.get_queryset())
+        serializer = AccountabilitySerializer if view.kind == "accountability" else DebtWarningSerializer
+        return self.get_paginated_response(serializer(page, many=True).data)
+
+
+class AgingRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    buckets = serializers.ListField(child=serializers.DecimalField(max_digits=18, decimal_places=2))
+    total = serializers.DecimalField(max_digits=18, decimal_places=2)
+    count = serializers.IntegerField()
+
+
+class AgingReportSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    dimension = serializers.CharField()
+    labels = serializers.ListField(child=serializers.CharField())
+    rows = AgingRowSerializer(many=True)
+    totals = serializers.ListField(child=serializers.DecimalField(max_digits=18, decimal_places=2))
+    total = serializers.DecimalField(max_digits=18, decimal_places=2)
+    count = serializers.IntegerField()
+    groups = serializers.IntegerField()
+
+
+class ReportViewSet(viewsets.GenericViewSet):
+    """Reports over the figures the caller may see (workflows.report_scope)."""
+
+    permission_classes = [MayViewDebts]
+    serializer_class = AgingReportSerializer
+    filter_backends = []
+
+    @extend_schema(parameters=[
+        OpenApiParameter("dimension", str, enum=["unit", "handler", "category", "debtor"]),
+        OpenApiParameter("as_of", OpenApiTypes.DATE)], responses=AgingReportSerializer)
+    @action(detail=False, methods=["get"])
+    def aging(self, request):
+        """The aging report (账龄分析) grouped by unit, handler, category or debtor; at most 200 rows."""
+        from django.utils import timezone
+        from django.utils.dateparse import parse_date
+
+        from .aging_report import DIMENSIONS, aging_report
+        from .report_scope import report_debts
+
+        dimension = request.query_params.get("dimension", "unit")
+        if dimension not in DIMENSIONS:
+            raise ValidationError({"dimension": [_("分组维度：应为 unit、handler、category、debtor 之一")]})
+        raw = request.query_params.get("as_of")
+        try:
+            as_of = parse_date(raw) if raw else timezone.localdate()
+        except ValueError:
+            as_of = None
+        if as_of is None:
+            raise ValidationError({"as_of": [_("截止日期：格式应为 YYYY-MM-DD")]})
+        report = aging_report(report_debts(request.user), as_of, dimension=dimension, limit=200)
+        return Response(AgingReportSerializer(report).data)
+
+
+routes = [("debts", DebtViewSet, "api-debt"), ("ledger-entries", LedgerEntryViewSet, "api-ledger-entry"),
+          ("warnings", WarningViewSet, "api-warning"), ("reports", ReportViewSet, "api-report")]

@@ -183,3 +183,38 @@ def test_schema_and_docs_pages(people):
         assert p in paths
     docs = c.get(reverse("api-docs"))
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+@pytest.mark.parametrize("role", sorted(MATRIX))
+def test_warnings_and_reports_per_role(role, people, world):
+    from workflows.models import Debt
+    from workflows.report_scope import sees_all_figures
+    Debt.objects.filter(pk__in=[world["debt_a"].pk, world["debt_b"].pk]).update(key_monitoring=True)
+    user = people[role]
+    sees_a, sees_b = MATRIX[role][:2]
+    if role == "legal":
+        sees_a = sees_b = True
+    c = api(user)
+    key = {w["code"] for w in c.get("/api/warnings/?kind=key&scope=all").json()["results"]}
+    assert (world["debt_a"].code in key) is sees_a and (world["debt_b"].code in key) is sees_b
+    bad = c.get("/api/warnings/?kind=nonsense")
+    assert bad.status_code == 400 and "预警类型" in bad.json()["kind"][0]
+
+    report = c.get("/api/reports/aging/?dimension=unit&as_of=2025-06-30")
+    assert report.status_code == 200
+    by_unit = {row["label"]: row["total"] for row in report.json()["rows"]}
+    if sees_all_figures(user):
+        assert by_unit == {"第一分公司": "1000.00", "第二分公司": "500.00"}
+    elif role in ("handler", "responsible"):
+        assert by_unit == {"第一分公司": "1000.00"}  # their own debts only
+    elif role == "handler_b":
+        assert by_unit == {"第二分公司": "500.00"}
+    else:
+        assert by_unit == {}
+    assert c.get("/api/reports/aging/?as_of=2025-02-30").json()["as_of"][0].startswith("截止日期")
+    assert c.get("/api/reports/aging/?dimension=x").status_code == 400
+
+
+def test_warnings_and_reports_need_login(world):
+    assert api().get("/api/warnings/").status_code in (401, 403)
+    assert api().get("/api/reports/aging/").status_code in (401, 403)
