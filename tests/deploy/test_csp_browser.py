@@ -2,6 +2,7 @@
 load and run under it with no CSP violation and no JavaScript error."""
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,24 +28,50 @@ def production_csp():
     return scope["CSP_POLICY"]
 
 
-@pytest.fixture
-def browser():
+def chromium_available():
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; CI must run the browser checks")
         pytest.skip(f"{CHROMIUM} not installed")
+
+
+def drive(base, debt_pk):
+    """All browser work, in a thread of its own: the browser journeys keep a Playwright sync
+    session (an event loop) open in the main thread for the whole test session."""
     from playwright.sync_api import sync_playwright
 
+    problems = []
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         try:
-            yield instance
+            page = browser.new_page(locale="zh-CN")
+            page.on("console", lambda m: m.type == "error" and not TURBO_422.search(m.text)
+                    and problems.append(f"{page.url}: {m.text}"))
+            page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
+            response = page.goto(f"{base}/accounts/login/")
+            header = response.headers["content-security-policy"]
+            page.fill("input[name=username]", "handler_a")
+            page.fill("input[name=password]", PASSWORD)
+            page.locator("form.vf-form button[type=submit]").click()
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            for path in ["/debts/", f"/debts/{debt_pk}/", "/approvals/", "/archive/", f"/archive/casefile/{debt_pk}/"]:
+                page.goto(f"{base}{path}")
+                page.wait_for_load_state("networkidle")
+                if "/accounts/login/" in page.url:
+                    problems.append(f"{path}: sent to the login page")
+            # viewflow's shell script actually ran.
+            turbo = page.evaluate("typeof window.Turbo")
+            # The API docs page: Swagger UI from our static files renders the schema.
+            page.goto(f"{base}/api/docs/")
+            page.wait_for_selector("text=/api/debts/", timeout=15000)
         finally:
-            instance.close()
+            browser.close()
+    return header, turbo, problems
 
 
 @pytest.mark.browser
-def test_pages_run_under_the_production_csp(transactional_db, org, people, browser, settings, tmp_path):
+def test_pages_run_under_the_production_csp(transactional_db, org, people, settings, tmp_path):
+    chromium_available()
     from pytest_django.live_server_helper import LiveServer
 
     settings.STORAGES = {**settings.STORAGES,
@@ -58,28 +85,10 @@ def test_pages_run_under_the_production_csp(transactional_db, org, people, brows
                            INSTALLED_APPS=[*settings.INSTALLED_APPS, "csp"]):
         server = LiveServer("localhost")  # its handler loads the middleware above
         try:
-            page = browser.new_page(locale="zh-CN")
-            problems = []
-            page.on("console", lambda m: m.type == "error" and not TURBO_422.search(m.text)
-                    and problems.append(f"{page.url}: {m.text}"))
-            page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
-            response = page.goto(f"{server.url}/accounts/login/")
-            header = response.headers["content-security-policy"]
-            assert "script-src 'self'" in header and "unsafe-inline" not in header.split("style-src")[0]
-            page.fill("input[name=username]", "handler_a")
-            page.fill("input[name=password]", PASSWORD)
-            page.locator("form.vf-form button[type=submit]").click()
-            page.wait_for_url(lambda url: "/accounts/login/" not in url)
-            for path in ["/debts/", f"/debts/{debt.pk}/", "/approvals/", "/archive/", f"/archive/casefile/{debt.pk}/"]:
-                page.goto(f"{server.url}{path}")
-                page.wait_for_load_state("networkidle")
-                assert "/accounts/login/" not in page.url, path
-            # viewflow's shell script actually ran.
-            assert page.evaluate("typeof window.Turbo") == "object"
-            # The API docs page: Swagger UI from our static files renders the schema.
-            page.goto(f"{server.url}/api/docs/")
-            page.wait_for_selector("text=/api/debts/", timeout=15000)
-            page.close()
+            with ThreadPoolExecutor(1) as pool:
+                header, turbo, problems = pool.submit(drive, server.url, debt.pk).result(timeout=180)
         finally:
             server.stop()
+    assert "script-src 'self'" in header and "unsafe-inline" not in header.split("style-src")[0]
+    assert turbo == "object"
     assert not problems, "CSP violations or script errors:\n" + "\n".join(problems)
