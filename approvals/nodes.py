@@ -1,6 +1,7 @@
 """viewflow nodes for our chains: a start node for requesters and a decision step whose
 outgoing path depends on the decision (approve / reject / return for rework)."""
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.utils import is_owner
 from viewflow.workflow import flow
@@ -165,7 +166,7 @@ class ReworkStep(ApprovalStep):
     is_rework = True
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("title", "修改后重新提交")
+        kwargs.setdefault("title", _("修改后重新提交"))
         kwargs.setdefault("decisions", (DecisionKind.APPROVE, DecisionKind.REJECT))
         super().__init__(**kwargs)
 

@@ -13,6 +13,7 @@ import olefile
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class UploadRefused(Exception):
@@ -43,13 +44,13 @@ PREVIEWABLE = {PDF, JPEG, PNG}
 HEAD_BYTES = 8192
 # Leading bytes of programs and scripts (checked before anything else).
 EXECUTABLE_MAGIC = [
-    (b"MZ", "Windows 可执行程序"),
-    (b"\x7fELF", "ELF 可执行程序"),
-    (b"\xfe\xed\xfa\xce", "Mach-O 程序"), (b"\xfe\xed\xfa\xcf", "Mach-O 程序"),
-    (b"\xce\xfa\xed\xfe", "Mach-O 程序"), (b"\xcf\xfa\xed\xfe", "Mach-O 程序"),
-    (b"\xca\xfe\xba\xbe", "Java/Mach-O 程序"),
-    (b"#!", "脚本"),
-    (b"\x00asm", "WebAssembly 程序"),
+    (b"MZ", gettext_lazy("Windows 可执行程序")),
+    (b"\x7fELF", gettext_lazy("ELF 可执行程序")),
+    (b"\xfe\xed\xfa\xce", gettext_lazy("Mach-O 程序")), (b"\xfe\xed\xfa\xcf", gettext_lazy("Mach-O 程序")),
+    (b"\xce\xfa\xed\xfe", gettext_lazy("Mach-O 程序")), (b"\xcf\xfa\xed\xfe", gettext_lazy("Mach-O 程序")),
+    (b"\xca\xfe\xba\xbe", gettext_lazy("Java/Mach-O 程序")),
+    (b"#!", gettext_lazy("脚本")),
+    (b"\x00asm", gettext_lazy("WebAssembly 程序")),
 ]
 SCRIPT_MARKERS = [b"<?php", b"<script", b"<html", b"<!doctype html", b"<svg", b"<?xml", b"<%",
                   b"@echo off", b"function ", b"import ", b"var ", b"powershell"]

@@ -48,6 +48,7 @@ class ClearingPlanFlow(flow.Flow):
     """
 
     process_title = _("清欠计划审批")
+    process_description = _("经办人提交年度清欠计划 → 清欠小组审批（批准/驳回/退回修改）。")
     lock_impl = select_for_update_lock
 
     start = flow.StartHandle(this.start_plan).Next(this.review)

@@ -87,9 +87,9 @@ class DashboardView(ReportAccess, generic.TemplateView):
             year=year, quarter=quarter, error=error, figures=figures, report=report, as_of=as_of,
             all_figures=sees_all_figures(user),
             bucket_chart=charts.bar_chart([(label, amount) for label, amount in zip(report.labels, report.totals)]),
-            trend_chart=charts.line_chart([(f"{m.month}月", [t, o]) for m, t, o, _r in trend],
+            trend_chart=charts.line_chart([(_("%(m)s月") % {"m": m.month}, [t, o]) for m, t, o, _r in trend],
                                           [_("应收余额"), _("逾期余额")]),
-            recovered_chart=charts.bar_chart([(f"{m.month}月", r) for m, _t, _o, r in trend]),
+            recovered_chart=charts.bar_chart([(_("%(m)s月") % {"m": m.month}, r) for m, _t, _o, r in trend]),
             quarters=[1, 2, 3, 4], **kwargs)
 
 
