@@ -13,7 +13,11 @@ inlined into SQL are dates, integers and Decimals from validated settings, never
 """
 import logging
 import os
+import threading
+import time
 import uuid
+from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -32,6 +36,12 @@ from .models import (AccountabilityRecord, ClockLock, ClockRun, ClockSettings, C
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = int(os.environ.get("QQ_CLOCK_CHUNK", "50000"))
+# Per-statement sort/hash memory for the run's transactions on PostgreSQL: one process, one
+# statement at a time, so more than the server default lets it hash a whole chunk.
+WORK_MEM = os.environ.get("QQ_CLOCK_WORK_MEM", "64MB")
+# Chunks run side by side on PostgreSQL, each in a thread with its own connection (a chunk's
+# work is SQL: the database server is what runs in parallel). One on SQLite.
+WORKERS = int(os.environ.get("QQ_CLOCK_WORKERS", "2"))
 LOCK_TTL = int(os.environ.get("QQ_CLOCK_LOCK_TTL", "300"))
 LOCK_NAME = "qingqian:clock:run_daily"
 
@@ -162,6 +172,8 @@ class _Sql:
     def __init__(self, run_date, conf):
         self.vendor = connection.vendor
         self.conf = conf
+        self.seconds = Counter()
+        self.seconds_lock = threading.Lock()
         v = self.vendor
         self.D = _date(v, run_date)
         self.T = {
@@ -187,16 +199,71 @@ class _Sql:
                       f"JOIN {self.T['clock']} k ON k.debt_id = d.id "
                       f"LEFT JOIN {self.T['exposure']} x ON x.debtor_id = d.debtor_id")
 
+    def add_time(self, step, started):
+        with self.seconds_lock:
+            self.seconds[step] += time.monotonic() - started
+
     @staticmethod
     def rng(col, lo, hi):
         return f"{col} >= {int(lo)} AND {col} < {int(hi)}"
 
 
-def _exec(sql, params=None):
+def _exec(q, step, sql, params=None):
+    """Run one statement; its time is added to q.seconds[step] (shown by run_daily -v 2)."""
+    started = time.monotonic()
     # No params means no %-formatting, so SQLite's strftime('%m') may appear in the text.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        rows = cursor.rowcount
+    q.add_time(step, started)
+    return rows
+
+
+def _exec_one(q, step, sql):
+    """Run one query and return its single row."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    q.add_time(step, started)
+    return row
+
+
+def _session(q):
+    """Settings for the current transaction (PostgreSQL)."""
+    if q.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+        # pgtrigger's ignore check catches an error when this setting is missing, i.e. runs a
+        # subtransaction per debt moved; aborting one walks the transaction's queue of deferred
+        # foreign-key checks, which makes a night that moves many debts quadratic. With the
+        # setting present (empty: ignore nothing) the check takes no error path.
+        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
+
+
+STATISTICS_MODELS = (Debt, Contract, Debtor, LedgerEntry, DebtClock, DebtorExposure, LimitationEvent,
+                     AccountabilityRecord, OverdueTask, StateChange)
+
+
+def _refresh_statistics(q):
+    """ANALYZE the run's tables of which over a tenth changed since their last ANALYZE.
+
+    autovacuum does the same, but later: after a night that moved most debts (the first run
+    after an import) the next run would otherwise be planned on statistics that still say
+    every debt is normal and the clock tables are empty. Returns the tables analysed."""
+    if q.vendor != "postgresql":
+        return []
+    tables = [m._meta.db_table for m in STATISTICS_MODELS]
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
+                          AND relname = ANY(%s) AND n_mod_since_analyze > 1000 + 0.1 * n_live_tup""", [tables])
+        stale = [row[0] for row in cursor.fetchall()]
+        for table in stale:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    q.add_time("statistics", started)
+    return stale
 
 
 def _exposure(q):
@@ -204,7 +271,7 @@ def _exposure(q):
     T = q.T
     pct = int(q.conf.credit_prewarning_percent)
     total = "COALESCE(s.total, 0)"
-    return _exec(f"""
+    return _exec(q, "exposure", f"""
         INSERT INTO {T['exposure']} (debtor_id, open_balance, over_limit, near_limit)
         SELECT dr.id, {total},
                (dr.credit_limit > 0 AND {total} > dr.credit_limit),
@@ -224,37 +291,52 @@ def _chunk(q, lo, hi, now):
     """Every per-debt rule for debts with lo <= id < hi. Returns counts."""
     T, D, v = q.T, q.D, q.vendor
     rng = q.rng
+    _session(q)
 
-    # 1. a clock row for each debt
-    _exec(f"""
-        INSERT INTO {T['clock']} (debt_id, lapsed, needs_review, over_credit_limit, over_safe_aging,
-                                  prewarn_contract, prewarn_credit, prewarn_safe_aging)
-        SELECT d.id, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE FROM {T['debt']} d
-        WHERE {rng('d.id', lo, hi)} AND NOT EXISTS (SELECT 1 FROM {T['clock']} k WHERE k.debt_id = d.id)
+    # Inserts skip existing rows with ON CONFLICT, not NOT EXISTS: on the first night the
+    # tables are empty when planned, and an anti-join planned against an empty table rescans
+    # the rows the same statement is adding, once per row.
+    # 1. a clock row for each debt, with when the receivable arose (first invoice): the safe
+    #    aging period runs from it
+    first_invoice = (f"(SELECT MIN(e.date) FROM {T['entry']} e WHERE e.debt_id = {{debt}} "
+                     f"AND e.kind = 'invoice')")
+    # Counted first: the SELECT below works out the first invoice for every debt it reads,
+    # also for those the conflict then skips, and on most days no chunk but the last has new debts.
+    debts_clocks = _exec_one(q, "clock_rows", f"""
+        SELECT (SELECT COUNT(*) FROM {T['debt']} WHERE {rng('id', lo, hi)}),
+               (SELECT COUNT(*) FROM {T['clock']} WHERE {rng('debt_id', lo, hi)})
     """)
-    # 2. when the receivable arose (first invoice): the safe aging period runs from it
-    _exec(f"""
-        UPDATE {T['clock']} SET arose_on = (
-            SELECT MIN(e.date) FROM {T['entry']} e WHERE e.debt_id = {T['clock']}.debt_id AND e.kind = 'invoice')
+    if debts_clocks[0] != debts_clocks[1]:
+        _exec(q, "clock_rows", f"""
+        INSERT INTO {T['clock']} (debt_id, arose_on, lapsed, needs_review, over_credit_limit, over_safe_aging,
+                                  prewarn_contract, prewarn_credit, prewarn_safe_aging)
+        SELECT d.id, {first_invoice.format(debt='d.id')}, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE
+        FROM {T['debt']} d
+        WHERE {rng('d.id', lo, hi)}
+        ON CONFLICT (debt_id) DO NOTHING
+    """)
+    # 2. debts registered before their first invoice
+    _exec(q, "arose_on", f"""
+        UPDATE {T['clock']} SET arose_on = {first_invoice.format(debt=T['clock'] + '.debt_id')}
         WHERE {rng('debt_id', lo, hi)} AND arose_on IS NULL
     """)
     # 3. payments and recoveries in the ledger interrupt the limitation period
-    derived = _exec(f"""
+    derived = _exec(q, "derive_events", f"""
         INSERT INTO {T['event']} (debt_id, kind, date, recorded_by_id, recorded_at, source, note, ledger_entry_id,
                                   after_lapse, revives)
         SELECT e.debt_id, 'payment', e.date, e.created_by_id, %s, 'ledger', '', e.id, FALSE, FALSE
         FROM {T['entry']} e
         WHERE {rng('e.debt_id', lo, hi)} AND e.kind IN ('payment', 'recovery') AND e.date <= {D}
-          AND NOT EXISTS (SELECT 1 FROM {T['event']} l WHERE l.ledger_entry_id = e.id)
+        ON CONFLICT (ledger_entry_id) DO NOTHING
     """, [now])
     # 4. the limitation chain (see workflows.limitation.chain, the same rule in Python)
     prev_point = "(CASE WHEN ev.prev_date IS NULL OR ev.prev_date < ev.due_date THEN ev.due_date ELSE ev.prev_date END)"
-    _exec(f"""
+    _exec(q, "limitation", f"""
         WITH ev AS (
             SELECT l.debt_id, l.date, l.revives, d.due_date,
                    LAG(l.date) OVER (PARTITION BY l.debt_id ORDER BY l.date, l.id) AS prev_date
             FROM {T['event']} l JOIN {T['debt']} d ON d.id = l.debt_id
-            WHERE {rng('l.debt_id', lo, hi)} AND l.date <= {D}
+            WHERE {rng('l.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND l.date <= {D}
         ), brk AS (
             SELECT ev.debt_id, MIN(ev.date) AS first_break FROM ev
             WHERE NOT ev.revives AND ev.date > {q.addy(prev_point)}
@@ -272,54 +354,59 @@ def _chunk(q, lo, hi, now):
         )
         UPDATE {T['clock']} SET limitation_start = calc.start, limitation_deadline = {q.addy('calc.start')},
                last_event_on = calc.last_date, first_break_on = calc.first_break
-        FROM calc WHERE {T['clock']}.debt_id = calc.debt_id AND NOT (
+        FROM calc WHERE {T['clock']}.debt_id = calc.debt_id AND {rng(T['clock'] + '.debt_id', lo, hi)} AND NOT (
             {_same(v, T['clock'] + '.limitation_start', 'calc.start')}
             AND {_same(v, T['clock'] + '.last_event_on', 'calc.last_date')}
             AND {_same(v, T['clock'] + '.first_break_on', 'calc.first_break')})
     """)
     # 5. events on or after the break happened after lapse: flagged for a person
     flag = "(l.revives OR (k.first_break_on IS NOT NULL AND l.date >= k.first_break_on))"
-    _exec(f"""
+    _exec(q, "after_lapse", f"""
         UPDATE {T['event']} AS l SET after_lapse = {flag}
         FROM {T['clock']} k
-        WHERE k.debt_id = l.debt_id AND {rng('l.debt_id', lo, hi)} AND l.date <= {D} AND l.after_lapse <> {flag}
+        WHERE k.debt_id = l.debt_id AND {rng('l.debt_id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND l.date <= {D} AND l.after_lapse <> {flag}
     """)
 
     # 6. normal -> overdue, with its history row, accountability record and 清欠办 task
-    if v == "postgresql":
-        # Hold the candidates so a concurrent apply_transition cannot move them mid-chunk.
-        _exec(f"SELECT d.id FROM {q.joins} WHERE {rng('d.id', lo, hi)} AND {q.candidate} FOR UPDATE OF d")
-    _exec(f"""
+    # On PostgreSQL the candidates stay locked until the chunk commits, so a concurrent
+    # apply_transition cannot move them mid-chunk.
+    lock_candidates = "FOR UPDATE OF d" if v == "postgresql" else ""
+    _exec(q, "accountability", f"""
         INSERT INTO {T['acc']} (debt_id, handler_id, responsible_id, entered_overdue_on, rule, balance)
         SELECT d.id, d.handler_id, d.responsible_id, {D}, {q.rule}, d.balance
         FROM {q.joins}
-        WHERE {rng('d.id', lo, hi)} AND {q.candidate}
-          AND NOT EXISTS (SELECT 1 FROM {T['acc']} a WHERE a.debt_id = d.id)
+        WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate} {lock_candidates}
+        ON CONFLICT (debt_id) DO NOTHING
     """)
     new_overdue = (f"FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id "
-                   f"WHERE {rng('a.debt_id', lo, hi)} AND a.entered_overdue_on = {D} AND d.state = 'normal'")
-    _exec(f"""
+                   f"WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND a.entered_overdue_on = {D} "
+                   f"AND d.state = 'normal'")
+    _exec(q, "state_change", f"""
         INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
         SELECT a.debt_id, 'normal', 'overdue', NULL, %s,
                CASE a.rule WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END, NULL
         {new_overdue}
     """, [now, _("每日任务：到期日已过且仍有余额"), _("每日任务：超过保险账龄期限"), _("每日任务：债务人超过授信额度")])
-    moved = _exec(f"""
-        UPDATE {T['debt']} SET state = 'overdue'
+    # key_monitoring is set in the same write (step 8 then has nothing to change for these rows).
+    moved = _exec(q, "move_overdue", f"""
+        UPDATE {T['debt']} SET state = 'overdue', key_monitoring = (balance >= {q.conf.key_monitoring_amount})
         WHERE {rng('id', lo, hi)} AND state = 'normal'
           AND id IN (SELECT a.debt_id FROM {T['acc']} a WHERE {rng('a.debt_id', lo, hi)} AND a.entered_overdue_on = {D})
     """)
     # A task for each overdue debt that has none, unless a special-reason suspension is in
-    # force today; a debt whose suspension has ended gets its task on the next run.
-    tasks = _exec(f"""
+    # force today; a debt whose suspension has ended gets its task on the next run. Only debts
+    # that entered overdue today or had a suspension can lack one (tasks are never deleted).
+    tasks = _exec(q, "tasks", f"""
         INSERT INTO {T['task']} (debt_id, created_for)
         SELECT a.debt_id, {D} FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id
-        WHERE {rng('a.debt_id', lo, hi)} AND d.state = 'overdue'
-          AND NOT EXISTS (SELECT 1 FROM {T['task']} t WHERE t.debt_id = a.debt_id)
+        WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND d.state = 'overdue'
+          AND (a.entered_overdue_on = {D}
+               OR EXISTS (SELECT 1 FROM {T['susp']} e WHERE e.debt_id = a.debt_id AND e.start <= {D}))
           AND NOT EXISTS (SELECT 1 FROM {T['susp']} s WHERE s.debt_id = a.debt_id
                           AND s.start <= {D} AND s.until >= {D})
+        ON CONFLICT (debt_id) DO NOTHING
     """)
-    _exec(f"""
+    _exec(q, "recovered", f"""
         UPDATE {T['acc']} SET recovered_on = {D}
         WHERE {rng('debt_id', lo, hi)} AND recovered_on IS NULL
           AND debt_id IN (SELECT id FROM {T['debt']} WHERE {rng('id', lo, hi)} AND state IN {_in(RECOVERED)})
@@ -345,25 +432,85 @@ def _chunk(q, lo, hi, now):
         "needs_review": f"EXISTS (SELECT 1 FROM {T['event']} l WHERE l.debt_id = k.debt_id AND l.after_lapse AND l.reviewed_at IS NULL)",
     }
     # Computed once in a CTE, written only where something changed: on an ordinary day few rows do.
-    _exec(f"""
+    _exec(q, "flags", f"""
         WITH n AS (
             SELECT k.debt_id, {", ".join(f"{expr} AS {name}" for name, expr in columns.items())}
             FROM {T['clock']} k JOIN {T['debt']} d ON d.id = k.debt_id
                  JOIN {T['contract']} c ON c.id = d.contract_id
                  LEFT JOIN {T['exposure']} x ON x.debtor_id = d.debtor_id
-            WHERE {rng('k.debt_id', lo, hi)}
+            WHERE {rng('k.debt_id', lo, hi)} AND {rng('d.id', lo, hi)}
         )
         UPDATE {T['clock']} SET {", ".join(f"{name} = n.{name}" for name in columns)}
-        FROM n WHERE {T['clock']}.debt_id = n.debt_id
+        FROM n WHERE {T['clock']}.debt_id = n.debt_id AND {rng(T['clock'] + '.debt_id', lo, hi)}
           AND NOT ({" AND ".join(_same(v, f"{T['clock']}.{name}", f"n.{name}") for name in columns)})
     """)
     # 8. key monitoring (重点监控): pursued debts of at least the configured amount
     key = f"(state IN {_in(PURSUED)} AND balance >= {q.conf.key_monitoring_amount})"
-    _exec(f"UPDATE {T['debt']} SET key_monitoring = {key} WHERE {rng('id', lo, hi)} AND key_monitoring <> {key}")
+    _exec(q, "key_monitoring", f"UPDATE {T['debt']} SET key_monitoring = {key} WHERE {rng('id', lo, hi)} AND key_monitoring <> {key}")
     return {"moved_overdue": max(moved, 0), "tasks_created": max(tasks, 0), "events_derived": max(derived, 0)}
 
 
-def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None):
+def _run_chunk(q, run_pk, lo, hi, last_debt_id=None):
+    """One chunk in its own transaction; its counts (and, run in order, the progress mark) are
+    added to the run in that same transaction, so a chunk done again after a crash adds nothing."""
+    with transaction.atomic():
+        counts = _chunk(q, lo, hi, connection.ops.adapt_datetimefield_value(timezone.now()))
+        if q.vendor == "postgresql":
+            # Check the deferred foreign keys before taking the run row's lock, so a parallel
+            # chunk waiting for that lock does not wait for these checks as well.
+            _exec(q, "other", "SET CONSTRAINTS ALL IMMEDIATE")
+        progress = {} if last_debt_id is None else {"last_debt_id": last_debt_id}
+        ClockRun.objects.filter(pk=run_pk).update(**progress, **{name: F(name) + value for name, value in counts.items()})
+    return counts
+
+
+def _chunk_in_thread(q, run_pk, lo, hi):
+    try:
+        return _run_chunk(q, run_pk, lo, hi)
+    finally:
+        connection.close()  # the worker thread's own connection
+
+
+def _workers(requested):
+    # Other connections cannot see what an open transaction (a caller's, a test's) holds.
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, requested or WORKERS)
+
+
+def _chunks_in_parallel(q, run, chunks, workers, lock, after_chunk):
+    """Run the chunks on `workers` threads. The run's progress mark only moves over chunks
+    that are all done, so a resumed run redoes at most the few that finished out of order
+    (the rules are idempotent). The lock is renewed from this thread, which holds it."""
+    upcoming = iter(chunks)
+    done, ordered = set(), 0
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clock") as pool:
+        pending = {}
+
+        def submit_next():
+            for lo, hi in upcoming:
+                pending[pool.submit(_chunk_in_thread, q, run.pk, lo, hi)] = (lo, hi)
+                return
+
+        for _ in range(workers):
+            submit_next()
+        while pending:
+            finished, _running = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                lo, hi = pending.pop(future)
+                future.result()  # a failed chunk stops the run; running ones finish first
+                done.add(lo)
+                while ordered < len(chunks) and chunks[ordered][0] in done:
+                    ordered += 1
+                if ordered:
+                    ClockRun.objects.filter(pk=run.pk).update(last_debt_id=chunks[ordered - 1][1] - 1)
+                lock.refresh()
+                if after_chunk is not None:
+                    after_chunk(run, hi)
+                submit_next()
+
+
+def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None, workers=None):
     """Run the clock for `run_date` (today in Asia/Shanghai by default); returns the ClockRun.
 
     after_chunk(run, hi) is called after each committed chunk (tests use it to kill a run)."""
@@ -375,32 +522,36 @@ def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None):
                                                        defaults={"started_at": timezone.now()})
         if run.status == ClockRun.DONE:
             log.info("clock run for %s already done", run_date)
+            run.step_seconds = {}
             return run
         ClockRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1)
         conf = ClockSettings.load()
         q = _Sql(run_date, conf)
+        _refresh_statistics(q)
         # Debtor totals span chunks; recomputed (idempotently) on every attempt.
         with transaction.atomic():
+            _session(q)
             _exposure(q)
         max_id = Debt.objects.aggregate(m=Max("pk"))["m"] or 0
-        lo = run.last_debt_id + 1
-        while lo <= max_id:
-            hi = lo + chunk_size
-            with transaction.atomic():
-                counts = _chunk(q, lo, hi, connection.ops.adapt_datetimefield_value(timezone.now()))
-                seen = Debt.objects.filter(pk__gte=lo, pk__lt=hi).count()
-                ClockRun.objects.filter(pk=run.pk).update(
-                    last_debt_id=hi - 1, debts_seen=F("debts_seen") + seen,
-                    **{name: F(name) + value for name, value in counts.items()})
-            lock.refresh()
-            if after_chunk is not None:
-                after_chunk(run, hi)
-            lo = hi
+        chunks = [(lo, lo + chunk_size) for lo in range(run.last_debt_id + 1, max_id + 1, chunk_size)]
+        workers = _workers(workers)
+        if workers > 1 and len(chunks) > 1:
+            _chunks_in_parallel(q, run, chunks, workers, lock, after_chunk)
+        else:
+            for lo, hi in chunks:
+                _run_chunk(q, run.pk, lo, hi, last_debt_id=hi - 1)
+                lock.refresh()
+                if after_chunk is not None:
+                    after_chunk(run, hi)
         # Collection's flags (broken promises, missed instalments): set-based, safe to repeat.
         from collection.clock import run_daily_steps
+        started = time.monotonic()
         run_daily_steps(run_date)
+        q.add_time("collection", started)
         ClockRun.objects.filter(pk=run.pk).update(status=ClockRun.DONE, finished_at=timezone.now(),
-                                                  last_debt_id=max(max_id, run.last_debt_id))
+                                                  last_debt_id=max(max_id, run.last_debt_id),
+                                                  debts_seen=Debt.objects.count())
         run.refresh_from_db()
+        run.step_seconds = dict(q.seconds)  # this attempt's time per step, for -v 2 and the benchmark
         log.info("clock run for %s done: %s moved to overdue", run_date, run.moved_overdue)
         return run

@@ -187,10 +187,10 @@ def test_a_crash_inside_a_chunk_leaves_nothing_half_saved(org, people, monkeypat
     debt = f.debt(org["a"], people["handler"], due=DUE)
     real_exec = clock_mod._exec
 
-    def exploding(sql, params=None):
-        if "key_monitoring" in sql and "UPDATE" in sql:
+    def exploding(q, step, sql, params=None):
+        if step == "key_monitoring":
             raise Killed
-        return real_exec(sql, params)
+        return real_exec(q, step, sql, params)
 
     monkeypatch.setattr(clock_mod, "_exec", exploding)
     with pytest.raises(Killed):

@@ -30,3 +30,6 @@ class Command(BaseCommand):
                             "回款中断事由 %(events)d（第 %(attempts)d 次运行）") % {
             "date": run.run_date, "seen": run.debts_seen, "moved": run.moved_overdue,
             "tasks": run.tasks_created, "events": run.events_derived, "attempts": run.attempts})
+        if options["verbosity"] >= 2:
+            for step, seconds in sorted(run.step_seconds.items(), key=lambda item: -item[1]):
+                self.stdout.write(f"  {step}: {seconds:.2f} s")
