@@ -140,8 +140,9 @@ class LimitationEventKind(models.TextChoices):
 class LimitationEvent(models.Model):
     """An event that interrupts (restarts) the limitation period (诉讼时效中断)."""
 
+    # Indexed by the (debt, date) index below.
     debt = models.ForeignKey("workflows.Debt", verbose_name=_("债权"), on_delete=models.PROTECT,
-                             related_name="limitation_events")
+                             related_name="limitation_events", db_index=False)
     kind = models.CharField(_("事由"), max_length=32, choices=LimitationEventKind.choices)
     date = models.DateField(_("发生日期"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True,
@@ -156,7 +157,7 @@ class LimitationEvent(models.Model):
     # a person decides whether it does (e.g. a signed confirmation, Civil Code art. 192).
     after_lapse = models.BooleanField(_("发生在时效届满后"), default=False)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("复核人"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+                                    on_delete=models.PROTECT, related_name="+", db_index=False)
     reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
     revives = models.BooleanField(_("复核认定重新起算"), default=False)
 
@@ -164,7 +165,10 @@ class LimitationEvent(models.Model):
         verbose_name = _("诉讼时效中断事由")
         verbose_name_plural = _("诉讼时效中断事由")
         ordering = ["debt", "date", "pk"]
-        indexes = [models.Index(fields=["debt", "date"])]
+        # reviewed_by is indexed only where set: almost no event is ever reviewed.
+        indexes = [models.Index(fields=["debt", "date"]),
+                   models.Index(fields=["reviewed_by"], name="limitationevent_reviewer_idx",
+                                condition=models.Q(reviewed_by__isnull=False))]
 
     def __str__(self):
         return f"{self.debt_id} {self.get_kind_display()} {self.date}"
@@ -224,13 +228,16 @@ class OverdueTask(models.Model):
                                 related_name="overdue_task")
     created_for = models.DateField(_("生成日期"), db_index=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
+                                on_delete=models.PROTECT, related_name="+", db_index=False)
     done_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("逾期处理任务")
         verbose_name_plural = _("逾期处理任务")
         ordering = ["created_for", "pk"]
+        # Indexed only where set: tasks are created (by the clock, in bulk) with no one yet.
+        indexes = [models.Index(fields=["done_by"], name="overduetask_done_by_idx",
+                                condition=models.Q(done_by__isnull=False))]
 
 
 class ClockRun(models.Model):

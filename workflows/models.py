@@ -365,8 +365,10 @@ class StateChange(AppendOnlyModel):
     debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="state_changes")
     from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices)
     to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices)
+    # Indexed only where set (Meta): the clock writes its many rows with no one in `by`.
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                           on_delete=models.PROTECT, related_name="+", help_text=_("为空表示系统(每日任务)"))
+                           on_delete=models.PROTECT, related_name="+", help_text=_("为空表示系统(每日任务)"),
+                           db_index=False)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     reason = models.TextField(_("原因"), blank=True)
     authorisation = models.OneToOneField(Authorisation, verbose_name=_("授权"), null=True, blank=True,
@@ -376,6 +378,7 @@ class StateChange(AppendOnlyModel):
         verbose_name = _("状态变更记录")
         verbose_name_plural = _("状态变更记录")
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["by"], name="statechange_by_idx", condition=models.Q(by__isnull=False))]
         triggers = [
             pgtrigger.Protect(name="state_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
