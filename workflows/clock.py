@@ -2,14 +2,17 @@
 key monitoring, pre-warnings, accountability records and 清欠办 tasks.
 
 Set-based: every rule is one SQL statement over a range of debt ids, never a Python object
-per debt. A run walks the debts in primary-key chunks, one transaction per chunk, and
-records the last id it finished in its ClockRun row in that same transaction, so a run that
-is killed resumes after the last finished chunk and a finished run is a no-op. Only one run
-works at a time: a Redis lock when Celery uses Redis, a database lease otherwise.
+per debt. A run walks the debts in primary-key chunks, one transaction per chunk, in three
+passes (events from the ledger; clock rows; the rules), and the rules pass records how far
+it got in its ClockRun row in the chunk's own transaction, so a run that is killed resumes
+after the last finished chunk and a finished run is a no-op. On PostgreSQL the chunks run
+side by side on worker threads. Only one run works at a time: a Redis lock when Celery uses
+Redis, a database lease otherwise.
 
 The statements work on PostgreSQL and on SQLite (>= 3.33: UPDATE ... FROM, window functions,
-ON CONFLICT); the few vendor differences (date arithmetic) are the helpers below. Values
-inlined into SQL are dates, integers and Decimals from validated settings, never user text.
+ON CONFLICT); the vendor differences (date arithmetic; on PostgreSQL the move to overdue is
+one statement with data-modifying CTEs) are kept small. Values inlined into SQL are dates,
+integers and Decimals from validated settings, never user text.
 """
 import logging
 import os
@@ -173,7 +176,9 @@ class _Sql:
         self.vendor = connection.vendor
         self.conf = conf
         self.seconds = Counter()
-        self.seconds_lock = threading.Lock()
+        self.inserted = Counter()  # model -> rows the first passes added
+        self.fresh = set()  # chunks (by lo) whose clock rows were all made by this attempt
+        self.tally_lock = threading.Lock()
         v = self.vendor
         self.D = _date(v, run_date)
         self.T = {
@@ -195,13 +200,33 @@ class _Sql:
                           f"OR {self.credit_exceeded})")
         self.rule = (f"CASE WHEN {self.due_passed} THEN 'due_date' WHEN {self.safe_exceeded} THEN 'safe_aging' "
                      f"ELSE 'credit_limit' END")
+        # Only debtors at or near their credit limit matter: a small set to join, not all of them.
+        self.exposed = (f"(SELECT debtor_id, over_limit, near_limit FROM {self.T['exposure']} "
+                        f"WHERE over_limit OR near_limit)")
         self.joins = (f"{self.T['debt']} d JOIN {self.T['contract']} c ON c.id = d.contract_id "
                       f"JOIN {self.T['clock']} k ON k.debt_id = d.id "
-                      f"LEFT JOIN {self.T['exposure']} x ON x.debtor_id = d.debtor_id")
+                      f"LEFT JOIN {self.exposed} x ON x.debtor_id = d.debtor_id")
 
     def add_time(self, step, started):
-        with self.seconds_lock:
+        with self.tally_lock:
             self.seconds[step] += time.monotonic() - started
+
+    def add_rows(self, model, rows):
+        with self.tally_lock:
+            self.inserted[model] += max(rows, 0)
+
+    def mark_fresh(self, lo):
+        with self.tally_lock:
+            self.fresh.add(lo)
+
+    def is_fresh(self, lo):
+        with self.tally_lock:
+            return lo in self.fresh
+
+    def suspended(self, debt):
+        """SELECT of the special-reason suspension in force on the run date for `debt`."""
+        return (f"SELECT 1 FROM {self.T['susp']} s WHERE s.debt_id = {debt} "
+                f"AND s.start <= {self.D} AND s.until >= {self.D}")
 
     @staticmethod
     def rng(col, lo, hi):
@@ -235,6 +260,9 @@ def _session(q):
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
+        # A chunk's statements are costed above the JIT threshold, but each runs once over a few
+        # thousand rows: compiling them took longer than it saved (~30 ms a statement).
+        cursor.execute("SELECT set_config('jit', 'off', true)")
         # pgtrigger's ignore check catches an error when this setting is missing, i.e. runs a
         # subtransaction per debt moved; aborting one walks the transaction's queue of deferred
         # foreign-key checks, which makes a night that moves many debts quadratic. With the
@@ -246,8 +274,9 @@ STATISTICS_MODELS = (Debt, Contract, Debtor, LedgerEntry, DebtClock, DebtorExpos
                      AccountabilityRecord, OverdueTask, StateChange)
 
 
-def _refresh_statistics(q):
-    """ANALYZE the run's tables of which over a tenth changed since their last ANALYZE.
+def _refresh_statistics(q, inserted=None):
+    """ANALYZE the run's tables of which over a tenth changed since their last ANALYZE, or
+    which `inserted` ({model: rows this run added}) grew by over a tenth.
 
     autovacuum does the same, but later: after a night that moved most debts (the first run
     after an import) the next run would otherwise be planned on statistics that still say
@@ -255,11 +284,18 @@ def _refresh_statistics(q):
     if q.vendor != "postgresql":
         return []
     tables = [m._meta.db_table for m in STATISTICS_MODELS]
+    grown = {model._meta.db_table: rows for model, rows in (inserted or {}).items() if rows}
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute("""SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
                           AND relname = ANY(%s) AND n_mod_since_analyze > 1000 + 0.1 * n_live_tup""", [tables])
-        stale = [row[0] for row in cursor.fetchall()]
+        stale = {row[0] for row in cursor.fetchall()}
+        # The counters above arrive late from other connections (the worker threads'), so
+        # what this run inserted is checked against the row count the last ANALYZE saw.
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'",
+                       [list(grown)])
+        stale |= {name for name, seen in cursor.fetchall() if grown[name] > 1000 + 0.1 * max(seen, 0)}
+        stale = sorted(stale)
         for table in stale:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     q.add_time("statistics", started)
@@ -287,51 +323,12 @@ def _exposure(q):
     """)
 
 
-def _chunk(q, lo, hi, now):
-    """Every per-debt rule for debts with lo <= id < hi. Returns counts."""
-    T, D, v = q.T, q.D, q.vendor
-    rng = q.rng
-    _session(q)
-
-    # Inserts skip existing rows with ON CONFLICT, not NOT EXISTS: on the first night the
-    # tables are empty when planned, and an anti-join planned against an empty table rescans
-    # the rows the same statement is adding, once per row.
-    # 1. a clock row for each debt, with when the receivable arose (first invoice): the safe
-    #    aging period runs from it
-    first_invoice = (f"(SELECT MIN(e.date) FROM {T['entry']} e WHERE e.debt_id = {{debt}} "
-                     f"AND e.kind = 'invoice')")
-    # Counted first: the SELECT below works out the first invoice for every debt it reads,
-    # also for those the conflict then skips, and on most days no chunk but the last has new debts.
-    debts_clocks = _exec_one(q, "clock_rows", f"""
-        SELECT (SELECT COUNT(*) FROM {T['debt']} WHERE {rng('id', lo, hi)}),
-               (SELECT COUNT(*) FROM {T['clock']} WHERE {rng('debt_id', lo, hi)})
-    """)
-    if debts_clocks[0] != debts_clocks[1]:
-        _exec(q, "clock_rows", f"""
-        INSERT INTO {T['clock']} (debt_id, arose_on, lapsed, needs_review, over_credit_limit, over_safe_aging,
-                                  prewarn_contract, prewarn_credit, prewarn_safe_aging)
-        SELECT d.id, {first_invoice.format(debt='d.id')}, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE
-        FROM {T['debt']} d
-        WHERE {rng('d.id', lo, hi)}
-        ON CONFLICT (debt_id) DO NOTHING
-    """)
-    # 2. debts registered before their first invoice
-    _exec(q, "arose_on", f"""
-        UPDATE {T['clock']} SET arose_on = {first_invoice.format(debt=T['clock'] + '.debt_id')}
-        WHERE {rng('debt_id', lo, hi)} AND arose_on IS NULL
-    """)
-    # 3. payments and recoveries in the ledger interrupt the limitation period
-    derived = _exec(q, "derive_events", f"""
-        INSERT INTO {T['event']} (debt_id, kind, date, recorded_by_id, recorded_at, source, note, ledger_entry_id,
-                                  after_lapse, revives)
-        SELECT e.debt_id, 'payment', e.date, e.created_by_id, %s, 'ledger', '', e.id, FALSE, FALSE
-        FROM {T['entry']} e
-        WHERE {rng('e.debt_id', lo, hi)} AND e.kind IN ('payment', 'recovery') AND e.date <= {D}
-        ON CONFLICT (ledger_entry_id) DO NOTHING
-    """, [now])
-    # 4. the limitation chain (see workflows.limitation.chain, the same rule in Python)
+def _limitation_calc(q, lo, hi):
+    """CTEs of the limitation chain (see workflows.limitation.chain, the same rule in Python)
+    ending in calc(debt_id, last_date, first_break, start) for each debt with lo <= id < hi."""
+    T, D, rng = q.T, q.D, q.rng
     prev_point = "(CASE WHEN ev.prev_date IS NULL OR ev.prev_date < ev.due_date THEN ev.due_date ELSE ev.prev_date END)"
-    _exec(q, "limitation", f"""
+    return f"""
         WITH ev AS (
             SELECT l.debt_id, l.date, l.revives, d.due_date,
                    LAG(l.date) OVER (PARTITION BY l.debt_id ORDER BY l.date, l.id) AS prev_date
@@ -351,14 +348,80 @@ def _chunk(q, lo, hi, now):
                         THEN lastv.last_date ELSE d.due_date END AS start
             FROM {T['debt']} d LEFT JOIN lastv ON lastv.debt_id = d.id LEFT JOIN brk ON brk.debt_id = d.id
             WHERE {rng('d.id', lo, hi)}
-        )
+        )"""
+
+
+# The run makes three passes over the chunks, each chunk a transaction of its own, and
+# ANALYZEs what a pass filled before the next: on the night after an import the tables were
+# empty when last analysed, and a plan made for an empty table (a nested loop rescanning it)
+# turns quadratic once it holds a chunk's rows. For the same reason inserts skip existing rows
+# with ON CONFLICT, not NOT EXISTS: an anti-join planned against an empty table rescans the
+# rows the statement is adding.
+
+def _derive_chunk(q, lo, hi, now):
+    """Pass 1: payments and recoveries in the ledger interrupt the limitation period."""
+    _session(q)
+    derived = _exec(q, "derive_events", f"""
+        INSERT INTO {q.T['event']} (debt_id, kind, date, recorded_by_id, recorded_at, source, note,
+                                    ledger_entry_id, after_lapse, revives)
+        SELECT e.debt_id, 'payment', e.date, e.created_by_id, %s, 'ledger', '', e.id, FALSE, FALSE
+        FROM {q.T['entry']} e
+        WHERE {q.rng('e.debt_id', lo, hi)} AND e.kind IN ('payment', 'recovery') AND e.date <= {q.D}
+        ON CONFLICT (ledger_entry_id) DO NOTHING
+    """, [now])
+    q.add_rows(LimitationEvent, derived)
+    return {"events_derived": max(derived, 0)}
+
+
+def _clock_chunk(q, lo, hi, now):
+    """Pass 2: a clock row for each new debt, with its limitation dates and when the receivable
+    arose (first invoice): the safe aging period runs from it."""
+    T, rng = q.T, q.rng
+    _session(q)
+    first_invoice = (f"(SELECT MIN(e.date) FROM {T['entry']} e WHERE e.debt_id = {{debt}} "
+                     f"AND e.kind = 'invoice')")
+    # Counted first: the SELECT works out the first invoice and the chain for every debt it
+    # reads, also those the conflict then skips, and on most days no chunk but the last has new debts.
+    debts, clocks = _exec_one(q, "clock_rows", f"""
+        SELECT (SELECT COUNT(*) FROM {T['debt']} WHERE {rng('id', lo, hi)}),
+               (SELECT COUNT(*) FROM {T['clock']} WHERE {rng('debt_id', lo, hi)})
+    """)
+    if debts != clocks:
+        added = _exec(q, "clock_rows", f"""{_limitation_calc(q, lo, hi)}
+        INSERT INTO {T['clock']} (debt_id, arose_on, limitation_start, limitation_deadline, last_event_on,
+                                  first_break_on, lapsed, needs_review, over_credit_limit, over_safe_aging,
+                                  prewarn_contract, prewarn_credit, prewarn_safe_aging)
+        SELECT calc.debt_id, {first_invoice.format(debt='calc.debt_id')}, calc.start, {q.addy('calc.start')},
+               calc.last_date, calc.first_break, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE
+        FROM calc WHERE TRUE
+        ON CONFLICT (debt_id) DO NOTHING
+        """)
+        q.add_rows(DebtClock, added)
+        if not clocks:
+            q.mark_fresh(lo)  # pass 3 need not work the chain out again for this chunk
+    # debts registered before their first invoice
+    _exec(q, "arose_on", f"""
+        UPDATE {T['clock']} SET arose_on = {first_invoice.format(debt=T['clock'] + '.debt_id')}
+        WHERE {rng('debt_id', lo, hi)} AND arose_on IS NULL
+    """)
+    return {}
+
+
+def _chunk(q, lo, hi, now):
+    """Pass 3: every rule for debts with lo <= id < hi. Returns counts."""
+    T, D, v = q.T, q.D, q.vendor
+    rng = q.rng
+    _session(q)
+    # 4. the limitation dates of debts whose chain may have changed
+    if not q.is_fresh(lo):
+        _exec(q, "limitation", f"""{_limitation_calc(q, lo, hi)}
         UPDATE {T['clock']} SET limitation_start = calc.start, limitation_deadline = {q.addy('calc.start')},
                last_event_on = calc.last_date, first_break_on = calc.first_break
         FROM calc WHERE {T['clock']}.debt_id = calc.debt_id AND {rng(T['clock'] + '.debt_id', lo, hi)} AND NOT (
             {_same(v, T['clock'] + '.limitation_start', 'calc.start')}
             AND {_same(v, T['clock'] + '.last_event_on', 'calc.last_date')}
             AND {_same(v, T['clock'] + '.first_break_on', 'calc.first_break')})
-    """)
+        """)
     # 5. events on or after the break happened after lapse: flagged for a person
     flag = "(l.revives OR (k.first_break_on IS NOT NULL AND l.date >= k.first_break_on))"
     _exec(q, "after_lapse", f"""
@@ -368,42 +431,18 @@ def _chunk(q, lo, hi, now):
     """)
 
     # 6. normal -> overdue, with its history row, accountability record and 清欠办 task
-    # On PostgreSQL the candidates stay locked until the chunk commits, so a concurrent
-    # apply_transition cannot move them mid-chunk.
-    lock_candidates = "FOR UPDATE OF d" if v == "postgresql" else ""
-    _exec(q, "accountability", f"""
-        INSERT INTO {T['acc']} (debt_id, handler_id, responsible_id, entered_overdue_on, rule, balance)
-        SELECT d.id, d.handler_id, d.responsible_id, {D}, {q.rule}, d.balance
-        FROM {q.joins}
-        WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate} {lock_candidates}
-        ON CONFLICT (debt_id) DO NOTHING
-    """)
-    new_overdue = (f"FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id "
-                   f"WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND a.entered_overdue_on = {D} "
-                   f"AND d.state = 'normal'")
-    _exec(q, "state_change", f"""
-        INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
-        SELECT a.debt_id, 'normal', 'overdue', NULL, %s,
-               CASE a.rule WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END, NULL
-        {new_overdue}
-    """, [now, _("每日任务：到期日已过且仍有余额"), _("每日任务：超过保险账龄期限"), _("每日任务：债务人超过授信额度")])
-    # key_monitoring is set in the same write (step 8 then has nothing to change for these rows).
-    moved = _exec(q, "move_overdue", f"""
-        UPDATE {T['debt']} SET state = 'overdue', key_monitoring = (balance >= {q.conf.key_monitoring_amount})
-        WHERE {rng('id', lo, hi)} AND state = 'normal'
-          AND id IN (SELECT a.debt_id FROM {T['acc']} a WHERE {rng('a.debt_id', lo, hi)} AND a.entered_overdue_on = {D})
-    """)
+    moved, tasks = (_move_overdue_at_once if v == "postgresql" else _move_overdue_stepwise)(q, lo, hi, now)
     # A task for each overdue debt that has none, unless a special-reason suspension is in
-    # force today; a debt whose suspension has ended gets its task on the next run. Only debts
+    # force today: a debt whose suspension has ended gets its task on the next run. Only debts
     # that entered overdue today or had a suspension can lack one (tasks are never deleted).
-    tasks = _exec(q, "tasks", f"""
+    lacking = (f"EXISTS (SELECT 1 FROM {T['susp']} e WHERE e.debt_id = a.debt_id AND e.start <= {D})")
+    if v != "postgresql":  # there the move made today's tasks
+        lacking = f"(a.entered_overdue_on = {D} OR {lacking})"
+    tasks += _exec(q, "tasks", f"""
         INSERT INTO {T['task']} (debt_id, created_for)
         SELECT a.debt_id, {D} FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id
-        WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND d.state = 'overdue'
-          AND (a.entered_overdue_on = {D}
-               OR EXISTS (SELECT 1 FROM {T['susp']} e WHERE e.debt_id = a.debt_id AND e.start <= {D}))
-          AND NOT EXISTS (SELECT 1 FROM {T['susp']} s WHERE s.debt_id = a.debt_id
-                          AND s.start <= {D} AND s.until >= {D})
+        WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND d.state = 'overdue' AND {lacking}
+          AND NOT EXISTS ({q.suspended('a.debt_id')})
         ON CONFLICT (debt_id) DO NOTHING
     """)
     _exec(q, "recovered", f"""
@@ -429,44 +468,114 @@ def _chunk(q, lo, hi, now):
         "prewarn_contract": f"(d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D} AND d.due_date <= {contract_warn})",
         "lapsed": f"({has_claim} AND k.limitation_deadline < {D})",
         "warning_days": f"CASE WHEN {has_claim} AND k.limitation_deadline >= {D} THEN (CASE {warn} ELSE NULL END) ELSE NULL END",
-        "needs_review": f"EXISTS (SELECT 1 FROM {T['event']} l WHERE l.debt_id = k.debt_id AND l.after_lapse AND l.reviewed_at IS NULL)",
+        "needs_review": "(r.debt_id IS NOT NULL)",
     }
-    # Computed once in a CTE, written only where something changed: on an ordinary day few rows do.
+    # Written only where something changed: on an ordinary day few rows do.
     _exec(q, "flags", f"""
-        WITH n AS (
-            SELECT k.debt_id, {", ".join(f"{expr} AS {name}" for name, expr in columns.items())}
-            FROM {T['clock']} k JOIN {T['debt']} d ON d.id = k.debt_id
-                 JOIN {T['contract']} c ON c.id = d.contract_id
-                 LEFT JOIN {T['exposure']} x ON x.debtor_id = d.debtor_id
-            WHERE {rng('k.debt_id', lo, hi)} AND {rng('d.id', lo, hi)}
-        )
-        UPDATE {T['clock']} SET {", ".join(f"{name} = n.{name}" for name in columns)}
-        FROM n WHERE {T['clock']}.debt_id = n.debt_id AND {rng(T['clock'] + '.debt_id', lo, hi)}
-          AND NOT ({" AND ".join(_same(v, f"{T['clock']}.{name}", f"n.{name}") for name in columns)})
+        UPDATE {T['clock']} AS k SET {", ".join(f"{name} = {expr}" for name, expr in columns.items())}
+        FROM {T['debt']} d JOIN {T['contract']} c ON c.id = d.contract_id
+             LEFT JOIN {q.exposed} x ON x.debtor_id = d.debtor_id
+             LEFT JOIN (SELECT DISTINCT l.debt_id FROM {T['event']} l
+                        WHERE {rng('l.debt_id', lo, hi)} AND l.after_lapse AND l.reviewed_at IS NULL) r
+                  ON r.debt_id = d.id
+        WHERE d.id = k.debt_id AND {rng('k.debt_id', lo, hi)} AND {rng('d.id', lo, hi)}
+          AND NOT ({" AND ".join(_same(v, f"k.{name}", expr) for name, expr in columns.items())})
     """)
     # 8. key monitoring (重点监控): pursued debts of at least the configured amount
     key = f"(state IN {_in(PURSUED)} AND balance >= {q.conf.key_monitoring_amount})"
     _exec(q, "key_monitoring", f"UPDATE {T['debt']} SET key_monitoring = {key} WHERE {rng('id', lo, hi)} AND key_monitoring <> {key}")
-    return {"moved_overdue": max(moved, 0), "tasks_created": max(tasks, 0), "events_derived": max(derived, 0)}
+    return {"moved_overdue": max(moved, 0), "tasks_created": max(tasks, 0)}
 
 
-def _run_chunk(q, run_pk, lo, hi, last_debt_id=None):
-    """One chunk in its own transaction; its counts (and, run in order, the progress mark) are
-    added to the run in that same transaction, so a chunk done again after a crash adds nothing."""
+def _reasons():
+    return [_("每日任务：到期日已过且仍有余额"), _("每日任务：超过保险账龄期限"), _("每日任务：债务人超过授信额度")]
+
+
+def _move_overdue_at_once(q, lo, hi, now):
+    """PostgreSQL: one statement moves the chunk's candidates and writes, from the rows it
+    moved, their accountability records, history rows and tasks. The UPDATE locks each row
+    and rechecks it is still normal, so a concurrent transition is never overwritten, and
+    nothing is read twice. Plain inserts: a debt leaves normal once, and only here gets a
+    record and a task, so a conflict would be corrupt data and must stop the run, not be
+    skipped. Returns (moved, tasks)."""
+    T, D, rng = q.T, q.D, q.rng
+    with connection.cursor() as cursor:
+        started = time.monotonic()
+        cursor.execute(f"""
+            WITH cand AS (
+                SELECT d.id, {q.rule} AS rule FROM {q.joins}
+                WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate}
+            ), moved AS (
+                UPDATE {T['debt']} AS m SET state = 'overdue', key_monitoring = (m.balance >= {q.conf.key_monitoring_amount})
+                FROM cand WHERE m.id = cand.id AND {rng('m.id', lo, hi)} AND m.state = 'normal'
+                RETURNING m.id, m.handler_id, m.responsible_id, m.balance, cand.rule
+            ), acc AS (
+                INSERT INTO {T['acc']} (debt_id, handler_id, responsible_id, entered_overdue_on, rule, balance)
+                SELECT id, handler_id, responsible_id, {D}, rule, balance FROM moved
+            ), history AS (
+                INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
+                SELECT id, 'normal', 'overdue', NULL, %s,
+                       CASE rule WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END, NULL
+                FROM moved
+            ), task AS (
+                INSERT INTO {T['task']} (debt_id, created_for)
+                SELECT id, {D} FROM moved WHERE NOT EXISTS ({q.suspended('moved.id')})
+                RETURNING debt_id
+            )
+            SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM task)
+        """, [now, *_reasons()])
+        moved, tasks = cursor.fetchone()
+        q.add_time("move_overdue", started)
+    return moved, tasks
+
+
+def _move_overdue_stepwise(q, lo, hi, now):
+    """SQLite (one writer at a time, no data-modifying CTEs): accountability records for the
+    candidates, then history rows and the move for the records made today. Returns (moved, 0):
+    the tasks come after, from the records."""
+    T, D, rng = q.T, q.D, q.rng
+    _exec(q, "accountability", f"""
+        INSERT INTO {T['acc']} (debt_id, handler_id, responsible_id, entered_overdue_on, rule, balance)
+        SELECT d.id, d.handler_id, d.responsible_id, {D}, {q.rule}, d.balance
+        FROM {q.joins}
+        WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate}
+        ON CONFLICT (debt_id) DO NOTHING
+    """)
+    _exec(q, "state_change", f"""
+        INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
+        SELECT a.debt_id, 'normal', 'overdue', NULL, %s,
+               CASE a.rule WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END, NULL
+        FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id
+        WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND a.entered_overdue_on = {D}
+          AND d.state = 'normal'
+    """, [now, *_reasons()])
+    # key_monitoring is set in the same write (step 8 then has nothing to change for these rows).
+    moved = _exec(q, "move_overdue", f"""
+        UPDATE {T['debt']} SET state = 'overdue', key_monitoring = (balance >= {q.conf.key_monitoring_amount})
+        WHERE {rng('id', lo, hi)} AND state = 'normal'
+          AND id IN (SELECT a.debt_id FROM {T['acc']} a WHERE {rng('a.debt_id', lo, hi)} AND a.entered_overdue_on = {D})
+    """)
+    return moved, 0
+
+
+def _run_chunk(q, run_pk, work, lo, hi, last_debt_id=None):
+    """One pass (`work`) over one chunk in its own transaction; its counts (and, run in order,
+    the progress mark) are added to the run in that same transaction, so a chunk done again
+    after a crash adds nothing."""
     with transaction.atomic():
-        counts = _chunk(q, lo, hi, connection.ops.adapt_datetimefield_value(timezone.now()))
+        counts = work(q, lo, hi, connection.ops.adapt_datetimefield_value(timezone.now()))
         if q.vendor == "postgresql":
             # Check the deferred foreign keys before taking the run row's lock, so a parallel
             # chunk waiting for that lock does not wait for these checks as well.
-            _exec(q, "other", "SET CONSTRAINTS ALL IMMEDIATE")
+            _exec(q, "foreign_key_checks", "SET CONSTRAINTS ALL IMMEDIATE")
         progress = {} if last_debt_id is None else {"last_debt_id": last_debt_id}
         ClockRun.objects.filter(pk=run_pk).update(**progress, **{name: F(name) + value for name, value in counts.items()})
     return counts
 
 
-def _chunk_in_thread(q, run_pk, lo, hi):
+def _chunk_in_thread(q, run_pk, work, lo, hi):
     try:
-        return _run_chunk(q, run_pk, lo, hi)
+        return _run_chunk(q, run_pk, work, lo, hi)
     finally:
         connection.close()  # the worker thread's own connection
 
@@ -478,10 +587,18 @@ def _workers(requested):
     return max(1, requested or WORKERS)
 
 
-def _chunks_in_parallel(q, run, chunks, workers, lock, after_chunk):
-    """Run the chunks on `workers` threads. The run's progress mark only moves over chunks
-    that are all done, so a resumed run redoes at most the few that finished out of order
-    (the rules are idempotent). The lock is renewed from this thread, which holds it."""
+def _pass(q, run, work, chunks, workers, lock, after_chunk=None, mark_progress=False):
+    """Run `work` over the chunks, on `workers` threads when more than one. With mark_progress
+    the run's progress mark moves, but only over chunks that are all done, so a resumed run
+    redoes at most the few that finished out of order (the rules are idempotent). The lock is
+    renewed from this thread, which holds it."""
+    if workers == 1 or len(chunks) == 1:
+        for lo, hi in chunks:
+            _run_chunk(q, run.pk, work, lo, hi, last_debt_id=hi - 1 if mark_progress else None)
+            lock.refresh()
+            if after_chunk is not None:
+                after_chunk(run, hi)
+        return
     upcoming = iter(chunks)
     done, ordered = set(), 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clock") as pool:
@@ -489,7 +606,7 @@ def _chunks_in_parallel(q, run, chunks, workers, lock, after_chunk):
 
         def submit_next():
             for lo, hi in upcoming:
-                pending[pool.submit(_chunk_in_thread, q, run.pk, lo, hi)] = (lo, hi)
+                pending[pool.submit(_chunk_in_thread, q, run.pk, work, lo, hi)] = (lo, hi)
                 return
 
         for _ in range(workers):
@@ -502,7 +619,7 @@ def _chunks_in_parallel(q, run, chunks, workers, lock, after_chunk):
                 done.add(lo)
                 while ordered < len(chunks) and chunks[ordered][0] in done:
                     ordered += 1
-                if ordered:
+                if mark_progress and ordered:
                     ClockRun.objects.filter(pk=run.pk).update(last_debt_id=chunks[ordered - 1][1] - 1)
                 lock.refresh()
                 if after_chunk is not None:
@@ -535,14 +652,12 @@ def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None, wo
         max_id = Debt.objects.aggregate(m=Max("pk"))["m"] or 0
         chunks = [(lo, lo + chunk_size) for lo in range(run.last_debt_id + 1, max_id + 1, chunk_size)]
         workers = _workers(workers)
-        if workers > 1 and len(chunks) > 1:
-            _chunks_in_parallel(q, run, chunks, workers, lock, after_chunk)
-        else:
-            for lo, hi in chunks:
-                _run_chunk(q, run.pk, lo, hi, last_debt_id=hi - 1)
-                lock.refresh()
-                if after_chunk is not None:
-                    after_chunk(run, hi)
+        # Three passes, ANALYZE after each that filled a table (see _derive_chunk).
+        _pass(q, run, _derive_chunk, chunks, workers, lock)
+        _refresh_statistics(q, {LimitationEvent: q.inserted[LimitationEvent]})
+        _pass(q, run, _clock_chunk, chunks, workers, lock)
+        _refresh_statistics(q, {DebtClock: q.inserted[DebtClock]})
+        _pass(q, run, _chunk, chunks, workers, lock, after_chunk=after_chunk, mark_progress=True)
         # Collection's flags (broken promises, missed instalments): set-based, safe to repeat.
         from collection.clock import run_daily_steps
         started = time.monotonic()
