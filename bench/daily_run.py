@@ -34,7 +34,11 @@ import resource, sys, django
 django.setup()
 from django.core.management import call_command
 call_command("run_daily", "--date", sys.argv[1], verbosity=2)
-print("peak_rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent (this script, which
+# held the generated rows), so it reported the loader's peak rather than the run's.
+with open("/proc/self/status") as status:
+    hwm = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+print("peak_rss_kib", hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
