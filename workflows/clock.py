@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -178,6 +178,9 @@ class _Sql:
         self.seconds = Counter()
         self.inserted = Counter()  # model -> rows the first passes added
         self.fresh = set()  # chunks (by lo) whose clock rows were all made by this attempt
+        # History reasons in the caller's language: worker threads have Django's default one.
+        self.reasons = [_("每日任务：到期日已过且仍有余额"), _("每日任务：超过保险账龄期限"),
+                        _("每日任务：债务人超过授信额度")]
         self.tally_lock = threading.Lock()
         v = self.vendor
         self.D = _date(v, run_date)
@@ -254,10 +257,15 @@ def _exec_one(q, step, sql):
     return row
 
 
-def _session(q):
-    """Settings for the current transaction (PostgreSQL)."""
-    if q.vendor != "postgresql":
-        return
+def _owns_transactions(q):
+    """Whether the run's atomic blocks are transactions of its own (PostgreSQL, no caller's
+    transaction open): only then may it change settings for them, which inside a caller's
+    transaction (a test's) would outlive the chunk's savepoint."""
+    return q.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _session():
+    """Settings for the current transaction of the run's own (see _owns_transactions)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         # A chunk's statements are costed above the JIT threshold, but each runs once over a few
@@ -292,8 +300,8 @@ def _refresh_statistics(q, inserted=None):
         stale = {row[0] for row in cursor.fetchall()}
         # The counters above arrive late from other connections (the worker threads'), so
         # what this run inserted is checked against the row count the last ANALYZE saw.
-        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'",
-                       [list(grown)])
+        cursor.execute("""SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'
+                          AND relnamespace = current_schema()::regnamespace""", [list(grown)])
         stale |= {name for name, seen in cursor.fetchall() if grown[name] > 1000 + 0.1 * max(seen, 0)}
         stale = sorted(stale)
         for table in stale:
@@ -360,7 +368,6 @@ def _limitation_calc(q, lo, hi):
 
 def _derive_chunk(q, lo, hi, now):
     """Pass 1: payments and recoveries in the ledger interrupt the limitation period."""
-    _session(q)
     derived = _exec(q, "derive_events", f"""
         INSERT INTO {q.T['event']} (debt_id, kind, date, recorded_by_id, recorded_at, source, note,
                                     ledger_entry_id, after_lapse, revives)
@@ -377,7 +384,6 @@ def _clock_chunk(q, lo, hi, now):
     """Pass 2: a clock row for each new debt, with its limitation dates and when the receivable
     arose (first invoice): the safe aging period runs from it."""
     T, rng = q.T, q.rng
-    _session(q)
     first_invoice = (f"(SELECT MIN(e.date) FROM {T['entry']} e WHERE e.debt_id = {{debt}} "
                      f"AND e.kind = 'invoice')")
     # Counted first: the SELECT works out the first invoice and the chain for every debt it
@@ -411,7 +417,6 @@ def _chunk(q, lo, hi, now):
     """Pass 3: every rule for debts with lo <= id < hi. Returns counts."""
     T, D, v = q.T, q.D, q.vendor
     rng = q.rng
-    _session(q)
     # 4. the limitation dates of debts whose chain may have changed
     if not q.is_fresh(lo):
         _exec(q, "limitation", f"""{_limitation_calc(q, lo, hi)}
@@ -487,14 +492,11 @@ def _chunk(q, lo, hi, now):
     return {"moved_overdue": max(moved, 0), "tasks_created": max(tasks, 0)}
 
 
-def _reasons():
-    return [_("每日任务：到期日已过且仍有余额"), _("每日任务：超过保险账龄期限"), _("每日任务：债务人超过授信额度")]
-
-
 def _move_overdue_at_once(q, lo, hi, now):
     """PostgreSQL: one statement moves the chunk's candidates and writes, from the rows it
     moved, their accountability records, history rows and tasks. The UPDATE locks each row
-    and rechecks it is still normal, so a concurrent transition is never overwritten, and
+    and rechecks it is still normal with a balance (all of the candidate rule that another
+    transaction can change), so a concurrent transition or payment is never overwritten, and
     nothing is read twice. Plain inserts: a debt leaves normal once, and only here gets a
     record and a task, so a conflict would be corrupt data and must stop the run, not be
     skipped. Returns (moved, tasks)."""
@@ -507,7 +509,7 @@ def _move_overdue_at_once(q, lo, hi, now):
                 WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate}
             ), moved AS (
                 UPDATE {T['debt']} AS m SET state = 'overdue', key_monitoring = (m.balance >= {q.conf.key_monitoring_amount})
-                FROM cand WHERE m.id = cand.id AND {rng('m.id', lo, hi)} AND m.state = 'normal'
+                FROM cand WHERE m.id = cand.id AND {rng('m.id', lo, hi)} AND m.state = 'normal' AND m.balance > 0
                 RETURNING m.id, m.handler_id, m.responsible_id, m.balance, cand.rule
             ), acc AS (
                 INSERT INTO {T['acc']} (debt_id, handler_id, responsible_id, entered_overdue_on, rule, balance)
@@ -523,7 +525,7 @@ def _move_overdue_at_once(q, lo, hi, now):
                 RETURNING debt_id
             )
             SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM task)
-        """, [now, *_reasons()])
+        """, [now, *q.reasons])
         moved, tasks = cursor.fetchone()
         q.add_time("move_overdue", started)
     return moved, tasks
@@ -548,7 +550,7 @@ def _move_overdue_stepwise(q, lo, hi, now):
         FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id
         WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND a.entered_overdue_on = {D}
           AND d.state = 'normal'
-    """, [now, *_reasons()])
+    """, [now, *q.reasons])
     # key_monitoring is set in the same write (step 8 then has nothing to change for these rows).
     moved = _exec(q, "move_overdue", f"""
         UPDATE {T['debt']} SET state = 'overdue', key_monitoring = (balance >= {q.conf.key_monitoring_amount})
@@ -562,9 +564,12 @@ def _run_chunk(q, run_pk, work, lo, hi, last_debt_id=None):
     """One pass (`work`) over one chunk in its own transaction; its counts (and, run in order,
     the progress mark) are added to the run in that same transaction, so a chunk done again
     after a crash adds nothing."""
+    own = _owns_transactions(q)
     with transaction.atomic():
+        if own:
+            _session()
         counts = work(q, lo, hi, connection.ops.adapt_datetimefield_value(timezone.now()))
-        if q.vendor == "postgresql":
+        if own:
             # Check the deferred foreign keys before taking the run row's lock, so a parallel
             # chunk waiting for that lock does not wait for these checks as well.
             _exec(q, "foreign_key_checks", "SET CONSTRAINTS ALL IMMEDIATE")
@@ -646,11 +651,15 @@ def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None, wo
         q = _Sql(run_date, conf)
         _refresh_statistics(q)
         # Debtor totals span chunks; recomputed (idempotently) on every attempt.
+        own = _owns_transactions(q)
         with transaction.atomic():
-            _session(q)
+            if own:
+                _session()
             _exposure(q)
-        max_id = Debt.objects.aggregate(m=Max("pk"))["m"] or 0
-        chunks = [(lo, lo + chunk_size) for lo in range(run.last_debt_id + 1, max_id + 1, chunk_size)]
+        ids = Debt.objects.aggregate(low=Min("pk"), high=Max("pk"))
+        max_id = ids["high"] or 0
+        first = max(run.last_debt_id + 1, ids["low"] or 1)
+        chunks = [(lo, lo + chunk_size) for lo in range(first, max_id + 1, chunk_size)]
         workers = _workers(workers)
         # Three passes, ANALYZE after each that filled a table (see _derive_chunk).
         _pass(q, run, _derive_chunk, chunks, workers, lock)
@@ -665,7 +674,7 @@ def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None, wo
         q.add_time("collection", started)
         ClockRun.objects.filter(pk=run.pk).update(status=ClockRun.DONE, finished_at=timezone.now(),
                                                   last_debt_id=max(max_id, run.last_debt_id),
-                                                  debts_seen=Debt.objects.count())
+                                                  debts_seen=Debt.objects.filter(pk__lte=max_id).count())
         run.refresh_from_db()
         run.step_seconds = dict(q.seconds)  # this attempt's time per step, for -v 2 and the benchmark
         log.info("clock run for %s done: %s moved to overdue", run_date, run.moved_overdue)

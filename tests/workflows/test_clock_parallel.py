@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import translation
 
 from tests import factories as f
 from workflows import clock as clock_mod
@@ -89,6 +90,33 @@ def test_parallel_run_killed_resumes_without_loss_or_duplicates(on_postgres, org
     assert overdue_ids() == ids and len(ids) == 20
     assert_once_each(ids)
     assert run.status == ClockRun.DONE and run.attempts == 2 and run.moved_overdue == 20
+    assert run.tasks_created == 20 and run.debts_seen == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_history_reasons_in_the_callers_language_on_worker_threads(on_postgres, org, people):
+    make_debts(org, people, 6)
+    with translation.override("en"):
+        run_daily(RUN, chunk_size=2, workers=2)
+    reasons = set(StateChange.objects.filter(to_state=State.OVERDUE).values_list("reason", flat=True))
+    assert reasons == {"Daily run: due date passed with a balance outstanding"}
+
+
+@pytest.mark.postgres
+def test_settings_stay_inside_the_runs_own_transactions(on_postgres, org, people):
+    make_debts(org, people, 3)  # this test runs inside a transaction of its own
+
+    def settings_now():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit'), current_setting('work_mem'), "
+                           "current_setting('pgtrigger.ignore', true)")
+            return cursor.fetchone()
+
+    before = settings_now()
+    run_daily(RUN, chunk_size=2)
+    assert settings_now() == before
+    assert overdue_ids() == expected_overdue(Debt.objects.all())
 
 
 def test_one_worker_on_sqlite_or_inside_a_transaction(transactional_db):

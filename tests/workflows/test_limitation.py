@@ -96,6 +96,17 @@ def test_payment_in_the_ledger_restarts_the_period(debt, people):
     assert LimitationEvent.objects.filter(debt=debt).count() == 1
 
 
+def test_payment_after_a_run_moves_the_deadline_on_the_next_run(debt, people):
+    run_daily(date(2023, 9, 1))  # the clock row exists: the next run updates it, not inserts it
+    before = _clock(debt).limitation_deadline
+    ledger.post_entry(debt.pk, EntryKind.PAYMENT, Decimal("100.00"), date(2023, 9, 30), by=people["finance"])
+    assert _clock(debt).limitation_deadline == before  # the ledger leaves the clock to the run
+    run_daily(date(2023, 10, 1))
+    clock = _clock(debt)
+    assert before != date(2026, 9, 30)
+    assert clock.limitation_deadline == date(2026, 9, 30) and clock.last_event_on == date(2023, 9, 30)
+
+
 def test_payment_on_29_february_lapses_on_28_february(org, people):
     debt = f.debt(org["a"], people["handler"], amount="500.00", due=date(2022, 1, 31))
     ledger.post_entry(debt.pk, EntryKind.PAYMENT, Decimal("100.00"), date(2024, 2, 29), by=people["finance"])
