@@ -137,3 +137,31 @@ def test_statistics_refreshed_for_a_table_the_run_filled(on_postgres):
         cursor.execute("ANALYZE workflows_debtclock")  # empty: the planner is told it is
     assert "workflows_debtclock" not in clock_mod._refresh_statistics(q, {DebtClock: 50})
     assert "workflows_debtclock" in clock_mod._refresh_statistics(q, {DebtClock: 5000})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_failing_in_an_early_pass_stops_the_run_and_a_rerun_finishes(on_postgres, org, people):
+    debts = make_debts(org, people, 12)
+    real = clock_mod._clock_chunk
+
+    def failing(q, lo, hi, now):
+        if lo <= debts[6].pk < hi:
+            raise Killed
+        return real(q, lo, hi, now)
+
+    clock_mod._clock_chunk = failing
+    try:
+        with pytest.raises(Killed):
+            run_daily(RUN, chunk_size=2, workers=2)
+    finally:
+        clock_mod._clock_chunk = real
+    run = ClockRun.objects.get(run_date=RUN)
+    assert run.status == ClockRun.RUNNING and run.last_debt_id == 0  # the rules pass never started
+    assert not overdue_ids() and not DebtClock.objects.filter(debt=debts[6]).exists()
+
+    run = run_daily(RUN, chunk_size=2, workers=2)
+    ids = expected_overdue(debts)
+    assert run.status == ClockRun.DONE and overdue_ids() == ids
+    assert_once_each(ids)
+    assert DebtClock.objects.count() == 12
