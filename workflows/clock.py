@@ -236,36 +236,51 @@ class _Sql:
         return f"{col} >= {int(lo)} AND {col} < {int(hi)}"
 
 
+@contextmanager
+def _timed(q, step):
+    """A cursor whose time is added to q.seconds[step] (shown by run_daily -v 2)."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        yield cursor
+    q.add_time(step, started)
+
+
 def _exec(q, step, sql, params=None):
-    """Run one statement; its time is added to q.seconds[step] (shown by run_daily -v 2)."""
-    started = time.monotonic()
+    """Run one statement; returns the rows it changed."""
     # No params means no %-formatting, so SQLite's strftime('%m') may appear in the text.
-    with connection.cursor() as cursor:
+    with _timed(q, step) as cursor:
         cursor.execute(sql, params)
-        rows = cursor.rowcount
-    q.add_time(step, started)
-    return rows
+        return cursor.rowcount
 
 
-def _exec_one(q, step, sql):
-    """Run one query and return its single row."""
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    q.add_time(step, started)
-    return row
+def _exec_one(q, step, sql, params=None):
+    """Run one query; returns its single row."""
+    with _timed(q, step) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _owns_transactions(q):
     """Whether the run's atomic blocks are transactions of its own (PostgreSQL, no caller's
     transaction open): only then may it change settings for them, which inside a caller's
-    transaction (a test's) would outlive the chunk's savepoint."""
+    transaction (a test's) would outlive the chunk's savepoint, or share its work with other
+    connections, which cannot see that transaction's rows."""
     return q.vendor == "postgresql" and not connection.in_atomic_block
 
 
+@contextmanager
+def _transaction(q):
+    """One of the run's transactions; yields whether it is the run's own (see _owns_transactions),
+    in which case it carries the run's settings."""
+    own = _owns_transactions(q)
+    with transaction.atomic():
+        if own:
+            _session()
+        yield own
+
+
 def _session():
-    """Settings for the current transaction of the run's own (see _owns_transactions)."""
+    """Settings for the current transaction of the run's own."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [WORK_MEM])
         # A chunk's statements are costed above the JIT threshold, but each runs once over a few
@@ -501,9 +516,7 @@ def _move_overdue_at_once(q, lo, hi, now):
     record and a task, so a conflict would be corrupt data and must stop the run, not be
     skipped. Returns (moved, tasks)."""
     T, D, rng = q.T, q.D, q.rng
-    with connection.cursor() as cursor:
-        started = time.monotonic()
-        cursor.execute(f"""
+    return _exec_one(q, "move_overdue", f"""
             WITH cand AS (
                 SELECT d.id, {q.rule} AS rule FROM {q.joins}
                 WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate}
@@ -526,9 +539,6 @@ def _move_overdue_at_once(q, lo, hi, now):
             )
             SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM task)
         """, [now, *q.reasons])
-        moved, tasks = cursor.fetchone()
-        q.add_time("move_overdue", started)
-    return moved, tasks
 
 
 def _move_overdue_stepwise(q, lo, hi, now):
@@ -564,10 +574,7 @@ def _run_chunk(q, run_pk, work, lo, hi, last_debt_id=None):
     """One pass (`work`) over one chunk in its own transaction; its counts (and, run in order,
     the progress mark) are added to the run in that same transaction, so a chunk done again
     after a crash adds nothing."""
-    own = _owns_transactions(q)
-    with transaction.atomic():
-        if own:
-            _session()
+    with _transaction(q) as own:
         counts = work(q, lo, hi, connection.ops.adapt_datetimefield_value(timezone.now()))
         if own:
             # Check the deferred foreign keys before taking the run row's lock, so a parallel
@@ -585,11 +592,8 @@ def _chunk_in_thread(q, run_pk, work, lo, hi):
         connection.close()  # the worker thread's own connection
 
 
-def _workers(requested):
-    # Other connections cannot see what an open transaction (a caller's, a test's) holds.
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return 1
-    return max(1, requested or WORKERS)
+def _workers(q, requested):
+    return max(1, requested or WORKERS) if _owns_transactions(q) else 1
 
 
 def _pass(q, run, work, chunks, workers, lock, after_chunk=None, mark_progress=False):
@@ -651,16 +655,13 @@ def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None, wo
         q = _Sql(run_date, conf)
         _refresh_statistics(q)
         # Debtor totals span chunks; recomputed (idempotently) on every attempt.
-        own = _owns_transactions(q)
-        with transaction.atomic():
-            if own:
-                _session()
+        with _transaction(q):
             _exposure(q)
         ids = Debt.objects.aggregate(low=Min("pk"), high=Max("pk"))
         max_id = ids["high"] or 0
         first = max(run.last_debt_id + 1, ids["low"] or 1)
         chunks = [(lo, lo + chunk_size) for lo in range(first, max_id + 1, chunk_size)]
-        workers = _workers(workers)
+        workers = _workers(q, workers)
         # Three passes, ANALYZE after each that filled a table (see _derive_chunk).
         _pass(q, run, _derive_chunk, chunks, workers, lock)
         _refresh_statistics(q, {LimitationEvent: q.inserted[LimitationEvent]})

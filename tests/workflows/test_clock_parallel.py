@@ -120,13 +120,14 @@ def test_settings_stay_inside_the_runs_own_transactions(on_postgres, org, people
 
 
 def test_one_worker_on_sqlite_or_inside_a_transaction(transactional_db):
+    q = clock_mod._Sql(RUN, clock_mod.ClockSettings.load())
     with transaction.atomic():
-        assert clock_mod._workers(4) == 1  # other connections could not see this transaction's rows
+        assert clock_mod._workers(q, 4) == 1  # other connections could not see this transaction's rows
     if connection.vendor == "postgresql":
-        assert clock_mod._workers(4) == 4
-        assert clock_mod._workers(None) == clock_mod.WORKERS
+        assert clock_mod._workers(q, 4) == 4
+        assert clock_mod._workers(q, None) == clock_mod.WORKERS
     else:
-        assert clock_mod._workers(4) == 1
+        assert clock_mod._workers(q, 4) == 1
 
 
 @pytest.mark.postgres
