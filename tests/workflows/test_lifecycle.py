@@ -229,6 +229,7 @@ def test_raw_sql_cannot_reach_a_gated_state_in_postgres(people, org, on_postgres
     (State.OVERDUE, State.CLEARED),
     (State.OVERDUE, State.NORMAL),
     (State.CLEARED, State.OVERDUE),
+    (State.NORMAL, State.CLEARED),          # only normal→overdue skips the check, nothing else from normal
 ])
 def test_raw_sql_cannot_leave_the_lifecycle_in_postgres(source, target, people, org, on_postgres):
     debt = debt_in(source, people, org)
