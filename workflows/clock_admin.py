@@ -1,5 +1,6 @@
 """Admin for the clock: settings are editable (one row); clock output is read-only."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .admin import ReadOnlyAdmin
 from .models import (AccountabilityRecord, ClockRun, ClockSettings, DebtClock, LimitationEvent, OverdueTask,
@@ -27,8 +28,16 @@ class DebtClockAdmin(ReadOnlyAdmin):
 
 @admin.register(LimitationEvent)
 class LimitationEventAdmin(ReadOnlyAdmin):
-    list_display = ["debt", "kind", "date", "recorded_by", "source", "after_lapse", "reviewed_by", "revives"]
+    list_display = ["debt", "kind", "date", "registrar", "source", "after_lapse", "reviewed_by", "revives"]
     list_filter = ["kind", "after_lapse"]
+    list_select_related = ["debt", "recorded_by", "reviewed_by", "ledger_entry__created_by"]
+
+    @admin.display(description=_("登记人"))
+    def registrar(self, event):
+        # Events the clock derives from the ledger name no recorder: who booked the entry did.
+        if event.recorded_by_id is None and event.ledger_entry_id is not None:
+            return event.ledger_entry.created_by
+        return event.recorded_by
 
 
 @admin.register(Suspension)

@@ -4,11 +4,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 
 from tests import factories as f
 from workflows import ledger, limitation
 from workflows.clock import run_daily
+from workflows.clock_admin import LimitationEventAdmin
 from workflows.limitation import LimitationError, add_years, chain, record_interruption, review_after_lapse
 from workflows.models import DebtClock, EntryKind, LimitationEvent, LimitationEventKind
 
@@ -83,6 +85,7 @@ def test_each_recorded_event_kind_restarts_the_period(debt, people, kind):
     clock = _clock(debt)
     assert clock.limitation_deadline == date(2026, 5, 10) and clock.last_event_on == date(2023, 5, 10)
     assert LimitationEvent.objects.get(pk=event.pk).recorded_by == people["handler"]
+    assert LimitationEventAdmin(LimitationEvent, admin.site).registrar(event) == people["handler"]
 
 
 def test_payment_in_the_ledger_restarts_the_period(debt, people):
@@ -91,6 +94,9 @@ def test_payment_in_the_ledger_restarts_the_period(debt, people):
     assert run.events_derived == 1
     event = LimitationEvent.objects.get(debt=debt)
     assert event.kind == LimitationEventKind.PAYMENT and event.ledger_entry is not None
+    # the clock recorded it; who booked the payment is on the entry, and the admin shows them
+    assert event.recorded_by is None and event.ledger_entry.created_by == people["finance"]
+    assert LimitationEventAdmin(LimitationEvent, admin.site).registrar(event) == people["finance"]
     assert _clock(debt).limitation_deadline == date(2026, 9, 30)
     run_daily(date(2023, 10, 2))  # the same entry never counts twice
     assert LimitationEvent.objects.filter(debt=debt).count() == 1
