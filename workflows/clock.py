@@ -461,7 +461,9 @@ def _chunk(q, lo, hi, now):
     # A task for each overdue debt that has none, unless a special-reason suspension is in
     # force today: a debt whose suspension has ended gets its task on the next run. Only debts
     # that entered overdue today or had a suspension can lack one (tasks are never deleted).
-    suspensions = f"SELECT e.debt_id FROM {T['susp']} e WHERE {rng('e.debt_id', lo, hi)} AND e.start <= {D}"
+    # Suspended debts still without a task (old suspensions pile up; their debts have had theirs).
+    suspensions = (f"SELECT e.debt_id FROM {T['susp']} e WHERE {rng('e.debt_id', lo, hi)} AND e.start <= {D} "
+                   f"AND NOT EXISTS (SELECT 1 FROM {T['task']} t WHERE t.debt_id = e.debt_id)")
     lacking = f"a.debt_id IN ({suspensions})"
     if v != "postgresql":  # there the move made today's tasks
         lacking = f"(a.entered_overdue_on = {D} OR {lacking})"
