@@ -31,6 +31,7 @@ class LimitationEventAdmin(ReadOnlyAdmin):
     list_display = ["debt", "kind", "date", "registrar", "source", "after_lapse", "reviewed_by", "revives"]
     list_filter = ["kind", "after_lapse"]
     list_select_related = ["debt", "recorded_by", "reviewed_by", "ledger_entry__created_by"]
+    readonly_fields = ["registrar"]
 
     @admin.display(description=_("登记人"))
     def registrar(self, event):

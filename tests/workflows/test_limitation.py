@@ -6,13 +6,14 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.db import connection
+from django.urls import reverse
 
 from tests import factories as f
 from workflows import ledger, limitation
 from workflows.clock import run_daily
 from workflows.clock_admin import LimitationEventAdmin
 from workflows.limitation import LimitationError, add_years, chain, record_interruption, review_after_lapse
-from workflows.models import DebtClock, EntryKind, LimitationEvent, LimitationEventKind
+from workflows.models import DebtClock, EntryKind, LimitationEvent, LimitationEventKind, User
 
 DUE = date(2021, 1, 31)
 
@@ -100,6 +101,19 @@ def test_payment_in_the_ledger_restarts_the_period(debt, people):
     assert _clock(debt).limitation_deadline == date(2026, 9, 30)
     run_daily(date(2023, 10, 2))  # the same entry never counts twice
     assert LimitationEvent.objects.filter(debt=debt).count() == 1
+
+
+def test_admin_names_who_booked_a_ledger_derived_event(client, debt, people):
+    ledger.post_entry(debt.pk, EntryKind.PAYMENT, Decimal("100.00"), date(2023, 9, 30), by=people["finance"])
+    run_daily(date(2023, 10, 1))
+    event = LimitationEvent.objects.get(debt=debt)
+    root = User.objects.create_superuser("root", "root@example.com", "pw-Qingqian-2026")
+    client.force_login(root)
+    booked_by = str(people["finance"])
+    for url in (reverse("admin:workflows_limitationevent_changelist"),
+                reverse("admin:workflows_limitationevent_change", args=[event.pk])):
+        response = client.get(url)
+        assert response.status_code == 200 and booked_by in response.content.decode(), url
 
 
 def test_payment_after_a_run_moves_the_deadline_on_the_next_run(debt, people):
