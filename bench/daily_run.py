@@ -80,7 +80,7 @@ def prepare(n, reuse):
     for later runs (a copy takes seconds, a load minutes). Returns (entries, load seconds)."""
     seed = seed_name(n)
     if reuse and seed in _admin():
-        # FILE_COPY: PostgreSQL 15's default (WAL_LOG) writes the whole copy to the WAL, and
+        # FILE_COPY (PostgreSQL 15 and later): PostgreSQL 15's default (WAL_LOG) writes the whole copy to the WAL, and
         # the checkpoint that follows would land in the first run.
         _admin(f"DROP DATABASE IF EXISTS {DB}", f"CREATE DATABASE {DB} TEMPLATE {seed} STRATEGY FILE_COPY")
         manage("migrate", "--noinput", "-v", "0")  # the seed may predate a migration
