@@ -229,6 +229,11 @@ class _Sql:
         with self.tally_lock:
             return lo in self.fresh
 
+    @staticmethod
+    def reason_of(rule):
+        """The history row's reason for the `rule` column; its parameters are self.reasons, in order."""
+        return f"CASE {rule} WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END"
+
     def suspended(self, debt):
         """SELECT of the special-reason suspension in force on the run date for `debt`."""
         return (f"SELECT 1 FROM {self.T['susp']} s WHERE s.debt_id = {debt} "
@@ -311,8 +316,7 @@ def _refresh_statistics(q, inserted=None):
         return []
     tables = [m._meta.db_table for m in STATISTICS_MODELS]
     grown = {model._meta.db_table: rows for model, rows in (inserted or {}).items() if rows}
-    started = time.monotonic()
-    with connection.cursor() as cursor:
+    with _timed(q, "statistics") as cursor:
         cursor.execute("""SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
                           AND relname = ANY(%s) AND n_mod_since_analyze > 1000 + 0.1 * n_live_tup""", [tables])
         stale = {row[0] for row in cursor.fetchall()}
@@ -324,7 +328,6 @@ def _refresh_statistics(q, inserted=None):
         stale = sorted(stale)
         for table in stale:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-    q.add_time("statistics", started)
     return stale
 
 
@@ -460,14 +463,14 @@ def _chunk(q, lo, hi, now):
     moved, tasks = (_move_overdue_at_once if v == "postgresql" else _move_overdue_stepwise)(q, lo, hi, now)
     # A task for each overdue debt that has none, unless a special-reason suspension is in
     # force today: a debt whose suspension has ended gets its task on the next run. Only debts
-    # that entered overdue today or had a suspension can lack one (tasks are never deleted).
-    # Suspended debts still without a task (old suspensions pile up; their debts have had theirs).
+    # that entered overdue today or were suspended without a task can lack one (tasks are never
+    # deleted; old suspensions pile up, and their debts have long had theirs).
     suspensions = (f"SELECT e.debt_id FROM {T['susp']} e WHERE {rng('e.debt_id', lo, hi)} AND e.start <= {D} "
                    f"AND NOT EXISTS (SELECT 1 FROM {T['task']} t WHERE t.debt_id = e.debt_id)")
     lacking = f"a.debt_id IN ({suspensions})"
     if v != "postgresql":  # there the move made today's tasks
         lacking = f"(a.entered_overdue_on = {D} OR {lacking})"
-    # On PostgreSQL only suspended debts can lack a task, and most chunks have none: asked
+    # On PostgreSQL (where the move made today's tasks) most chunks have no such debt: asked
     # first, because the insert is planned on statistics that may predate today's moves
     # (after an import it walked every overdue debt to find none suspended).
     if v != "postgresql" or _exec_one(q, "tasks", f"SELECT EXISTS ({suspensions})")[0]:
@@ -543,8 +546,7 @@ def _move_overdue_at_once(q, lo, hi, now):
                 SELECT id, handler_id, responsible_id, {D}, rule, balance FROM moved
             ), history AS (
                 INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
-                SELECT id, 'normal', 'overdue', NULL, %s,
-                       CASE rule WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END, NULL
+                SELECT id, 'normal', 'overdue', NULL, %s, {q.reason_of('rule')}, NULL
                 FROM moved
             ), task AS (
                 INSERT INTO {T['task']} (debt_id, created_for)
@@ -570,8 +572,7 @@ def _move_overdue_stepwise(q, lo, hi, now):
     """)
     _exec(q, "state_change", f"""
         INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
-        SELECT a.debt_id, 'normal', 'overdue', NULL, %s,
-               CASE a.rule WHEN 'due_date' THEN %s WHEN 'safe_aging' THEN %s ELSE %s END, NULL
+        SELECT a.debt_id, 'normal', 'overdue', NULL, %s, {q.reason_of('a.rule')}, NULL
         FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id
         WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND a.entered_overdue_on = {D}
           AND d.state = 'normal'
@@ -616,12 +617,15 @@ def _pass(q, run, work, chunks, workers, lock, after_chunk=None, mark_progress=F
     the run's progress mark moves, but only over chunks that are all done, so a resumed run
     redoes at most the few that finished out of order (the rules are idempotent). The lock is
     renewed from this thread, which holds it."""
+    def committed(hi):
+        lock.refresh()
+        if after_chunk is not None:
+            after_chunk(run, hi)
+
     if workers == 1 or len(chunks) == 1:
         for lo, hi in chunks:
             _run_chunk(q, run.pk, work, lo, hi, last_debt_id=hi - 1 if mark_progress else None)
-            lock.refresh()
-            if after_chunk is not None:
-                after_chunk(run, hi)
+            committed(hi)
         return
     upcoming = iter(chunks)
     done, ordered = set(), 0
@@ -645,9 +649,7 @@ def _pass(q, run, work, chunks, workers, lock, after_chunk=None, mark_progress=F
                     ordered += 1
                 if mark_progress and ordered:
                     ClockRun.objects.filter(pk=run.pk).update(last_debt_id=chunks[ordered - 1][1] - 1)
-                lock.refresh()
-                if after_chunk is not None:
-                    after_chunk(run, hi)
+                committed(hi)
                 submit_next()
 
 
