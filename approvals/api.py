@@ -14,7 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
-from workflows.api import form_errors
+from workflows.rest import form_errors
 from workflows.scoping import get_debt_for
 
 from . import inbox

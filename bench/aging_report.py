@@ -107,8 +107,8 @@ def generate(n_debts):
 
 
 def measure(user, dimension, repeat):
-    from workflows.aging_report import aging_report
-    from workflows.report_scope import report_debts
+    from workflows.reports.aging import aging_report
+    from workflows.reports.scope import report_debts
 
     times = []
     for _i in range(repeat):

@@ -33,7 +33,7 @@ def generate(path, rows):
 
     _setup_django()
     from workflows.credit_code import make_code
-    from workflows.ledger_import import HEADERS
+    from workflows.ledger_import.service import HEADERS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
@@ -69,7 +69,7 @@ def worker(path, mode):
     from django.db import connection
 
     from workflows import roles
-    from workflows.ledger_import import import_ledger
+    from workflows.ledger_import.service import import_ledger
     from workflows.models import Debt, OrgUnit, User
 
     call_command("migrate", verbosity=0)

@@ -63,7 +63,8 @@ def seed(n_debts, n_users):
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, Permission
 
-    from workflows import ledger, lifecycle
+    from workflows import ledger
+    from workflows import lifecycle
     from workflows.credit_code import make_code
     from workflows.models import Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
     from workflows.roles import sync_groups

@@ -1,5 +1,5 @@
 """Collection's part of the daily clock: set-based flags, one UPDATE each, called at the end
-of workflows.clock.run_daily (and by `manage.py collection_clock`)."""
+of workflows.clock.run.run_daily (and by `manage.py collection_clock`)."""
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 

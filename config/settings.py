@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
+    "config.middleware.AppShellMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,7 +132,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
-# The daily clock (workflows.clock) at 01:00 Asia/Shanghai (CELERY_TIMEZONE).
+# The daily clock (workflows.clock.run) at 01:00 Asia/Shanghai (CELERY_TIMEZONE).
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE["workflows-run-daily"] = {"task": "workflows.run_daily", "schedule": crontab(hour=1, minute=0)}

@@ -1,29 +1,20 @@
-"""The app shell: viewflow's site frontend, assembled from each app's `frontend.py`.
+"""The app shell: viewflow's site frontend, assembled from each package's `frontend` module.
 
-An app that has pages exposes `applications` (a list of viewflow `Application` viewsets) in
-its `frontend` module; the order below is the menu order.
+A package that has pages exposes `applications` (a list of viewflow `Application` viewsets)
+in its `frontend` module; the order below is the menu order. config is the top layer: it
+imports every frontend directly.
 """
-import importlib
-
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Site
 
-FRONTEND_APPS = ["workflows", "approvals", "documents", "collection"]
+from approvals import frontend as approvals_frontend
+from collection import frontend as collection_frontend
+from documents import frontend as documents_frontend
+from workflows.clock import frontend as warnings_frontend
+from workflows.debts import frontend as debts_frontend
+from workflows.plans import frontend as plans_frontend
 
+FRONTENDS = [debts_frontend, warnings_frontend, plans_frontend, approvals_frontend, documents_frontend,
+             collection_frontend]
 
-def _applications():
-    found = []
-    # An app may also expose a second frontend module (workflows.clock_frontend: the warnings).
-    for module_name in [f"{name}.{module}" for name in FRONTEND_APPS
-                        for module in ("frontend", "clock_frontend", "report_frontend")]:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.extend(module.applications)
-    return found
-
-
-site = Site(title=_("清欠管理系统"), viewsets=_applications())
+site = Site(title=_("清欠管理系统"), viewsets=[app for module in FRONTENDS for app in module.applications])

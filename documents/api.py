@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from workflows.api import MayViewDebts, form_errors
+from workflows.rest import MayViewDebts, form_errors
 from workflows.scoping import debts_for, get_debt_for
 
 from . import services

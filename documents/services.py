@@ -12,7 +12,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflows import lifecycle, roles
+from workflows import lifecycle
+from workflows import roles
 from workflows.models import Debt, State, StateChange
 
 from .catalogue import DocType

@@ -6,9 +6,7 @@ each model refuses them in the database too (raw SQL included).
 from django.db import models
 from django.utils.translation import gettext as _
 
-
-class AppendOnlyError(Exception):
-    pass
+from workflows.exceptions import AppendOnlyError
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -13,24 +13,24 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import roles
-from .credit_code import make_code
-from .ledger import post_entry
-from .lifecycle import apply_transition, authorise
-from .models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
+from documents.catalogue import DocType
+from documents.services import attach, seal_case_file
+from workflows import roles
+from workflows.credit_code import make_code
+from workflows.exceptions import DemoRefused
+from workflows.ledger import post_entry
+from workflows.lifecycle import apply_transition, authorise
+from workflows.models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
 
 DEMO_PASSWORD = "demo-2026"
 SOURCE = "seed_demo"
 DEBT_COUNT = 200
 KEY_MONITORING_THRESHOLD = Decimal("500000.00")  # DOMAIN §5, 000:91
-
-
-class DemoRefused(Exception):
-    pass
 
 
 def demo_allowed():
@@ -232,10 +232,7 @@ def _demo_pdf(title):
 
 def _seal(debt, handler, head):
     """Seal the way 清欠办 does: the 建档 items into the case file, then seal_case_file."""
-    from django.core.files.base import ContentFile
 
-    from documents.catalogue import DocType
-    from documents.services import attach, seal_case_file
 
     for doc_type, name in ((DocType.INVESTIGATION_RECORD, "investigation"), (DocType.ORIGINAL_VOUCHERS, "vouchers"),
                            (DocType.CONCLUSIVE_REPORT, "conclusion")):

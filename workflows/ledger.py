@@ -10,8 +10,9 @@ from django.db import transaction
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.utils.translation import gettext as _
 
-from .lifecycle import LifecycleError, apply_transition
-from .models import OPEN_STATES, ZERO, Debt, EntryKind, LedgerEntry, State
+from workflows.exceptions import LedgerError
+from workflows.lifecycle import apply_transition
+from workflows.models import OPEN_STATES, ZERO, Debt, EntryKind, LedgerEntry, State
 
 SIGN = {
     EntryKind.INVOICE: 1,
@@ -22,10 +23,6 @@ SIGN = {
     EntryKind.RECOVERY: -1,
 }
 CENT = Decimal("0.01")
-
-
-class LedgerError(LifecycleError):
-    pass
 
 
 # Which entries a person may record by hand in each state. Write-off and in-kind offsets are

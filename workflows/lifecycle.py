@@ -10,23 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
-from .models import GATED_TARGETS, Authorisation, Debt, State, StateChange
-
-
-class LifecycleError(Exception):
-    """A state change that cannot happen; the message is for the user."""
-
-
-class GatedTransitionError(LifecycleError):
-    pass
-
-
-class TransitionConflict(LifecycleError):
-    pass
-
-
-class DebtDeletionRefused(LifecycleError):
-    pass
+from workflows.exceptions import GatedTransitionError, LifecycleError, TransitionConflict
+from workflows.models import GATED_TARGETS, Authorisation, Debt, State, StateChange
 
 
 # method name on Debt -> target state

@@ -8,7 +8,7 @@ everything after it does not restart the period by itself; it is recorded, flagg
 debtor's signed confirmation after lapse, Civil Code art. 192).
 
 The rule is written here in Python (one debt at a time, for interactive recording and tests)
-and in SQL in workflows.clock (the daily run, set-based); tests hold the two together.
+and in SQL in workflows.clock.run (the daily run, set-based); tests hold the two together.
 """
 from datetime import date as date_type
 
@@ -17,11 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ClockSettings, Debt, DebtClock, LimitationEvent, LimitationEventKind
-
-
-class LimitationError(Exception):
-    """Refused; the message names the field and is for the user."""
+from workflows.exceptions import LimitationError
+from workflows.models import ClockSettings, Debt, DebtClock, LimitationEvent, LimitationEventKind
 
 
 def add_years(day, years):

@@ -4,8 +4,8 @@ A debt outside the scope is answered with 404 (its existence is not disclosed).
 """
 from django.http import Http404
 
-from .models import Debt
-from .roles import VIEW_ALL_UNITS
+from workflows.models import Debt
+from workflows.roles import VIEW_ALL_UNITS
 
 
 def sees_all_units(user):

@@ -9,12 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Debt, Suspension
-from .roles import COMMITTEE_HEAD
-
-
-class SuspensionError(Exception):
-    """Refused; the message names the field and is for the user."""
+from workflows.exceptions import SuspensionError
+from workflows.models import Debt, Suspension
+from workflows.roles import COMMITTEE_HEAD
 
 
 def _is_committee_head(user):

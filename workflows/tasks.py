@@ -1,10 +1,12 @@
-"""Celery tasks of the workflows app."""
+"""Celery tasks of the workflows app; each calls a service."""
 from datetime import date
 
 from celery import shared_task
 from django.db import DatabaseError
 
-from .clock import ClockBusy, run_daily
+from workflows.clock.run import run_daily
+from workflows.exceptions import ClockBusy
+from workflows.ledger_import import jobs
 
 
 @shared_task(name="workflows.run_daily", bind=True, acks_late=True, reject_on_worker_lost=True,
@@ -17,5 +19,7 @@ def run_daily_task(self, run_date=None):
     return {"run_date": run.run_date.isoformat(), "moved_overdue": run.moved_overdue,
             "tasks_created": run.tasks_created}
 
-# Registers the ledger import's background job with the worker (defined beside its service).
-from .ledger_import import run_job_task  # noqa: E402,F401
+
+@shared_task(name=jobs.RUN_JOB_TASK)
+def run_job_task(job_id):
+    jobs.run_job(job_id)

@@ -188,7 +188,7 @@ def test_schema_and_docs_pages(people):
 @pytest.mark.parametrize("role", sorted(MATRIX))
 def test_warnings_and_reports_per_role(role, people, world):
     from workflows.models import Debt
-    from workflows.report_scope import sees_all_figures
+    from workflows.reports.scope import sees_all_figures
     Debt.objects.filter(pk__in=[world["debt_a"].pk, world["debt_b"].pk]).update(key_monitoring=True)
     user = people[role]
     sees_a, sees_b = MATRIX[role][:2]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests import factories as f
-from workflows.clock import run_daily
+from workflows.clock.run import run_daily
 from workflows.models import DebtClock
 
 pytestmark = pytest.mark.browser

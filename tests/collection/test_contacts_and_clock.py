@@ -14,7 +14,7 @@ from documents.models import Document
 from documents.timeline import case_file_timeline
 from tests.approvals.helpers import pdf
 from workflows import ledger
-from workflows.clock import run_daily
+from workflows.clock.run import run_daily
 from workflows.models import EntryKind
 
 pytestmark = pytest.mark.django_db

@@ -142,7 +142,7 @@ def test_stage_history_is_append_only(in_legal, people, on_postgres):
 
 
 def test_stage_history_refuses_orm_changes(in_legal, people):
-    from workflows.append_only import AppendOnlyError
+    from workflows.exceptions import AppendOnlyError
     case = take_case(in_legal, by=people["legal"])
     with pytest.raises(AppendOnlyError):
         StageChange.objects.filter(case=case).update(to_stage=Stage.CLOSED)

@@ -8,7 +8,7 @@ from documents import services
 from documents.catalogue import DocType
 from documents.models import AccessLog, CaseFile, Document, Seal
 from documents.storage import ArchiveStorageRefused, archive_storage
-from workflows.append_only import AppendOnlyError
+from workflows.exceptions import AppendOnlyError
 
 from . import samples
 

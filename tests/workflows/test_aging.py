@@ -5,7 +5,7 @@ import pytest
 
 from tests import factories as f
 from workflows.aging import bucket_index, bucket_label, bucket_labels
-from workflows.clock import run_daily
+from workflows.clock.run import run_daily
 from workflows.models import ClockSettings, DebtClock
 
 BOUNDS = [30, 90, 180, 365, 730, 1095]

@@ -11,12 +11,14 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from tests import factories as f
-from workflows import clock as clock_mod
+from workflows.clock import run as clock_mod
 from workflows import ledger
-from workflows.clock import ClockBusy, DatabaseLock, RedisLock, held, run_daily
+from workflows.exceptions import ClockBusy
+from workflows.clock.run import DatabaseLock, RedisLock, held, run_daily
 from workflows.models import (AccountabilityRecord, ClockRun, ClockSettings, Contract, Debt, DebtClock, EntryKind,
                               OverdueTask, State, StateChange)
-from workflows.suspension import SuspensionError, is_suspended, suspend
+from workflows.exceptions import SuspensionError
+from workflows.suspension import is_suspended, suspend
 from workflows.tasks import run_daily_task
 
 DUE = date(2025, 1, 31)

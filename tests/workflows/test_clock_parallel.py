@@ -8,8 +8,8 @@ from django.db import connection, transaction
 from django.utils import translation
 
 from tests import factories as f
-from workflows import clock as clock_mod
-from workflows.clock import run_daily
+from workflows.clock import run as clock_mod
+from workflows.clock.run import run_daily
 from workflows.models import AccountabilityRecord, ClockRun, Debt, DebtClock, OverdueTask, State, StateChange
 
 DUE = clock_mod.timezone.localdate() - timedelta(days=30)

@@ -4,6 +4,7 @@ import threading
 import pytest
 from django.db import connection
 
+from workflows import exceptions
 from tests import factories as f
 from workflows import lifecycle
 from workflows.models import Debt, State, StateChange
@@ -30,7 +31,7 @@ def test_two_threads_one_winner(on_postgres):
             barrier.wait()
             lifecycle.apply_transition(debt.pk, target, by=approver, expected_state=State.OVERDUE)
             results[target] = "ok"
-        except lifecycle.LifecycleError as exc:
+        except exceptions.LifecycleError as exc:
             results[target] = exc
         finally:
             connection.close()
@@ -44,7 +45,7 @@ def test_two_threads_one_winner(on_postgres):
     winners = [t for t, r in results.items() if r == "ok"]
     losers = [r for r in results.values() if r != "ok"]
     assert len(winners) == 1, results
-    assert len(losers) == 1 and isinstance(losers[0], lifecycle.TransitionConflict)
+    assert len(losers) == 1 and isinstance(losers[0], exceptions.TransitionConflict)
     assert "他人" in str(losers[0])
     debt.refresh_from_db()
     assert debt.state == winners[0]

@@ -3,8 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from workflows import exceptions
 from tests import factories as f
-from workflows import ledger, lifecycle
+from workflows import ledger
+from workflows import lifecycle
 from workflows.models import EntryKind, LedgerEntry, State
 
 
@@ -21,7 +23,7 @@ def test_balance_is_derived_from_entries(people, org):
 
 def test_payment_larger_than_balance_refused_and_nothing_saved(people, org):
     debt = f.debt(org["a"], people["handler"], amount="100.00")
-    with pytest.raises(ledger.LedgerError, match="大于债权余额 100.00"):
+    with pytest.raises(exceptions.LedgerError, match="大于债权余额 100.00"):
         ledger.post_entry(debt.pk, EntryKind.PAYMENT, "100.01", date(2025, 2, 1))
     assert LedgerEntry.objects.filter(debt=debt).count() == 1
     debt.refresh_from_db()
@@ -32,7 +34,7 @@ def test_payment_larger_than_balance_refused_and_nothing_saved(people, org):
                                          ("-5", "大于零"), ("NaN", "不是数字")])
 def test_bad_amounts_named(bad, message, people, org):
     debt = f.debt(org["a"], people["handler"])
-    with pytest.raises(ledger.LedgerError, match=message):
+    with pytest.raises(exceptions.LedgerError, match=message):
         ledger.post_entry(debt.pk, EntryKind.PAYMENT, bad, date(2025, 2, 1))
 
 
@@ -48,7 +50,7 @@ def test_full_payment_clears_the_debt(people, org):
 def test_write_off_keeps_the_claim_and_recovery_clears_it(people, org):
     debt = f.debt(org["a"], people["handler"], amount="500.00")
     lifecycle.apply_transition(debt.pk, State.OVERDUE)
-    with pytest.raises(ledger.LedgerError):
+    with pytest.raises(exceptions.LedgerError):
         ledger.post_entry(debt.pk, EntryKind.WRITE_OFF, "500.00", date(2025, 2, 1))  # not approved yet
     lifecycle.authorise(debt, State.WRITTEN_OFF, people["gm"], source="test")
     lifecycle.apply_transition(debt.pk, State.WRITTEN_OFF, by=people["gm"])
@@ -56,7 +58,7 @@ def test_write_off_keeps_the_claim_and_recovery_clears_it(people, org):
     debt.refresh_from_db()
     assert (debt.balance, debt.written_off_amount, debt.state) == (Decimal("500.00"), Decimal("500.00"),
                                                                    State.WRITTEN_OFF)
-    with pytest.raises(ledger.LedgerError, match="核销后收回"):
+    with pytest.raises(exceptions.LedgerError, match="核销后收回"):
         ledger.post_entry(debt.pk, EntryKind.PAYMENT, "10.00", date(2025, 3, 1))
     ledger.post_entry(debt.pk, EntryKind.RECOVERY, "200.00", date(2025, 3, 1))
     debt.refresh_from_db()
@@ -76,7 +78,7 @@ def test_no_new_receivable_on_a_closed_debt(state, people, org):
         lifecycle.authorise(debt, state, people["gm"], source="test")
         lifecycle.apply_transition(debt.pk, state)
     for kind, amount in ((EntryKind.INVOICE, "50.00"), (EntryKind.ADJUSTMENT, "5.00")):
-        with pytest.raises(ledger.LedgerError, match="不能再增加应收"):
+        with pytest.raises(exceptions.LedgerError, match="不能再增加应收"):
             ledger.post_entry(debt.pk, kind, amount, date(2025, 3, 1))
     debt.refresh_from_db()
     assert debt.state == state

@@ -11,10 +11,11 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from tests import factories as f
-from workflows import ledger_import
+from workflows.ledger_import import jobs as ledger_import
 from workflows.credit_code import make_code
 from workflows.ledger import claim_balance_from_entries
-from workflows.ledger_import import HEADERS, import_ledger
+from workflows.exceptions import InvalidWorkbook
+from workflows.ledger_import.service import HEADERS, debt_code, import_ledger
 from workflows.models import Contract, Debt, Debtor, EntryKind, LedgerEntry
 
 CODE1 = make_code("91110000100000001")
@@ -89,7 +90,7 @@ def test_good_file_creates_debtors_contracts_debts_and_invoices(named, good_rows
     assert (first.handler, first.responsible) == (named["handler"], named["responsible"])
     assert first.state == "normal"
     assert first.balance == Decimal("12345.67")
-    assert first.code == ledger_import.debt_code("A", "HT-2025-001", "progress")
+    assert first.code == debt_code("A", "HT-2025-001", "progress")
     entry = first.entries.get()
     assert (entry.kind, entry.amount, entry.created_by) == (EntryKind.INVOICE, Decimal("12345.67"), finance)
 
@@ -265,7 +266,7 @@ def test_missing_header_is_reported(people):
 
 
 def test_a_file_that_is_not_xlsx_is_refused(people):
-    with pytest.raises(ledger_import.InvalidWorkbook, match="xlsx"):
+    with pytest.raises(InvalidWorkbook, match="xlsx"):
         import_ledger(io.BytesIO(b"name,amount\nx,1\n"), by=people["finance"])
 
 
@@ -367,7 +368,7 @@ def test_a_file_that_is_not_xlsx_gets_an_error_on_the_page(people, inline_jobs):
 
 
 def test_oversized_upload_is_refused(people, inline_jobs, monkeypatch):
-    from workflows import import_views
+    from workflows.ledger_import import views as import_views
     monkeypatch.setattr(import_views, "MAX_UPLOAD_BYTES", 1000)
     response = upload(login(people["finance"]), xlsx([row()]))
     assert "文件过大" in response.content.decode() and Debt.objects.count() == 0
@@ -416,11 +417,13 @@ def test_with_a_broker_the_job_goes_to_celery_after_commit(people, settings, mon
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/1"
     settings.CELERY_TASK_ALWAYS_EAGER = False
     sent = []
-    monkeypatch.setattr(ledger_import.run_job_task, "delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr(ledger_import.current_app, "send_task", lambda name, args: sent.append((name, args)))
     with django_capture_on_commit_callbacks(execute=True):
         assert ledger_import.start_job("abc") is None
         assert sent == []
-    assert sent == ["abc"]
+    assert sent == [("workflows.ledger_import.run_job", ["abc"])]
+    from workflows.tasks import run_job_task
+    assert run_job_task.name == "workflows.ledger_import.run_job"
 
 
 @pytest.mark.django_db(transaction=True)

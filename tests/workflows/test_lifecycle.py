@@ -6,9 +6,11 @@ import pytest
 from django.db import connection, transaction
 from django.db.utils import IntegrityError, InternalError
 
+from workflows import exceptions
 from tests import factories as f
-from workflows import ledger, lifecycle
-from workflows.append_only import AppendOnlyError
+from workflows import ledger
+from workflows import lifecycle
+from workflows.exceptions import AppendOnlyError
 from workflows.models import GATED_TARGETS, Debt, EntryKind, State, StateChange
 
 ALL = [s for s in State]
@@ -84,7 +86,7 @@ def test_each_edge_allowed_or_refused(source, target, people, org):
         assert (change.from_state, change.to_state) == (source, target)
     else:
         # Refused at the authorisation already for a gated edge, and by the transition itself.
-        with pytest.raises(lifecycle.LifecycleError):
+        with pytest.raises(exceptions.LifecycleError):
             if target in GATED_TARGETS:
                 lifecycle.authorise(debt, target, people["committee"], source="test")
             lifecycle.apply_transition(debt.pk, target, by=people["committee"])
@@ -98,10 +100,10 @@ def test_sealing_only_through_the_archive(people, org):
 
     debt = debt_in(State.CLEARED, people, org)
     lifecycle.authorise(debt, State.SEALED, people["committee"], source="test")
-    with pytest.raises(lifecycle.GatedTransitionError, match="建档"):   # no 建档 items, wrong source
+    with pytest.raises(exceptions.GatedTransitionError, match="建档"):   # no 建档 items, wrong source
         lifecycle.apply_transition(debt.pk, State.SEALED)
     file_seal_items(debt, people["handler"])
-    with pytest.raises(lifecycle.GatedTransitionError, match="档案中完成"):  # items there, still not the archive
+    with pytest.raises(exceptions.GatedTransitionError, match="档案中完成"):  # items there, still not the archive
         lifecycle.apply_transition(debt.pk, State.SEALED)
     debt.refresh_from_db()
     assert debt.state == State.CLEARED and not is_sealed(case_file_for(debt))
@@ -112,7 +114,7 @@ def test_gated_edge_refused_without_authorisation(target, people, org):
     source = next(iter(EDGES[target]))
     debt = debt_in(source, people, org)
     before = StateChange.objects.filter(debt=debt).count()
-    with pytest.raises(lifecycle.GatedTransitionError, match="授权"):
+    with pytest.raises(exceptions.GatedTransitionError, match="授权"):
         lifecycle.apply_transition(debt.pk, target, by=people["handler"])
     debt.refresh_from_db()
     assert debt.state == source
@@ -124,7 +126,7 @@ def test_authorisation_is_for_one_debt_and_one_edge_and_consumed_once(people, or
     other = debt_in(State.OVERDUE, people, org)
     lifecycle.authorise(other, State.VISIT, people["committee"], source="test")
     lifecycle.authorise(debt, State.LEGAL, people["committee"], source="test")
-    with pytest.raises(lifecycle.GatedTransitionError):
+    with pytest.raises(exceptions.GatedTransitionError):
         lifecycle.apply_transition(debt.pk, State.VISIT)  # the visit authorisation is another debt's
     change = lifecycle.apply_transition(debt.pk, State.LEGAL, by=people["committee"])
     assert change.authorisation.consumed_at is not None
@@ -133,7 +135,7 @@ def test_authorisation_is_for_one_debt_and_one_edge_and_consumed_once(people, or
 
 def test_authorisation_only_for_gated_targets(people, org):
     debt = f.debt(org["a"], people["handler"])
-    with pytest.raises(lifecycle.LifecycleError):
+    with pytest.raises(exceptions.LifecycleError):
         lifecycle.authorise(debt, State.OVERDUE, people["committee"], source="test")
 
 
@@ -153,7 +155,7 @@ def test_fsm_method_called_in_shell_without_authorisation_is_refused(people, org
 
 def test_bulk_update_to_gated_state_refused(people, org):
     debt = debt_in(State.OVERDUE, people, org)
-    with pytest.raises(lifecycle.GatedTransitionError):
+    with pytest.raises(exceptions.GatedTransitionError):
         Debt.objects.filter(pk=debt.pk).update(state=State.WRITTEN_OFF)
     debt.refresh_from_db()
     assert debt.state == State.OVERDUE
@@ -161,9 +163,9 @@ def test_bulk_update_to_gated_state_refused(people, org):
 
 def test_debts_are_never_deleted(people, org):
     debt = debt_in(State.WRITTEN_OFF, people, org)
-    with pytest.raises(lifecycle.DebtDeletionRefused):
+    with pytest.raises(exceptions.DebtDeletionRefused):
         debt.delete()
-    with pytest.raises(lifecycle.DebtDeletionRefused):
+    with pytest.raises(exceptions.DebtDeletionRefused):
         Debt.objects.filter(pk=debt.pk).delete()
     assert Debt.objects.filter(pk=debt.pk).exists()
 
@@ -173,7 +175,7 @@ def test_conflict_when_state_changed_since_seen(people, org):
     lifecycle.authorise(debt, State.VISIT, people["committee"], source="test")
     lifecycle.apply_transition(debt.pk, State.VISIT, expected_state=State.OVERDUE)
     lifecycle.authorise(debt, State.LEGAL, people["committee"], source="test")
-    with pytest.raises(lifecycle.TransitionConflict):
+    with pytest.raises(exceptions.TransitionConflict):
         lifecycle.apply_transition(debt.pk, State.LEGAL, expected_state=State.OVERDUE)
     debt.refresh_from_db()
     assert debt.state == State.VISIT
@@ -277,7 +279,7 @@ def test_orm_bulk_paths_cannot_touch_the_state(people, org):
         lambda: Debt._base_manager.filter(pk=debt.pk).update(state="legal"),
         lambda: Debt.objects.bulk_update([Debt(pk=debt.pk, state="visit")], ["state"]),
     ):
-        with pytest.raises(lifecycle.GatedTransitionError):
+        with pytest.raises(exceptions.GatedTransitionError):
             attempt()
     debt.refresh_from_db()
     assert debt.state == State.OVERDUE
@@ -287,9 +289,9 @@ def test_a_debt_is_registered_normal(people, org):
     template = f.debt(org["a"], people["handler"])
     fields = dict(debtor=template.debtor, contract=template.contract, category="receivable", unit=template.unit,
                   handler=template.handler, responsible=template.handler, due_date=template.due_date)
-    with pytest.raises(lifecycle.GatedTransitionError):
+    with pytest.raises(exceptions.GatedTransitionError):
         Debt.objects.create(code="X-2", state=State.WRITTEN_OFF, **fields)
-    with pytest.raises(lifecycle.GatedTransitionError):
+    with pytest.raises(exceptions.GatedTransitionError):
         Debt.objects.bulk_create([Debt(code="X-3", state=State.SEALED, **fields)])
     assert not Debt.objects.filter(code__in=["X-2", "X-3"]).exists()
 
@@ -298,7 +300,7 @@ def test_saving_a_stale_copy_cannot_change_the_state(people, org):
     from django_fsm import ConcurrentTransition
 
     debt = debt_in(State.OVERDUE, people, org)
-    with pytest.raises((ConcurrentTransition, lifecycle.GatedTransitionError)):
+    with pytest.raises((ConcurrentTransition, exceptions.GatedTransitionError)):
         Debt(pk=debt.pk, code=debt.code, debtor=debt.debtor, contract=debt.contract, category=debt.category,
              unit=debt.unit, handler=debt.handler, responsible=debt.responsible, due_date=debt.due_date,
              state=State.VISIT).save()
@@ -312,7 +314,7 @@ def test_authorisation_is_for_the_edge_it_was_approved_on(people, org):
     lifecycle.authorise(debt, State.LEGAL, people["committee"], source="test")
     lifecycle.authorise(debt, State.VISIT, people["committee"], source="test")
     lifecycle.apply_transition(debt.pk, State.VISIT)
-    with pytest.raises(lifecycle.GatedTransitionError):
+    with pytest.raises(exceptions.GatedTransitionError):
         lifecycle.apply_transition(debt.pk, State.LEGAL)
     debt.refresh_from_db()
     assert debt.state == State.VISIT
@@ -320,5 +322,5 @@ def test_authorisation_is_for_the_edge_it_was_approved_on(people, org):
 
 def test_authorisation_refused_for_an_edge_the_debt_cannot_take(people, org):
     debt = f.debt(org["a"], people["handler"])  # normal: →written_off is no edge from here
-    with pytest.raises(lifecycle.LifecycleError, match="不能转为"):
+    with pytest.raises(exceptions.LifecycleError, match="不能转为"):
         lifecycle.authorise(debt, State.WRITTEN_OFF, people["committee"], source="test")

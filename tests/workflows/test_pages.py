@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests import factories as f
+from workflows.debts import views as debt_views
 from workflows.lifecycle import apply_transition, authorise
 from workflows.models import Debt, EntryKind, LedgerEntry, State
 
@@ -195,15 +196,12 @@ def test_entry_kinds_follow_state(client_for, people, debts):
 
 
 def test_approval_actions_are_rendered_from_approvals_module(client_for, people, debts, monkeypatch):
-    module = types.ModuleType("approvals.actions")
-
     def available_actions(debt, user):
         if user.groups.filter(name="handler").exists():
             return [{"label": "申请上门催收", "url": f"/approvals/visit/{debt.pk}/"}]
         return []
 
-    module.available_actions = available_actions
-    monkeypatch.setitem(sys.modules, "approvals.actions", module)
+    monkeypatch.setattr(debt_views, "available_actions", available_actions)
     d = debts["a_overdue_10"]
     assert "申请上门催收" in client_for(people["handler"]).get(detail(d)).content.decode()
     assert "申请上门催收" not in client_for(people["auditor"]).get(detail(d)).content.decode()

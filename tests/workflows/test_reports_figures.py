@@ -8,13 +8,17 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
+from workflows import exceptions
 from tests import factories as f
-from workflows import excel_export, kpi, plans, rewards
-from workflows.aging_report import aging_report, drill_down
+from workflows.reports import excel as excel_export
+from workflows.reports import kpi
+from workflows.plans import targets as plans
+from workflows.plans import rewards
+from workflows.reports.aging import aging_report, drill_down
 from workflows.ledger import post_entry
 from workflows.models import (AssessmentState, ClockSettings, CollectionCost, DebtClock, EntryKind, HardDebt,
                               ItemKind, RewardRates)
-from workflows.report_scope import report_debts
+from workflows.reports.scope import report_debts
 
 AS_OF = date(2025, 6, 30)
 
@@ -165,11 +169,11 @@ def test_monthly_trend(kpi_world, people):
 # --- plans ----------------------------------------------------------------------------------
 
 def test_plan_targets_must_add_up_and_name_the_field(people):
-    with pytest.raises(plans.PlanError, match="月度目标合计 11000.00 与年度目标 12000.00 不一致"):
+    with pytest.raises(exceptions.PlanError, match="月度目标合计 11000.00 与年度目标 12000.00 不一致"):
         plans.save_plan(people["handler"], 2025, "12000", ["1000"] * 11 + ["0"])
-    with pytest.raises(plans.PlanError, match="3月目标“abc”不是数字"):
+    with pytest.raises(exceptions.PlanError, match="3月目标“abc”不是数字"):
         plans.save_plan(people["handler"], 2025, "12000", ["1000", "1000", "abc"] + ["1000"] * 9)
-    with pytest.raises(plans.PlanError, match="年度目标"):
+    with pytest.raises(exceptions.PlanError, match="年度目标"):
         plans.save_plan(people["handler"], 2025, "-5", ["0"] * 12)
 
 
@@ -189,12 +193,12 @@ def test_plan_quarters_progress_and_four_eyes(org, people):
         plans.decide(plan, h, "approve")                      # never their own plan
     with pytest.raises(PermissionDenied):
         plans.decide(plan, people["finance"], "approve")      # not 清欠小组
-    with pytest.raises(plans.PlanError, match="理由"):
+    with pytest.raises(exceptions.PlanError, match="理由"):
         plans.decide(plan, people["committee"], "return", "")
     plans.decide(plan, people["committee"], "approve")
     plan.refresh_from_db()
     assert plan.state == "approved" and plan.approved_by == people["committee"] and plan.approved_at
-    with pytest.raises(plans.PlanError):
+    with pytest.raises(exceptions.PlanError):
         plans.save_plan(h, 2025, "1.00", ["1.00"] + ["0"] * 11)
 
 
@@ -244,7 +248,7 @@ def test_cost_after_reward_is_clawed_back_next_quarter(reward_world, people):
     rewards.approve_assessment(q2, by=people["committee_head"])
     q2.refresh_from_db()
     assert q2.state == AssessmentState.APPROVED and q2.approved_by == people["committee_head"]
-    with pytest.raises(rewards.AssessmentError):
+    with pytest.raises(exceptions.AssessmentError):
         rewards.compute_assessment(2025, 2, by=people["committee"])
     rewards.record_cost(reward_world["r1"].pk, "500.00", date(2025, 7, 20), "诉讼费", by=people["handler"])
     q3 = rewards.compute_assessment(2025, 3, by=people["finance"])

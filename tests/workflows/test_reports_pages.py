@@ -16,7 +16,8 @@ from tests import factories as f
 from workflows import roles
 from workflows.ledger import post_entry
 from workflows.models import ClearingPlan, EntryKind, PlanState, QuarterAssessment
-from workflows.plan_flow import ClearingPlanFlow, open_review_task, open_revise_task
+from workflows.plan_flow import ClearingPlanFlow
+from workflows.plans.chain import open_review_task, open_revise_task
 
 AS_OF = "2025-06-30"
 

@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from tests import factories as f
-from workflows.clock import run_daily
+from workflows.clock.run import run_daily
 from workflows.limitation import record_interruption
 from workflows.models import LimitationEventKind
 

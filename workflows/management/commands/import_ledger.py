@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from workflows.ledger_import import InvalidWorkbook, import_ledger
+from workflows.exceptions import InvalidWorkbook
+from workflows.ledger_import.service import import_ledger
 from workflows.models import User
 
 PHASES = {"validate": "校验", "write": "写入"}

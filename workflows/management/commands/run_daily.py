@@ -5,7 +5,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from workflows.clock import ClockBusy, run_daily
+from workflows.exceptions import ClockBusy
+from workflows.clock.run import run_daily
 
 
 class Command(BaseCommand):

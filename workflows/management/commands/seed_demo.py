@@ -2,6 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from workflows import exceptions
 from workflows import demo
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
             raise CommandError(_("--debts 必须是正整数"))
         try:
             created = demo.seed(debt_count=debts)
-        except demo.DemoRefused as exc:
+        except exceptions.DemoRefused as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(_("演示数据：新建用户 %(users)d 个，新建债权 %(debts)d 笔。") % created)
         rows = [(_("用户名"), _("角色"), _("单位"), _("密码")), *demo.logins()]

@@ -1,0 +1,76 @@
+"""Every exception the workflows app raises, grouped by what the caller does about it.
+
+Each carries a message for the user, in the user's language (str(exc)). The groups do not
+subclass each other: a page that catches a plan error must not catch a ledger error because
+one happened to be derived from the other.
+"""
+
+
+class QingqianError(Exception):
+    """A refused operation; str() is the message for the user."""
+
+
+# --- the debt's lifecycle (rules R3.x) ------------------------------------------------------
+
+class LifecycleError(QingqianError):
+    """A state change that cannot happen."""
+
+
+class GatedTransitionError(LifecycleError):
+    """A gated edge without its approved authorisation, or a bulk write that would touch the state."""
+
+
+class TransitionConflict(LifecycleError):
+    """Someone else changed the debt meanwhile; the user refreshes and tries again."""
+
+
+class DebtDeletionRefused(LifecycleError):
+    """Debts are never deleted (账销案存)."""
+
+
+# --- money: the ledger and amounts typed by people (rules R2.x) -----------------------------
+
+class LedgerError(QingqianError):
+    """An entry or an amount that cannot be booked; the message names the field."""
+
+
+# --- append-only records --------------------------------------------------------------------
+
+class AppendOnlyError(QingqianError):
+    """An update or delete of a row that may only be appended."""
+
+
+# --- the clock's inputs (rules R5.x) --------------------------------------------------------
+
+class LimitationError(QingqianError):
+    """An interrupting event that cannot be recorded; the message names the field."""
+
+
+class SuspensionError(QingqianError):
+    """A special-reason suspension that cannot be recorded; the message names the field."""
+
+
+class ClockBusy(QingqianError):
+    """Another daily run holds the lock: try again later."""
+
+
+# --- the ledger import ------------------------------------------------------------------------
+
+class InvalidWorkbook(QingqianError):
+    """The file is not a readable workbook (row problems are reported, not raised)."""
+
+
+# --- plans, assessment, rewards (rules R6.x) --------------------------------------------------
+
+class PlanError(QingqianError):
+    """A clearing plan that cannot be saved, submitted or decided."""
+
+
+class AssessmentError(QingqianError):
+    """A cost, hard-debt designation or quarterly assessment that cannot be recorded."""
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+class DemoRefused(QingqianError):
+    """Demo data only where DEBUG or QQ_DEMO is on (its passwords are public)."""

@@ -1,0 +1,325 @@
+"""Debtors, contracts and debts, the debt's lifecycle state and its authorised edges (rules R2.x, R3.x)."""
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from workflows.append_only import AppendOnlyModel
+from workflows.credit_code import validate_credit_code
+from workflows.exceptions import DebtDeletionRefused, GatedTransitionError
+from workflows.signals import debts_registered
+
+from workflows.models.org import OrgUnit
+
+ZERO = Decimal("0.00")
+MONEY = dict(max_digits=16, decimal_places=2)
+
+
+class Debtor(models.Model):
+    name = models.CharField(_("债务人名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True,
+                                   validators=[validate_credit_code])
+    contact = models.CharField(_("联系人"), max_length=100, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    credit_limit = models.DecimalField(_("授信额度"), **MONEY, default=ZERO,
+                                       validators=[MinValueValidator(ZERO)])
+    deceased = models.BooleanField(_("已死亡/注销"), default=False)
+    deceased_on = models.DateField(_("死亡/注销日期"), null=True, blank=True)
+    bankrupt = models.BooleanField(_("已破产"), default=False)
+    bankrupt_on = models.DateField(_("破产宣告日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("债务人")
+        verbose_name_plural = _("债务人")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.deceased and not self.deceased_on:
+            errors["deceased_on"] = gettext("标记为已死亡/注销时须填写日期")
+        if self.bankrupt and not self.bankrupt_on:
+            errors["bankrupt_on"] = gettext("标记为已破产时须填写破产宣告日期")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Contract(models.Model):
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT,
+                             related_name="contracts")
+    number = models.CharField(_("合同编号"), max_length=64)
+    debtor = models.ForeignKey(Debtor, verbose_name=_("债务人"), on_delete=models.PROTECT,
+                               related_name="contracts")
+    signed_on = models.DateField(_("签订日期"), null=True, blank=True)
+    due_on = models.DateField(_("合同到期日"))
+    amount = models.DecimalField(_("合同金额"), **MONEY, validators=[MinValueValidator(ZERO)])
+    safe_aging_days = models.PositiveIntegerField(_("保险账龄期限(天)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("合同")
+        verbose_name_plural = _("合同")
+        constraints = [models.UniqueConstraint(fields=["unit", "number"], name="contract_number_unique_per_unit")]
+
+    def __str__(self):
+        return self.number
+
+
+class Category(models.TextChoices):
+    RECEIVABLE = "receivable", _("应收账款")
+    PROGRESS = "progress", _("应收账款-进度款")
+    SETTLEMENT = "settlement", _("应收账款-结算款")
+    RETENTION = "retention", _("应收账款-质保金/保修金")
+    CLAIM = "claim", _("应收账款-索赔款")
+    DEPOSIT = "deposit", _("其他应收款-保证金/押金")
+    ADVANCE = "advance", _("其他应收款-备用金/垫付款")
+    OTHER_RECEIVABLE = "other_receivable", _("其他应收款")
+    UNSETTLED = "unsettled", _("已完工未结算款")
+
+
+class State(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    OVERDUE = "overdue", _("逾期")
+    VISIT = "visit", _("上门催收")
+    LEGAL = "legal", _("法律诉讼")
+    SETTLED_IN_KIND = "settled_in_kind", _("以物抵债")
+    WRITTEN_OFF = "written_off", _("已核销(账销案存)")
+    CLEARED = "cleared", _("已结清")
+    SEALED = "sealed", _("已封档")
+
+
+OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
+CLEARABLE_FROM = [*OPEN_STATES, State.WRITTEN_OFF]
+# Targets that need an approved authorisation from an approval chain (DOMAIN §3-§4).
+GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
+
+
+class DebtQuerySet(models.QuerySet):
+    """Bulk writes never touch the state: every state change goes through the lifecycle
+    service (one row, one history entry) or, for the daily clock's normal→overdue, through
+    its set-based SQL that writes the history rows itself."""
+
+    def update(self, **kwargs):
+        if "state" in kwargs:
+            raise GatedTransitionError(gettext("债权状态只能通过状态机变更，不能批量更新"))
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "state" in fields:  # refused before Django opens its transaction
+            raise GatedTransitionError(gettext("债权状态只能通过状态机变更，不能批量更新"))
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(obj.state != State.NORMAL for obj in objs):
+            raise GatedTransitionError(gettext("新登记的债权只能处于“正常”状态"))
+        created = super().bulk_create(objs, *args, **kwargs)
+        debts_registered.send(sender=Debt, debt_ids=[obj.pk for obj in created if obj.pk is not None])
+        return created
+
+    def delete(self):
+        raise DebtDeletionRefused(gettext("债务记录不能删除"))
+
+
+def _authorised(target):
+    def condition(debt):
+        return debt.pending_authorisation(target) is not None
+    condition.__name__ = f"authorised_for_{target}"
+    return condition
+
+
+class Debt(ConcurrentTransitionMixin, models.Model):
+    code = models.CharField(_("债权编号"), max_length=40, unique=True)
+    debtor = models.ForeignKey(Debtor, verbose_name=_("债务人"), on_delete=models.PROTECT, related_name="debts")
+    contract = models.ForeignKey(Contract, verbose_name=_("合同"), on_delete=models.PROTECT, related_name="debts")
+    category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    # unit and handler are indexed by the (unit, state) and (handler, state) indexes below:
+    # every index on this table is rewritten when a debt changes state (the clock moves many).
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="debts",
+                             db_index=False)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT,
+                                related_name="handled_debts", db_index=False)
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), on_delete=models.PROTECT,
+                                    related_name="responsible_debts")
+    due_date = models.DateField(_("到期日"))
+    # Indexed in Meta: db_index on a CharField adds a second, LIKE-pattern index on PostgreSQL.
+    state = FSMField(_("状态"), max_length=20, choices=State.choices, default=State.NORMAL, protected=True)
+    key_monitoring = models.BooleanField(_("重点监控"), default=False)
+    # Derived from the ledger and maintained only by workflows.ledger in the same transaction
+    # as the entry that changes it; kept on the row so lists and the clock need no SUM per debt.
+    balance = models.DecimalField(_("债权余额"), **MONEY, default=ZERO, editable=False)
+    written_off_amount = models.DecimalField(_("已核销金额"), **MONEY, default=ZERO, editable=False)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = DebtQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("债权")
+        verbose_name_plural = _("债权")
+        ordering = ["code"]
+        base_manager_name = "objects"  # related lookups and internals get the guarded queryset too
+        permissions = [
+            ("view_all_units", _("查看所有单位的债权")),
+            ("request_transition", _("提出状态变更申请")),
+            ("import_ledger", _("导入台账")),
+        ]
+        indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["handler", "state"]),
+                   models.Index(fields=["state"], name="workflows_debt_state_idx")]
+        triggers = [
+            # The database's own guard: a state change must be an edge of the lifecycle, and
+            # a gated edge needs an authorisation for exactly that edge consumed in the same
+            # transaction, so no raw SQL, admin or shell path gets round the approval chains.
+            pgtrigger.Trigger(
+                name="debt_state_follows_lifecycle",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                # normal -> overdue (the clock's edge, open to all) is let through by the
+                # condition, evaluated in C, rather than by the function: the night after an
+                # import moves most debts, and a PL/pgSQL call per row cost seconds.
+                condition=(pgtrigger.Q(old__state__df=pgtrigger.F("new__state"))
+                           & ~pgtrigger.Q(old__state="normal", new__state="overdue")),
+                func=f"""
+                IF NEW.state = 'cleared' AND NEW.balance = 0
+                   AND OLD.state IN ({", ".join(f"'{s}'" for s in CLEARABLE_FROM)}) THEN
+                    RETURN NEW;
+                END IF;
+                IF EXISTS (
+                    SELECT 1 FROM workflows_authorisation a
+                    WHERE a.debt_id = NEW.id AND a.target = NEW.state AND a.from_state = OLD.state
+                      AND a.consumed_txid = txid_current()
+                ) THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION 'debt % may not move from % to % without authorisation', NEW.id, OLD.state, NEW.state
+                    USING ERRCODE = 'check_violation';
+                """,
+            ),
+            pgtrigger.Trigger(
+                name="debt_registered_normal",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func="""
+                IF NEW.state <> 'normal' THEN
+                    RAISE EXCEPTION 'a debt is registered in state normal, not %', NEW.state
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+            pgtrigger.Protect(name="debt_no_delete", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.debtor}"
+
+    def delete(self, *args, **kwargs):
+        raise DebtDeletionRefused(gettext("债务记录不能删除（核销后账销案存）"))
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.state != State.NORMAL:
+            raise GatedTransitionError(gettext("新登记的债权只能处于“正常”状态"))
+        super().save(*args, **kwargs)
+
+    def pending_authorisation(self, target):
+        """An unused authorisation for the edge from the current state to `target`."""
+        return (self.authorisations.filter(target=target, from_state=self.state, consumed_at__isnull=True)
+                .order_by("pk").first())
+
+    # Transitions: exactly the edges of DOMAIN §3. Bodies stay empty: side effects
+    # (history, consuming the authorisation) live in workflows.lifecycle, which wraps
+    # these in a transaction and a row lock.
+    @transition(field=state, source=State.NORMAL, target=State.OVERDUE)
+    def mark_overdue(self):
+        pass
+
+    @transition(field=state, source=State.OVERDUE, target=State.VISIT, conditions=[_authorised(State.VISIT)])
+    def start_visit(self):
+        pass
+
+    @transition(field=state, source=[State.OVERDUE, State.VISIT], target=State.LEGAL,
+                conditions=[_authorised(State.LEGAL)])
+    def start_legal(self):
+        pass
+
+    @transition(field=state, source=[State.OVERDUE, State.VISIT, State.LEGAL], target=State.SETTLED_IN_KIND,
+                conditions=[_authorised(State.SETTLED_IN_KIND)])
+    def settle_in_kind(self):
+        pass
+
+    @transition(field=state, source=[State.OVERDUE, State.VISIT, State.LEGAL], target=State.WRITTEN_OFF,
+                conditions=[_authorised(State.WRITTEN_OFF)])
+    def write_off(self):
+        pass
+
+    @transition(field=state, source=CLEARABLE_FROM, target=State.CLEARED,
+                conditions=[lambda debt: debt.balance == ZERO])
+    def clear(self):
+        pass
+
+    @transition(field=state, source=[State.CLEARED, State.SETTLED_IN_KIND], target=State.SEALED,
+                conditions=[_authorised(State.SEALED)])
+    def seal(self):
+        pass
+
+
+class Authorisation(models.Model):
+    """An approved permission to move one debt along one gated edge, consumed once."""
+
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="authorisations")
+    target = models.CharField(_("目标状态"), max_length=20, choices=State.choices)
+    # The state the debt was in when approved: the authorisation is for that one edge only.
+    from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    approved_at = models.DateTimeField(_("批准时间"), auto_now_add=True)
+    source = models.CharField(_("来源"), max_length=200, help_text=_("批准它的审批流程，如 writeoff:process:42"))
+    reason = models.TextField(_("说明"), blank=True)
+    consumed_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    # On PostgreSQL the id of the transaction that consumed it: the debt's trigger accepts a
+    # gated state change only if an authorisation was consumed in that same transaction.
+    consumed_txid = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("状态变更授权")
+        verbose_name_plural = _("状态变更授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(target__in=sorted(s.value for s in GATED_TARGETS)),
+                name="authorisation_only_for_gated_targets",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.debt.code} → {self.get_target_display()}"
+
+
+class StateChange(AppendOnlyModel):
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="state_changes")
+    from_state = models.CharField(_("原状态"), max_length=20, choices=State.choices)
+    to_state = models.CharField(_("新状态"), max_length=20, choices=State.choices)
+    # Indexed only where set (Meta): the clock writes its many rows with no one in `by`.
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+", help_text=_("为空表示系统(每日任务)"),
+                           db_index=False)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    reason = models.TextField(_("原因"), blank=True)
+    authorisation = models.OneToOneField(Authorisation, verbose_name=_("授权"), null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="state_change")
+
+    class Meta:
+        verbose_name = _("状态变更记录")
+        verbose_name_plural = _("状态变更记录")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["by"], name="statechange_by_idx", condition=models.Q(by__isnull=False))]
+        triggers = [
+            pgtrigger.Protect(name="state_change_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+

@@ -1,0 +1,38 @@
+"""The clearing-plan chain as the plan pages and services see it.
+
+The pages never import the flow (views never import flows: the flow imports its views), so
+the flow registers itself here when workflows.plan_flow is imported (WorkflowsConfig.ready)."""
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+_flow = None
+
+
+def register(flow_class):
+    global _flow
+    _flow = flow_class
+
+
+def flow_class():
+    if _flow is None:  # pragma: no cover - WorkflowsConfig.ready() imports the flow
+        raise RuntimeError("the clearing-plan flow is not registered (workflows.plan_flow)")
+    return _flow
+
+
+def submit(plan, by):
+    """The handler submits a draft plan: starts the chain (its first step: 清欠小组)."""
+    return flow_class().start.run(plan=plan, by=by)
+
+
+def _open_task(plan, node):
+    return (Task.objects.filter(process__artifact_object_id=plan.pk, flow_task=node,
+                                process__flow_class=flow_class(),
+                                status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("-pk").first())
+
+
+def open_review_task(plan):
+    return _open_task(plan, flow_class().review)
+
+
+def open_revise_task(plan):
+    return _open_task(plan, flow_class().revise)

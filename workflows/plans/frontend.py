@@ -1,0 +1,50 @@
+"""The 计划与考核 menu in the viewflow site (collected by config/site.py): the report pages
+(workflows.reports) with the plan, assessment and cost pages (workflows.plans), plus the
+plan-approval chain's inbox/queue as a viewflow workflow app."""
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Application
+from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
+
+from workflows.plan_flow import ClearingPlanFlow
+from workflows.plans import views as plan_views
+from workflows.reports import views as report_views
+from workflows.reports.scope import may_open_reports
+
+
+def _may_open(user):
+    # Anonymous users pass so the views send them to the login page instead of a 403.
+    return not user.is_authenticated or may_open_reports(user)
+
+
+class ReportsApplication(Application):
+    app_name = "reports"
+    title = _("计划与考核")
+    icon = "insights"
+    permission = staticmethod(_may_open)
+    menu_template_name = "workflows/reports_menu.html"
+
+    index_path = path("", report_views.DashboardView.as_view(), name="index")
+    aging_path = path("aging/", report_views.AgingReportView.as_view(), name="aging")
+    aging_debts_path = path("aging/debts/", report_views.AgingDrillView.as_view(), name="aging_debts")
+    plans_path = path("plans/", plan_views.PlanListView.as_view(), name="plans")
+    plan_path = path("plans/<int:pk>/", plan_views.PlanDetailView.as_view(), name="plan")
+    assessments_path = path("assessments/", plan_views.AssessmentListView.as_view(), name="assessments")
+    assessment_path = path("assessments/<int:pk>/", plan_views.AssessmentDetailView.as_view(), name="assessment")
+    costs_path = path("costs/", plan_views.CostsView.as_view(), name="costs")
+
+
+class PlanApprovalsApp(WorkflowAppViewset):
+    """viewflow's inbox / queue / archive for the plan-approval chain (清欠小组's tasks)."""
+
+    app_name = "plan_approvals"
+    title = _("计划审批")
+    icon = "fact_check"
+
+    def has_view_permission(self, user, obj=None):
+        return may_open_reports(user)
+
+
+plan_approvals_app = PlanApprovalsApp(flow_viewsets=[FlowViewset(ClearingPlanFlow, icon="event_note")])
+
+applications = [ReportsApplication(), plan_approvals_app]
