@@ -55,11 +55,11 @@ def load(n):
                                               for i in range(lo, hi)])
         contracts = Contract.objects.bulk_create([Contract(unit=unit, number=f"C{i}", debtor=d, due_on=due,
                                                            amount=Decimal("10000.00"))
-                                                  for i, d in zip(range(lo, hi), debtors)])
+                                                  for i, d in zip(range(lo, hi), debtors, strict=False)])
         debts = Debt.objects.bulk_create([Debt(code=f"Q{i}", debtor=d, contract=c, category="receivable", unit=unit,
                                                handler=user, responsible=user, due_date=due,
                                                balance=Decimal("10000.00"))
-                                          for i, d, c in zip(range(lo, hi), debtors, contracts)])
+                                          for i, d, c in zip(range(lo, hi), debtors, contracts, strict=False)])
         LedgerEntry.objects.bulk_create([LedgerEntry(debt=d, kind="payment", amount=Decimal("1000.00"),
                                                      date=date(2026, 5, 25), created_by=user)
                                          for d in debts[::2]])
@@ -96,7 +96,8 @@ def main(sizes):
             t1 = time.perf_counter()
             again = fn(on)
             t2 = time.perf_counter()
-            print(f"| {n:,} / {n:,} / {4 * n:,} | {name} | {t1 - t0:.2f} | {t2 - t1:.2f} | {flagged} (repeat {again}) |")
+            print(f"| {n:,} / {n:,} / {4 * n:,} | {name} | {t1 - t0:.2f} | {t2 - t1:.2f} "
+                  f"| {flagged} (repeat {again}) |")
 
 
 if __name__ == "__main__":

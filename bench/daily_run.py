@@ -15,7 +15,6 @@ import argparse
 import io
 import os
 import random
-import resource
 import subprocess
 import sys
 import time

@@ -147,8 +147,8 @@ def main():
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         targets.append(("PostgreSQL", lambda s: fresh_postgres(os.environ["DATABASE_URL"], s)))
 
-    print(f"| database | first import (wall) | peak RSS | re-import, all skipped (wall) | "
-          f"tracemalloc peak | rows / debts created / skipped on re-import |")
+    print("| database | first import (wall) | peak RSS | re-import, all skipped (wall) | "
+          "tracemalloc peak | rows / debts created / skipped on re-import |")
     print("|---|---|---|---|---|---|")
     for label, url_for in targets:
         url = url_for("a")

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -34,9 +34,9 @@ N_USERS = 50
 
 def generate(n_debts, n_tasks):
     from django.contrib.auth.models import Group
+    from viewflow.workflow.fields import get_flow_ref, get_task_ref
 
     from approvals.flows import VisitFlow, WriteOffFlow
-    from viewflow.workflow.fields import get_flow_ref, get_task_ref
     from workflows.models import OrgUnit, User
 
     hq, _ = OrgUnit.objects.get_or_create(code="BHQ", defaults={"name": "基准集团"})
@@ -62,7 +62,8 @@ def generate(n_debts, n_tasks):
         if c.fetchone()[0] < n_debts:
             t = time.monotonic()
             c.execute("""
-                INSERT INTO workflows_debtor (name, credit_code, contact, phone, address, credit_limit, deceased, bankrupt)
+                INSERT INTO workflows_debtor
+                    (name, credit_code, contact, phone, address, credit_limit, deceased, bankrupt)
                 SELECT '债务人' || g, 'B' || lpad(g::text, 17, '0'), '', '', '', 0, false, false
                 FROM generate_series(1, %s) g""", [n_debts // 10])
             c.execute("SELECT min(id) FROM workflows_debtor WHERE credit_code LIKE 'B%%'")
@@ -75,8 +76,9 @@ def generate(n_debts, n_tasks):
             c.execute("SELECT min(id) FROM workflows_contract WHERE number LIKE 'BHT-%%'")
             k0 = c.fetchone()[0]
             c.execute("""
-                INSERT INTO workflows_debt (code, category, due_date, state, key_monitoring, balance, written_off_amount,
-                                            created_at, contract_id, handler_id, responsible_id, debtor_id, unit_id)
+                INSERT INTO workflows_debt
+                    (code, category, due_date, state, key_monitoring, balance, written_off_amount,
+                     created_at, contract_id, handler_id, responsible_id, debtor_id, unit_id)
                 SELECT 'BQQ-' || lpad(g::text, 8, '0'), 'receivable', k.due_on, 'overdue', false, k.amount, 0, now(),
                        k.id, %s, %s, k.debtor_id, k.unit_id
                 FROM generate_series(1, %s) g JOIN workflows_contract k ON k.id = %s + g - 1""",
@@ -153,7 +155,7 @@ def measure(users, repeat):
 
 def pct(values, p):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main():
@@ -172,8 +174,10 @@ def main():
     measure(users, 1)  # warm the cache
     page_times, count_times = measure(users, args.repeat)
     with connection.cursor() as c:
-        c.execute("SELECT count(*) FROM workflows_debt"); debts = c.fetchone()[0]
-        c.execute("SELECT count(*), sum(CASE WHEN open THEN 1 ELSE 0 END) FROM approvals_stepinfo"); tasks = c.fetchone()
+        c.execute("SELECT count(*) FROM workflows_debt")
+        debts = c.fetchone()[0]
+        c.execute("SELECT count(*), sum(CASE WHEN open THEN 1 ELSE 0 END) FROM approvals_stepinfo")
+        tasks = c.fetchone()
     print(f"debts={debts} tasks={tasks[0]} open={tasks[1]} users={len(users)} samples={len(page_times)}")
     print(f"inbox page (list + paginator count): p50 {statistics.median(page_times):.1f} ms, "
           f"p95 {pct(page_times, 95):.1f} ms, max {max(page_times):.1f} ms")

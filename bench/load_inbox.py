@@ -63,8 +63,7 @@ def seed(n_debts, n_users):
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, Permission
 
-    from workflows import ledger
-    from workflows import lifecycle
+    from workflows import ledger, lifecycle
     from workflows.credit_code import make_code
     from workflows.models import Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
     from workflows.roles import sync_groups
@@ -239,7 +238,7 @@ def verify(stats):
 
 def pct(values, p):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
 
 
 def main():

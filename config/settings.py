@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("QQ_VAR_DIR", BASE_DIR / "var"))
@@ -133,7 +132,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
 # The daily clock (workflows.clock.run) at 01:00 Asia/Shanghai (CELERY_TIMEZONE).
-from celery.schedules import crontab  # noqa: E402
+from celery.schedules import crontab
 
 CELERY_BEAT_SCHEDULE["workflows-run-daily"] = {"task": "workflows.run_daily", "schedule": crontab(hour=1, minute=0)}
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -11,8 +11,8 @@ os.environ["DEBUG"] = "0"  # never on here, whatever the environment says
 if len(os.environ.get("SECRET_KEY", "")) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set (at least 50 random characters) in production.")
 
-from .settings import *  # noqa: E402,F401,F403
-from .settings import MIDDLEWARE, env_bool  # noqa: E402
+from .settings import *
+from .settings import MIDDLEWARE, env_bool
 
 DEBUG = False
 
@@ -52,7 +52,7 @@ CSP_POLICY = {
     "frame-ancestors": ["'none'"],
 }
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_POLICY}
-INSTALLED_APPS += ["csp"]  # noqa: F405
+INSTALLED_APPS += ["csp"]
 MIDDLEWARE = [*MIDDLEWARE]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 
@@ -71,5 +71,5 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The browsable API is a development aid; production answers JSON only.
-REST_FRAMEWORK = {**REST_FRAMEWORK,  # noqa: F405
+REST_FRAMEWORK = {**REST_FRAMEWORK,
                   "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}

@@ -4,10 +4,10 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("QQ_VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "test"))
 
-from .settings import *  # noqa: E402,F401,F403
+from .settings import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
+MEDIA_ROOT = VAR_DIR / "media"
 
 # Tests call tasks eagerly; the tests that need the real broker (REDIS_URL) say so themselves.
 CELERY_TASK_ALWAYS_EAGER = True

@@ -1,6 +1,6 @@
-"""The app shell: viewflow's site frontend, assembled from each package's `frontend` module.
+"""The app shell: viewflow's site frontend, assembled from each app's `frontend` module.
 
-A package that has pages exposes `applications` (a list of viewflow `Application` viewsets)
+An app that has pages exposes `applications` (a list of viewflow `Application` viewsets)
 in its `frontend` module; the order below is the menu order. config is the top layer: it
 imports every frontend directly.
 """
@@ -10,11 +10,8 @@ from viewflow.urls import Site
 from approvals import frontend as approvals_frontend
 from collection import frontend as collection_frontend
 from documents import frontend as documents_frontend
-from workflows.clock import frontend as warnings_frontend
-from workflows.debts import frontend as debts_frontend
-from workflows.plans import frontend as plans_frontend
+from workflows import frontend as workflows_frontend
 
-FRONTENDS = [debts_frontend, warnings_frontend, plans_frontend, approvals_frontend, documents_frontend,
-             collection_frontend]
+FRONTENDS = [workflows_frontend, approvals_frontend, documents_frontend, collection_frontend]
 
 site = Site(title=_("清欠管理系统"), viewsets=[app for module in FRONTENDS for app in module.applications])

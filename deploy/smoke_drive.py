@@ -1,8 +1,8 @@
 """Driven by deploy/smoke: waits for the processes, then works the product over HTTP only."""
-import datetime
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -75,8 +75,9 @@ while page and process is None:
     listing = handler.get(page, timeout=10).json()
     for debt in listing["results"]:
         r = handler.post(f"{BASE}/api/chains/", data={"chain": "write_off", "debt": debt["id"],
-                                                       "reason": "冒烟测试：三年以上未履行", "condition": "no_performance",
-                                                       **kinds}, files=upload, timeout=30)
+                                                       "reason": "冒烟测试：三年以上未履行",
+                                                       "condition": "no_performance", **kinds},
+                           files=upload, timeout=30)
         if r.status_code == 201:
             process, debt_id = r.json(), debt["id"]
             break
@@ -122,5 +123,5 @@ with open(f"{LOGS}/worker.log", encoding="utf-8") as fh:
     if "workflows.run_daily" not in fh.read():
         fail("the worker log does not show workflows.run_daily")
 print(f"smoke: daily run for {run_date} executed by the Celery worker")
-wait_for("beat", lambda: "beat: Starting" in open(f"{LOGS}/beat.log", encoding="utf-8").read(), seconds=30)
+wait_for("beat", lambda: "beat: Starting" in Path(f"{LOGS}/beat.log").read_text(encoding="utf-8"), seconds=30)
 print("smoke: beat is running")

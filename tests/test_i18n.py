@@ -262,7 +262,7 @@ def test_python_format_messages_format():
     for e in messages():
         if "python-format" not in e["flags"]:
             continue
-        mapping = {name: 1 for name in re.findall(r"%\(([^)]+)\)", e["msgid"])}
+        mapping = dict.fromkeys(re.findall(r"%\(([^)]+)\)", e["msgid"]), 1)
         for target in e["msgstr"].values():
             target % mapping  # a %% alone formats with any mapping
 

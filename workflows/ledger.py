@@ -39,8 +39,10 @@ def manual_entry_kinds(debt):
     return MANUAL_KINDS.get(debt.state, [])
 
 
-def parse_amount(value, field=_("金额")):
+def parse_amount(value, field=None):
     """A money amount from user input: Decimal, at most 2 places. Errors name the field."""
+    # The default label is translated per call, in the user's language, not once at import.
+    field = field if field is not None else _("金额")
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):

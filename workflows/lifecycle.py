@@ -13,7 +13,6 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 from workflows.exceptions import GatedTransitionError, LifecycleError, TransitionConflict
 from workflows.models import GATED_TARGETS, Authorisation, Debt, State, StateChange
 
-
 # method name on Debt -> target state
 TRANSITIONS = {
     "mark_overdue": State.OVERDUE,

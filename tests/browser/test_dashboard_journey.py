@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -39,7 +40,7 @@ def test_gm_opens_dashboard_and_exports_aging_report(page, login, people, debts)
         page.locator("#export-aging").click()
     download = info.value
     assert download.suggested_filename.startswith("aging-unit-") and download.suggested_filename.endswith(".xlsx")
-    ws = load_workbook(BytesIO(open(download.path(), "rb").read())).active
+    ws = load_workbook(BytesIO(Path(download.path()).read_bytes())).active
     assert ws["A1"].value == "单位"
     total_row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "合计")
     assert Decimal(str(ws.cell(total_row, 11).value)) == Decimal("4200.50")

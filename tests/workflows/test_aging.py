@@ -19,7 +19,8 @@ def test_bucket_boundaries(days, bucket):
 
 
 def test_default_labels_are_the_domain_buckets():
-    assert bucket_labels(BOUNDS) == ["未到期", "1-30天", "31-90天", "91-180天", "181-365天", "1-2年", "2-3年", "3年以上"]
+    assert bucket_labels(BOUNDS) == ["未到期", "1-30天", "31-90天", "91-180天", "181-365天", "1-2年", "2-3年",
+                                     "3年以上"]
     assert bucket_label(None, BOUNDS) == ""
 
 

@@ -1,5 +1,6 @@
 """The daily run: overdue rules, accountability, 清欠办 tasks, suspensions, key monitoring,
 pre-warnings, idempotency, crash and rerun, the locks and time travel."""
+import io
 import threading
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,13 +12,22 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from tests import factories as f
-from workflows.clock import run as clock_mod
 from workflows import ledger
-from workflows.exceptions import ClockBusy
+from workflows.clock import run as clock_mod
 from workflows.clock.run import DatabaseLock, RedisLock, held, run_daily
-from workflows.models import (AccountabilityRecord, ClockRun, ClockSettings, Contract, Debt, DebtClock, EntryKind,
-                              OverdueTask, State, StateChange)
-from workflows.exceptions import SuspensionError
+from workflows.exceptions import ClockBusy, SuspensionError
+from workflows.models import (
+    AccountabilityRecord,
+    ClockRun,
+    ClockSettings,
+    Contract,
+    Debt,
+    DebtClock,
+    EntryKind,
+    OverdueTask,
+    State,
+    StateChange,
+)
 from workflows.suspension import is_suspended, suspend
 from workflows.tasks import run_daily_task
 
@@ -221,9 +231,8 @@ def test_database_lock_refuses_a_second_run_and_expires(debts):
 
 @pytest.mark.redis
 def test_redis_lock_refuses_a_second_run(debts, redis_url):
-    with held(RedisLock(redis_url)):
-        with pytest.raises(ClockBusy):
-            run_daily(DUE + timedelta(days=1), lock=RedisLock(redis_url))
+    with held(RedisLock(redis_url)), pytest.raises(ClockBusy):
+        run_daily(DUE + timedelta(days=1), lock=RedisLock(redis_url))
     assert state(debts["due"]) == State.NORMAL
     run_daily(DUE + timedelta(days=1), lock=RedisLock(redis_url))
     assert state(debts["due"]) == State.OVERDUE
@@ -261,7 +270,7 @@ def test_time_travel_over_several_days(org, people):
     for day in range(6):
         today = start + timedelta(days=day)
         with time_machine.travel(f"{today}T01:00:00+08:00", tick=False):
-            call_command("run_daily", stdout=open("/dev/null", "w"))  # today in Asia/Shanghai
+            call_command("run_daily", stdout=io.StringIO())  # today in Asia/Shanghai
         for i, debt in enumerate(debts):
             assert state(debt) == (State.OVERDUE if today > debt.due_date else State.NORMAL), (today, i)
         assert ClockRun.objects.filter(run_date=today, status=ClockRun.DONE).exists()

@@ -4,9 +4,8 @@ import threading
 import pytest
 from django.db import connection
 
-from workflows import exceptions
 from tests import factories as f
-from workflows import lifecycle
+from workflows import exceptions, lifecycle
 from workflows.models import Debt, State, StateChange
 
 
@@ -60,6 +59,7 @@ def test_two_threads_one_winner(on_postgres):
 def test_concurrent_save_of_stale_instance_is_refused(on_postgres):
     """Belt and braces: a stale in-memory debt cannot overwrite a newer state (ConcurrentTransitionMixin)."""
     from django_fsm import ConcurrentTransition
+
     from workflows.roles import HANDLER
 
     unit = f.unit("CD", "并发单位2")

@@ -11,10 +11,10 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from tests import factories as f
-from workflows.ledger_import import jobs as ledger_import
 from workflows.credit_code import make_code
-from workflows.ledger import claim_balance_from_entries
 from workflows.exceptions import InvalidWorkbook
+from workflows.ledger import claim_balance_from_entries
+from workflows.ledger_import import jobs as ledger_import
 from workflows.ledger_import.service import HEADERS, debt_code, import_ledger
 from workflows.models import Contract, Debt, Debtor, EntryKind, LedgerEntry
 

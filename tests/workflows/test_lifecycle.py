@@ -1,19 +1,16 @@
 """Every allowed and every forbidden edge of the debt lifecycle (DOMAIN §3)."""
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 from django.db.utils import IntegrityError, InternalError
 
-from workflows import exceptions
 from tests import factories as f
-from workflows import ledger
-from workflows import lifecycle
+from workflows import exceptions, ledger, lifecycle
 from workflows.exceptions import AppendOnlyError
 from workflows.models import GATED_TARGETS, Debt, EntryKind, State, StateChange
 
-ALL = [s for s in State]
+ALL = list(State)
 # DOMAIN §3, written out independently of the model so a wrong edge in the model fails here.
 EDGES = {
     State.OVERDUE: {State.NORMAL},
@@ -86,17 +83,17 @@ def test_each_edge_allowed_or_refused(source, target, people, org):
         assert (change.from_state, change.to_state) == (source, target)
     else:
         # Refused at the authorisation already for a gated edge, and by the transition itself.
-        with pytest.raises(exceptions.LifecycleError):
-            if target in GATED_TARGETS:
+        if target in GATED_TARGETS:
+            with pytest.raises(exceptions.LifecycleError):
                 lifecycle.authorise(debt, target, people["committee"], source="test")
+        with pytest.raises(exceptions.LifecycleError):
             lifecycle.apply_transition(debt.pk, target, by=people["committee"])
         debt.refresh_from_db()
         assert debt.state == source
 
 
 def test_sealing_only_through_the_archive(people, org):
-    from documents.services import attach, case_file_for, is_sealed
-    from documents.validation import UploadRefused
+    from documents.services import case_file_for, is_sealed
 
     debt = debt_in(State.CLEARED, people, org)
     lifecycle.authorise(debt, State.SEALED, people["committee"], source="test")
@@ -204,9 +201,8 @@ def test_history_is_append_only_in_postgres_itself(people, org, on_postgres):
                 f"DELETE FROM workflows_statechange WHERE id = {change.pk}",
                 f"DELETE FROM workflows_ledgerentry WHERE debt_id = {debt.pk}",
                 f"UPDATE workflows_ledgerentry SET amount = 1 WHERE debt_id = {debt.pk}"):
-        with pytest.raises(InternalError, match="Cannot"):
-            with transaction.atomic(), connection.cursor() as cur:
-                cur.execute(sql)
+        with pytest.raises(InternalError, match="Cannot"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
     assert StateChange.objects.get(pk=change.pk).reason == change.reason
 
 
@@ -214,12 +210,11 @@ def test_history_is_append_only_in_postgres_itself(people, org, on_postgres):
 def test_raw_sql_cannot_reach_a_gated_state_in_postgres(people, org, on_postgres):
     debt = debt_in(State.OVERDUE, people, org)
     lifecycle.authorise(debt, State.WRITTEN_OFF, people["committee"], source="test")  # not consumed
-    with pytest.raises(IntegrityError, match="without authorisation"):
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"UPDATE workflows_debt SET state = 'written_off' WHERE id = {debt.pk}")
-    with pytest.raises(InternalError):
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"DELETE FROM workflows_debt WHERE id = {debt.pk}")
+    with pytest.raises(IntegrityError, match="without authorisation"), transaction.atomic(), \
+            connection.cursor() as cur:
+        cur.execute(f"UPDATE workflows_debt SET state = 'written_off' WHERE id = {debt.pk}")
+    with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"DELETE FROM workflows_debt WHERE id = {debt.pk}")
     debt.refresh_from_db()
     assert debt.state == State.OVERDUE
 
@@ -237,9 +232,8 @@ def test_raw_sql_cannot_leave_the_lifecycle_in_postgres(source, target, people, 
     debt = debt_in(source, people, org)
     if source == State.SEALED:
         pass  # balance 0: even then sealed is final
-    with pytest.raises(IntegrityError, match="may not move"):
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"UPDATE workflows_debt SET state = '{target}' WHERE id = {debt.pk}")
+    with pytest.raises(IntegrityError, match="may not move"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"UPDATE workflows_debt SET state = '{target}' WHERE id = {debt.pk}")
     debt.refresh_from_db()
     assert debt.state == source
 
@@ -260,13 +254,13 @@ def test_raw_sql_follows_ungated_edges_in_postgres(people, org, on_postgres):
 @pytest.mark.postgres
 def test_raw_sql_cannot_insert_a_debt_in_another_state(people, org, on_postgres):
     debt = f.debt(org["a"], people["handler"])
-    with pytest.raises(IntegrityError, match="registered in state normal"):
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                "INSERT INTO workflows_debt (code, debtor_id, contract_id, category, unit_id, handler_id,"
-                " responsible_id, due_date, state, key_monitoring, balance, written_off_amount, created_at)"
-                f" SELECT 'X-1', debtor_id, contract_id, category, unit_id, handler_id, responsible_id, due_date,"
-                f" 'written_off', false, 0, 0, now() FROM workflows_debt WHERE id = {debt.pk}")
+    with pytest.raises(IntegrityError, match="registered in state normal"), transaction.atomic(), \
+            connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO workflows_debt (code, debtor_id, contract_id, category, unit_id, handler_id,"
+            " responsible_id, due_date, state, key_monitoring, balance, written_off_amount, created_at)"
+            f" SELECT 'X-1', debtor_id, contract_id, category, unit_id, handler_id, responsible_id, due_date,"
+            f" 'written_off', false, 0, 0, now() FROM workflows_debt WHERE id = {debt.pk}")
 
 
 def test_orm_bulk_paths_cannot_touch_the_state(people, org):

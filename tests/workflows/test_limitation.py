@@ -9,10 +9,9 @@ from django.db import connection
 from django.urls import reverse
 
 from tests import factories as f
-from workflows import ledger
-from workflows import limitation
-from workflows.clock.run import run_daily
+from workflows import ledger, limitation
 from workflows.admin.clock import LimitationEventAdmin
+from workflows.clock.run import run_daily
 from workflows.exceptions import LimitationError
 from workflows.limitation import add_years, chain, record_interruption, review_after_lapse
 from workflows.models import DebtClock, EntryKind, LimitationEvent, LimitationEventKind, User

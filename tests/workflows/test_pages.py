@@ -1,6 +1,4 @@
 """The debt pages: list filters, search, pagination, scoping, detail actions, ledger form, admin."""
-import sys
-import types
 from datetime import timedelta
 from decimal import Decimal
 

@@ -8,16 +8,24 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
-from workflows import exceptions
 from tests import factories as f
+from workflows import exceptions
+from workflows.ledger import post_entry
+from workflows.models import (
+    AssessmentState,
+    ClockSettings,
+    CollectionCost,
+    DebtClock,
+    EntryKind,
+    HardDebt,
+    ItemKind,
+    RewardRates,
+)
+from workflows.plans import rewards
+from workflows.plans import targets as plans
 from workflows.reports import excel as excel_export
 from workflows.reports import kpi
-from workflows.plans import targets as plans
-from workflows.plans import rewards
 from workflows.reports.aging import aging_report, drill_down
-from workflows.ledger import post_entry
-from workflows.models import (AssessmentState, ClockSettings, CollectionCost, DebtClock, EntryKind, HardDebt,
-                              ItemKind, RewardRates)
 from workflows.reports.scope import report_debts
 
 AS_OF = date(2025, 6, 30)
@@ -169,7 +177,7 @@ def test_monthly_trend(kpi_world, people):
 # --- plans ----------------------------------------------------------------------------------
 
 def test_plan_targets_must_add_up_and_name_the_field(people):
-    with pytest.raises(exceptions.PlanError, match="月度目标合计 11000.00 与年度目标 12000.00 不一致"):
+    with pytest.raises(exceptions.PlanError, match=r"月度目标合计 11000\.00 与年度目标 12000\.00 不一致"):
         plans.save_plan(people["handler"], 2025, "12000", ["1000"] * 11 + ["0"])
     with pytest.raises(exceptions.PlanError, match="3月目标“abc”不是数字"):
         plans.save_plan(people["handler"], 2025, "12000", ["1000", "1000", "abc"] + ["1000"] * 9)
@@ -276,9 +284,9 @@ def test_new_cost_nets_against_new_recovery_first(reward_world, people):
 
 def test_costs_are_append_only(reward_world):
     cost = CollectionCost.objects.first()
-    with pytest.raises(Exception):
+    with pytest.raises(exceptions.AppendOnlyError):
         cost.delete()
-    with pytest.raises(Exception):
+    with pytest.raises(exceptions.AppendOnlyError):
         CollectionCost.objects.update(amount=D("1.00"))
 
 

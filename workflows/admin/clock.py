@@ -3,8 +3,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from workflows.admin.base import ReadOnlyAdmin
-from workflows.models import (AccountabilityRecord, ClockRun, ClockSettings, DebtClock, LimitationEvent, OverdueTask,
-                     Suspension)
+from workflows.models import (
+    AccountabilityRecord,
+    ClockRun,
+    ClockSettings,
+    DebtClock,
+    LimitationEvent,
+    OverdueTask,
+    Suspension,
+)
 
 
 @admin.register(ClockSettings)

@@ -4,8 +4,16 @@ they change only through their services (approval chain, 清欠小组's approval
 from django.contrib import admin
 
 from workflows.admin.base import ReadOnlyAdmin
-from workflows.models import (AssessmentLine, AssessmentWeights, ClearingPlan, CollectionCost, HardDebt, QuarterAssessment,
-                     RewardItem, RewardRates)
+from workflows.models import (
+    AssessmentLine,
+    AssessmentWeights,
+    ClearingPlan,
+    CollectionCost,
+    HardDebt,
+    QuarterAssessment,
+    RewardItem,
+    RewardRates,
+)
 
 
 class VersionedConfigAdmin(admin.ModelAdmin):

@@ -14,6 +14,7 @@ ON CONFLICT); the vendor differences (date arithmetic; on PostgreSQL the move to
 one statement with data-modifying CTEs) are kept small. Values inlined into SQL are dates,
 integers and Decimals from validated settings, never user text.
 """
+import contextlib
 import logging
 import os
 import threading
@@ -34,9 +35,22 @@ from collection.clock import run_daily_steps
 from workflows import aging
 from workflows.exceptions import ClockBusy
 from workflows.limitation import add_years_sql
-from workflows.models import (AccountabilityRecord, ClockLock, ClockRun, ClockSettings, Contract, Debt, DebtClock,
-                     Debtor, DebtorExposure, LedgerEntry, LimitationEvent, OverdueTask, State, StateChange,
-                     Suspension)
+from workflows.models import (
+    AccountabilityRecord,
+    ClockLock,
+    ClockRun,
+    ClockSettings,
+    Contract,
+    Debt,
+    DebtClock,
+    Debtor,
+    DebtorExposure,
+    LedgerEntry,
+    LimitationEvent,
+    OverdueTask,
+    StateChange,
+    Suspension,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +124,8 @@ class RedisLock:
     def release(self):
         from redis.exceptions import LockError
 
-        try:
+        with contextlib.suppress(LockError):  # expired meanwhile; nothing of ours to release
             self.lock.release()
-        except LockError:  # expired meanwhile; nothing of ours to release
-            pass
 
 
 def configured_redis_url():
@@ -454,7 +466,8 @@ def _chunk(q, lo, hi, now):
     _exec(q, "after_lapse", f"""
         UPDATE {T['event']} AS l SET after_lapse = {flag}
         FROM {T['clock']} k
-        WHERE k.debt_id = l.debt_id AND {rng('l.debt_id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND l.date <= {D} AND l.after_lapse <> {flag}
+        WHERE k.debt_id = l.debt_id AND {rng('l.debt_id', lo, hi)} AND {rng('k.debt_id', lo, hi)}
+          AND l.date <= {D} AND l.after_lapse <> {flag}
     """)
 
     # 6. normal -> overdue, with its history row, accountability record and 清欠办 task
@@ -499,9 +512,11 @@ def _chunk(q, lo, hi, now):
         "prewarn_credit": f"({is_open} AND COALESCE(x.near_limit, FALSE))",
         "over_safe_aging": f"({is_open} AND {q.safe_exceeded})",
         "prewarn_safe_aging": f"({is_open} AND {q.safe_known} AND {D} >= {safe_warn_from} AND {D} <= {q.safe_limit})",
-        "prewarn_contract": f"(d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D} AND d.due_date <= {contract_warn})",
+        "prewarn_contract": (f"(d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D}"
+                             f" AND d.due_date <= {contract_warn})"),
         "lapsed": f"({has_claim} AND k.limitation_deadline < {D})",
-        "warning_days": f"CASE WHEN {has_claim} AND k.limitation_deadline >= {D} THEN (CASE {warn} ELSE NULL END) ELSE NULL END",
+        "warning_days": (f"CASE WHEN {has_claim} AND k.limitation_deadline >= {D}"
+                         f" THEN (CASE {warn} ELSE NULL END) ELSE NULL END"),
         "needs_review": "(r.debt_id IS NOT NULL)",
     }
     # Written only where something changed: on an ordinary day few rows do.
@@ -518,7 +533,8 @@ def _chunk(q, lo, hi, now):
     """)
     # 8. key monitoring (重点监控): pursued debts of at least the configured amount
     key = f"(state IN {_in(PURSUED)} AND balance >= {q.conf.key_monitoring_amount})"
-    _exec(q, "key_monitoring", f"UPDATE {T['debt']} SET key_monitoring = {key} WHERE {rng('id', lo, hi)} AND key_monitoring <> {key}")
+    _exec(q, "key_monitoring",
+          f"UPDATE {T['debt']} SET key_monitoring = {key} WHERE {rng('id', lo, hi)} AND key_monitoring <> {key}")
     return {"moved_overdue": max(moved, 0), "tasks_created": max(tasks, 0)}
 
 
@@ -536,7 +552,8 @@ def _move_overdue_at_once(q, lo, hi, now):
                 SELECT d.id, {q.rule} AS rule FROM {q.joins}
                 WHERE {rng('d.id', lo, hi)} AND {rng('k.debt_id', lo, hi)} AND {q.candidate}
             ), moved AS (
-                UPDATE {T['debt']} AS m SET state = 'overdue', key_monitoring = (m.balance >= {q.conf.key_monitoring_amount})
+                UPDATE {T['debt']} AS m
+                SET state = 'overdue', key_monitoring = (m.balance >= {q.conf.key_monitoring_amount})
                 FROM cand WHERE m.id = cand.id AND {rng('m.id', lo, hi)} AND m.state = 'normal' AND m.balance > 0
                 RETURNING m.id, m.handler_id, m.responsible_id, m.balance, cand.rule
             ), acc AS (
@@ -595,7 +612,8 @@ def _run_chunk(q, run_pk, work, lo, hi, last_debt_id=None):
             # chunk waiting for that lock does not wait for these checks as well.
             _exec(q, "foreign_key_checks", "SET CONSTRAINTS ALL IMMEDIATE")
         progress = {} if last_debt_id is None else {"last_debt_id": last_debt_id}
-        ClockRun.objects.filter(pk=run_pk).update(**progress, **{name: F(name) + value for name, value in counts.items()})
+        increments = {name: F(name) + value for name, value in counts.items()}
+        ClockRun.objects.filter(pk=run_pk).update(**progress, **increments)
     return counts
 
 

@@ -63,7 +63,8 @@ class WarningsView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
         if self.kind != "accountability":
             for debt in context["object_list"]:
                 clock = getattr(debt, "clock", None)
-                debt.days_left = (clock.limitation_deadline - today).days if clock and clock.limitation_deadline else None
+                deadline = clock.limitation_deadline if clock else None
+                debt.days_left = (deadline - today).days if deadline else None
                 debt.days_lapsed = -debt.days_left if debt.days_left is not None and debt.days_left < 0 else None
                 debt.bucket = bucket_label(clock.aging_bucket, bounds) if clock else ""
         context.update(kind=self.kind, kinds=KINDS, title=KINDS[self.kind], scope=self.scope(),

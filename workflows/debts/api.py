@@ -2,16 +2,15 @@
 workflows.scoping, posting through workflows.ledger via the page's own form, the same
 permission test (workflows.debts.forms.may_record_entry)."""
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from workflows.debts.forms import LedgerEntryForm, may_record_entry
-from workflows.rest import MayViewDebts, form_errors
 from workflows.models import Debt, LedgerEntry
+from workflows.rest import MayViewDebts, form_errors
 from workflows.scoping import debts_for, get_debt_for
 
 

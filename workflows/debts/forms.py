@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflows.ledger import manual_entry_kinds, parse_amount, post_entry
 from workflows.exceptions import LedgerError, LifecycleError
+from workflows.ledger import manual_entry_kinds, parse_amount, post_entry
+
 
 def may_record_entry(user, debt):
     """The debt must already be in the user's scope (the views fetch it with get_debt_for)."""

@@ -14,6 +14,7 @@ from workflows.debts.filters import DebtFilter, days_overdue
 from workflows.debts.forms import LedgerEntryForm, may_record_entry
 from workflows.scoping import debts_for, get_debt_for
 
+
 class DebtAccessMixin(LoginRequiredMixin, PermissionRequiredMixin):
     permission_required = "workflows.view_debt"
 

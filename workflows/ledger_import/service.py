@@ -553,7 +553,7 @@ def _write(plan, debtors, contracts, lookups, by, reference, report, progress):
             LedgerEntry.objects.bulk_create([
                 LedgerEntry(debt_id=debt.pk, kind=EntryKind.INVOICE, amount=row.amount, date=today,
                             reference=reference, created_by=by)
-                for debt, row in zip(debts, part)
+                for debt, row in zip(debts, part, strict=False)
             ])
             done += len(part)
             if progress:

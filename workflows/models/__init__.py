@@ -1,23 +1,55 @@
 """The workflows app's models, one module per concept; every model is importable from here
 (Django loads an app's models from `workflows.models`)."""
-from workflows.models.org import (  # noqa: F401
-    OrgUnit, User,
-)
-from workflows.models.debts import (  # noqa: F401
-    ZERO, MONEY, Debtor, Contract, Category, State, OPEN_STATES, CLEARABLE_FROM, GATED_TARGETS, DebtQuerySet,
-    Debt, Authorisation, StateChange,
-)
-from workflows.models.ledger import (  # noqa: F401
-    EntryKind, LedgerEntry,
+from workflows.models.assessment import (  # noqa: F401
+    RATE,
+    AssessmentLine,
+    AssessmentState,
+    AssessmentWeights,
+    CollectionCost,
+    HardDebt,
+    ItemKind,
+    QuarterAssessment,
+    RewardItem,
+    RewardRates,
 )
 from workflows.models.clock import (  # noqa: F401
-    ClockSettings, DebtClock, DebtorExposure, LimitationEventKind, LimitationEvent, Suspension, OverdueRule,
-    AccountabilityRecord, OverdueTask, ClockRun, ClockLock,
+    AccountabilityRecord,
+    ClockLock,
+    ClockRun,
+    ClockSettings,
+    DebtClock,
+    DebtorExposure,
+    LimitationEvent,
+    LimitationEventKind,
+    OverdueRule,
+    OverdueTask,
+    Suspension,
+)
+from workflows.models.debts import (  # noqa: F401
+    CLEARABLE_FROM,
+    GATED_TARGETS,
+    MONEY,
+    OPEN_STATES,
+    ZERO,
+    Authorisation,
+    Category,
+    Contract,
+    Debt,
+    Debtor,
+    DebtQuerySet,
+    State,
+    StateChange,
+)
+from workflows.models.ledger import (  # noqa: F401
+    EntryKind,
+    LedgerEntry,
+)
+from workflows.models.org import (  # noqa: F401
+    OrgUnit,
+    User,
 )
 from workflows.models.plans import (  # noqa: F401
-    PlanState, ClearingPlan, PlanTarget,
-)
-from workflows.models.assessment import (  # noqa: F401
-    RATE, CollectionCost, RewardRates, AssessmentWeights, HardDebt, AssessmentState, QuarterAssessment,
-    AssessmentLine, ItemKind, RewardItem,
+    ClearingPlan,
+    PlanState,
+    PlanTarget,
 )

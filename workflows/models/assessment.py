@@ -15,7 +15,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflows.append_only import AppendOnlyModel
-
 from workflows.models.debts import MONEY, Category
 
 RATE = dict(max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0")),
@@ -39,7 +38,8 @@ class CollectionCost(AppendOnlyModel):
         verbose_name_plural = _("清欠费用")
         ordering = ["date", "pk"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="collection_cost_positive")]
-        triggers = [pgtrigger.Protect(name="collection_cost_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [pgtrigger.Protect(name="collection_cost_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
 
 
 class RewardRates(models.Model):
@@ -113,6 +113,9 @@ class AssessmentWeights(models.Model):
         verbose_name_plural = _("考核指标权重")
         ordering = ["-effective_from"]
 
+    def __str__(self):
+        return gettext("考核权重（%(d)s 起）") % {"d": self.effective_from}
+
     def clean(self):
         if self.plan_weight + self.recovery_weight + self.overdue_weight + self.limitation_weight != 100:
             raise ValidationError({"plan_weight": gettext("四项权重之和须为 100")})
@@ -136,6 +139,9 @@ class HardDebt(models.Model):
     class Meta:
         verbose_name = _("指定难收欠款")
         verbose_name_plural = _("指定难收欠款")
+
+    def __str__(self):
+        return gettext("难收欠款：债权 #%(debt)s") % {"debt": self.debt_id}
 
 
 class AssessmentState(models.TextChoices):
@@ -188,6 +194,9 @@ class AssessmentLine(models.Model):
         verbose_name_plural = _("考核明细")
         ordering = ["assessment", "person_id"]
 
+    def __str__(self):
+        return gettext("考核 #%(a)s 人员 #%(p)s") % {"a": self.assessment_id, "p": self.person_id or "-"}
+
 
 class ItemKind(models.TextChoices):
     REWARD = "reward", _("奖励")
@@ -218,3 +227,8 @@ class RewardItem(models.Model):
         verbose_name = _("奖罚明细")
         verbose_name_plural = _("奖罚明细")
         ordering = ["assessment", "debt_id", "kind", "share"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} (#{self.debt_id})"
+
+

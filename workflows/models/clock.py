@@ -109,6 +109,9 @@ class DebtClock(models.Model):
         verbose_name = _("债权时钟")
         verbose_name_plural = _("债权时钟")
 
+    def __str__(self):
+        return gettext("债权 #%(debt)s 的每日任务记录") % {"debt": self.debt_id}
+
 
 class DebtorExposure(models.Model):
     """A debtor's open balance against its credit limit, recomputed by every run."""
@@ -122,6 +125,9 @@ class DebtorExposure(models.Model):
     class Meta:
         verbose_name = _("债务人授信占用")
         verbose_name_plural = _("债务人授信占用")
+
+    def __str__(self):
+        return gettext("债务人 #%(d)s 未结余额 %(b)s") % {"d": self.debtor_id, "b": self.open_balance}
 
 
 class LimitationEventKind(models.TextChoices):
@@ -189,6 +195,10 @@ class Suspension(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(until__gte=models.F("start")),
                                               name="suspension_until_after_start")]
 
+    def __str__(self):
+        return gettext("债权 #%(debt)s 暂停追索 %(start)s 至 %(until)s") % {
+            "debt": self.debt_id, "start": self.start, "until": self.until}
+
 
 class OverdueRule(models.TextChoices):
     DUE_DATE = "due_date", _("到期未收回")
@@ -215,6 +225,9 @@ class AccountabilityRecord(models.Model):
         verbose_name_plural = _("逾期责任记录")
         ordering = ["-entered_overdue_on", "pk"]
 
+    def __str__(self):
+        return gettext("债权 #%(debt)s %(day)s 转入逾期") % {"debt": self.debt_id, "day": self.entered_overdue_on}
+
 
 class OverdueTask(models.Model):
     """A task for 清欠办 to take up a debt that newly became overdue."""
@@ -233,6 +246,9 @@ class OverdueTask(models.Model):
         # Indexed only where set: tasks are created (by the clock, in bulk) with no one yet.
         indexes = [models.Index(fields=["done_by"], name="overduetask_done_by_idx",
                                 condition=models.Q(done_by__isnull=False))]
+
+    def __str__(self):
+        return gettext("债权 #%(debt)s 的清欠办任务（%(day)s）") % {"debt": self.debt_id, "day": self.created_for}
 
 
 class ClockRun(models.Model):
@@ -274,3 +290,8 @@ class ClockLock(models.Model):
     class Meta:
         verbose_name = _("每日任务锁")
         verbose_name_plural = _("每日任务锁")
+
+    def __str__(self):
+        return self.name
+
+

@@ -13,9 +13,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from workflows.append_only import AppendOnlyModel
 from workflows.credit_code import validate_credit_code
 from workflows.exceptions import DebtDeletionRefused, GatedTransitionError
-from workflows.signals import debts_registered
-
 from workflows.models.org import OrgUnit
+from workflows.signals import debts_registered
 
 ZERO = Decimal("0.00")
 MONEY = dict(max_digits=16, decimal_places=2)

@@ -5,7 +5,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from workflows.append_only import AppendOnlyModel
-
 from workflows.models.debts import MONEY, Debt
 
 

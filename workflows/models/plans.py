@@ -59,6 +59,9 @@ class PlanTarget(models.Model):
             models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="plan_target_month_1_12"),
         ]
 
+    def __str__(self):
+        return gettext("%(month)d月目标 %(amount)s") % {"month": self.month, "amount": self.amount}
+
     @property
     def quarter(self):
         return (self.month - 1) // 3 + 1

@@ -36,14 +36,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import roles
+from workflows.exceptions import AssessmentError, LedgerError
+from workflows.ledger import SIGN, parse_amount
+from workflows.models import (
+    AssessmentLine,
+    AssessmentState,
+    AssessmentWeights,
+    Category,
+    ClearingPlan,
+    CollectionCost,
+    Debt,
+    HardDebt,
+    ItemKind,
+    LedgerEntry,
+    PlanState,
+    QuarterAssessment,
+    RewardItem,
+    RewardRates,
+    User,
+)
+from workflows.plans.targets import quarter_targets
 from workflows.reports.aging import AGED_STATES
 from workflows.reports.kpi import RECOVERY_KINDS, kpis, quarter_bounds, recovered
 from workflows.reports.scope import sees_all_figures
-from workflows.exceptions import AssessmentError, LedgerError
-from workflows.ledger import SIGN, parse_amount
-from workflows.models import (AssessmentLine, AssessmentState, AssessmentWeights, Category, ClearingPlan, CollectionCost,
-                     Debt, HardDebt, ItemKind, LedgerEntry, PlanState, QuarterAssessment, RewardItem, RewardRates, User)
-from workflows.plans.targets import quarter_targets
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -273,7 +288,7 @@ def compute_assessment(year, quarter, *, by):
             totals[item.person_id][item.kind] += item.amount
         planners = ClearingPlan.objects.filter(year=year, state=PlanState.APPROVED).values_list("handler_id", flat=True)
         for person_id in planners:
-            totals[person_id]  # noqa: B018 - everyone with a plan gets a line and a score
+            totals[person_id]
         people = User.objects.in_bulk([pk for pk in totals if pk is not None])
         lines = []
         for person_id, t in totals.items():

@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import roles
-from workflows.reports.kpi import RECOVERY_KINDS, month_bounds, recovered
-from workflows.reports.scope import sees_all_figures
 from workflows.exceptions import LedgerError, PlanError
 from workflows.ledger import parse_amount
 from workflows.models import ClearingPlan, Debt, LedgerEntry, PlanState, PlanTarget
+from workflows.reports.kpi import RECOVERY_KINDS, month_bounds, recovered
+from workflows.reports.scope import sees_all_figures
 
 ZERO = Decimal("0.00")
 APPROVER_ROLES = (roles.COMMITTEE, roles.COMMITTEE_HEAD)
@@ -65,7 +65,8 @@ def _parse_targets(annual_target, monthly):
             raise PlanError(_("%(m)d月目标不能为负数") % {"m": month})
         amounts.append(amount)
     if sum(amounts) != annual:
-        raise PlanError(_("月度目标合计 %(sum)s 与年度目标 %(annual)s 不一致") % {"sum": sum(amounts), "annual": annual})
+        raise PlanError(_("月度目标合计 %(sum)s 与年度目标 %(annual)s 不一致")
+                        % {"sum": sum(amounts), "annual": annual})
     return annual, amounts
 
 

@@ -159,5 +159,5 @@ def drill_down(debts, as_of, dimension, key, bucket=None, bounds=None):
 
 def bucket_totals_chart(report):
     """(label, amount) per bucket for the bar chart."""
-    return list(zip(report.labels, report.totals))
+    return list(zip(report.labels, report.totals, strict=False))
 

@@ -73,7 +73,8 @@ def assessment_workbook(assessment, lines, items):
                assessment.approved_at.strftime("%Y-%m-%d %H:%M") if assessment.approved_at else ""])
 
     detail = wb.create_sheet(_("明细"))
-    detail_headers = [_("债权编号"), _("人员"), _("身份"), _("类型"), _("基数(元)"), _("比例(%)"), _("金额(元)"), _("说明")]
+    detail_headers = [_("债权编号"), _("人员"), _("身份"), _("类型"), _("基数(元)"), _("比例(%)"), _("金额(元)"),
+                      _("说明")]
     detail.append(detail_headers)
     for col, width in enumerate([18, 16, 12, 10, 16, 10, 14, 28], start=1):
         detail.cell(row=1, column=col).font = BOLD

@@ -25,9 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from workflows.reports.aging import aged_debts
 from workflows.ledger import SIGN
 from workflows.models import EntryKind, LedgerEntry
+from workflows.reports.aging import aged_debts
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

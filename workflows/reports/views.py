@@ -1,13 +1,10 @@
 """Report pages: the dashboard (KPIs, charts) and the aging report with its drill-down and Excel
 export. Thin: every figure comes from workflows.reports.aging / kpi, every query is scoped by
 workflows.reports.scope (a handler only ever gets their own numbers, whatever the URL says)."""
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -19,8 +16,6 @@ from workflows.models import ClockSettings
 from workflows.reports import charts, kpi
 from workflows.reports import excel as excel_export
 from workflows.reports.aging import DIMENSIONS, aging_report, drill_down
-from workflows.exceptions import LedgerError
-from workflows.models import ClearingPlan, ItemKind, PlanState, QuarterAssessment
 from workflows.reports.scope import may_open_reports, report_debts, sees_all_figures
 
 ROWS_PER_PAGE = 25
@@ -89,7 +84,7 @@ class DashboardView(ReportAccess, generic.TemplateView):
         return super().get_context_data(
             year=year, quarter=quarter, error=error, figures=figures, report=report, as_of=as_of,
             all_figures=sees_all_figures(user),
-            bucket_chart=charts.bar_chart([(label, amount) for label, amount in zip(report.labels, report.totals)]),
+            bucket_chart=charts.bar_chart(list(zip(report.labels, report.totals, strict=True))),
             trend_chart=charts.line_chart([(_("%(m)s月") % {"m": m.month}, [t, o]) for m, t, o, _r in trend],
                                           [_("应收余额"), _("逾期余额")]),
             recovered_chart=charts.bar_chart([(_("%(m)s月") % {"m": m.month}, r) for m, _t, _o, r in trend]),
@@ -115,7 +110,7 @@ class AgingReportView(ReportAccess, generic.TemplateView):
         return super().get_context_data(
             report=report, as_of=as_of, dim=dim, dimensions=DIMENSIONS, error=error, page_obj=page,
             paginator=paginator, bucket_range=range(len(report.labels)),
-            chart=charts.bar_chart(list(zip(report.labels, report.totals))), **kwargs)
+            chart=charts.bar_chart(list(zip(report.labels, report.totals, strict=False))), **kwargs)
 
 
 def aging_export(request):

@@ -5,8 +5,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from workflows.exceptions import ClockBusy
 from workflows.clock.run import run_daily
+from workflows.exceptions import ClockBusy
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
             try:
                 run_date = date.fromisoformat(options["date"])
             except ValueError:
-                raise CommandError(_("--date：“%(value)s”不是 YYYY-MM-DD 格式的日期") % {"value": options["date"]}) from None
+                message = _("--date：“%(value)s”不是 YYYY-MM-DD 格式的日期") % {"value": options["date"]}
+                raise CommandError(message) from None
         try:
             run = run_daily(run_date, chunk_size=options["chunk_size"])
         except ClockBusy as exc:

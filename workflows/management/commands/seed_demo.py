@@ -2,8 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from workflows import exceptions
-from workflows import demo
+from workflows import demo, exceptions
 
 
 class Command(BaseCommand):
@@ -24,7 +23,7 @@ class Command(BaseCommand):
         widths = [max(_display_width(row[col]) for row in rows) for col in range(4)]
         self.stdout.write(_("演示账号（仅用于内置演示）："))
         for row in rows:
-            self.stdout.write("  ".join(_pad(cell, width) for cell, width in zip(row, widths)).rstrip())
+            self.stdout.write("  ".join(_pad(cell, width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
 def _display_width(text):

@@ -1,27 +1,60 @@
-"""The 计划与考核 menu in the viewflow site (collected by config/site.py): the report pages
-(workflows.reports) with the plan, assessment and cost pages (workflows.plans), plus the
+"""The workflows app's pages in the viewflow site (collected by config/site.py): the debt
+ledger (workflows.debts), the warnings (workflows.clock), the 计划与考核 menu with the report
+pages (workflows.reports) and the plan, assessment and cost pages (workflows.plans), and the
 plan-approval chain's inbox/queue as a viewflow workflow app."""
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
+from workflows.clock.views import view_for
+from workflows.debts import views as debt_views
 from workflows.plan_flow import ClearingPlanFlow
 from workflows.plans import views as plan_views
 from workflows.reports import views as report_views
 from workflows.reports.scope import may_open_reports
 
 
-def _may_open(user):
-    # Anonymous users pass so the views send them to the login page instead of a 403.
+# Anonymous users pass these menu tests, so the views send them to the login page instead of a 403.
+def _may_see_debts(user):
+    return not user.is_authenticated or user.has_perm("workflows.view_debt")
+
+
+def _may_open_reports(user):
     return not user.is_authenticated or may_open_reports(user)
+
+
+class DebtsApplication(Application):
+    app_name = "debts"
+    title = _("清欠台账")
+    icon = "account_balance"
+    permission = staticmethod(_may_see_debts)
+    menu_template_name = "workflows/menu.html"
+
+    index_path = path("", debt_views.DebtListView.as_view(), name="index")
+    detail_path = path("<int:pk>/", debt_views.DebtDetailView.as_view(), name="detail")
+    entry_path = path("<int:pk>/entries/", debt_views.LedgerEntryCreateView.as_view(), name="add_entry")
+
+
+class WarningsApplication(Application):
+    app_name = "warnings"
+    title = _("预警")
+    icon = "warning"
+    permission = staticmethod(_may_see_debts)
+    menu_template_name = "workflows/warnings_menu.html"
+
+    index_path = path("", view_for("limitation"), name="index")
+    lapsed_path = path("lapsed/", view_for("lapsed"), name="lapsed")
+    key_path = path("key/", view_for("key"), name="key")
+    limits_path = path("limits/", view_for("limits"), name="limits")
+    accountability_path = path("accountability/", view_for("accountability"), name="accountability")
 
 
 class ReportsApplication(Application):
     app_name = "reports"
     title = _("计划与考核")
     icon = "insights"
-    permission = staticmethod(_may_open)
+    permission = staticmethod(_may_open_reports)
     menu_template_name = "workflows/reports_menu.html"
 
     index_path = path("", report_views.DashboardView.as_view(), name="index")
@@ -47,4 +80,5 @@ class PlanApprovalsApp(WorkflowAppViewset):
 
 plan_approvals_app = PlanApprovalsApp(flow_viewsets=[FlowViewset(ClearingPlanFlow, icon="event_note")])
 
-applications = [ReportsApplication(), plan_approvals_app]
+
+applications = [DebtsApplication(), WarningsApplication(), ReportsApplication(), plan_approvals_app]
