@@ -241,7 +241,7 @@ def _seal(debt, handler, head):
     seal_case_file(debt, head)
 
 
-def seed(debt_count=DEBT_COUNT):
+def seed(debt_count: int = DEBT_COUNT) -> dict[str, int]:
     """Create what is missing; returns counts of what was created."""
     if not demo_allowed():
         raise DemoRefused(_("演示数据只能在 DEBUG 或 QQ_DEMO 开启时创建（演示密码仅用于内置演示）"))

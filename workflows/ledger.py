@@ -4,6 +4,7 @@ claim balance (债权余额) = invoices + adjustments − payments − in-kind o
 A write-off does not reduce what the debtor owes (账销案存): it moves the claim to the memo
 ledger, recorded as written_off_amount, and collection goes on.
 """
+import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from workflows.exceptions import LedgerError
 from workflows.lifecycle import apply_transition
-from workflows.models import OPEN_STATES, ZERO, Debt, EntryKind, LedgerEntry, State
+from workflows.models import OPEN_STATES, ZERO, Debt, EntryKind, LedgerEntry, State, User
 
 SIGN = {
     EntryKind.INVOICE: 1,
@@ -34,12 +35,12 @@ MANUAL_KINDS = {
 }
 
 
-def manual_entry_kinds(debt):
+def manual_entry_kinds(debt: Debt) -> list[EntryKind]:
     """The ledger entry kinds that may be recorded by hand on this debt now."""
     return MANUAL_KINDS.get(debt.state, [])
 
 
-def parse_amount(value, field=None):
+def parse_amount(value: object, field: str | None = None) -> Decimal:
     """A money amount from user input: Decimal, at most 2 places. Errors name the field."""
     # The default label is translated per call, in the user's language, not once at import.
     field = field if field is not None else _("金额")
@@ -54,7 +55,7 @@ def parse_amount(value, field=None):
     return amount.quantize(CENT)
 
 
-def claim_balance_from_entries(debt):
+def claim_balance_from_entries(debt: Debt) -> Decimal:
     """The balance recomputed from every entry (the cached column must always equal this)."""
     signed = Case(
         *[When(kind=kind, then=F("amount") * Value(sign)) for kind, sign in SIGN.items()],
@@ -64,7 +65,7 @@ def claim_balance_from_entries(debt):
     return (total or ZERO).quantize(CENT)
 
 
-def written_off_from_entries(debt):
+def written_off_from_entries(debt: Debt) -> Decimal:
     total = LedgerEntry.objects.filter(debt=debt, kind=EntryKind.WRITE_OFF).aggregate(s=Sum("amount"))["s"]
     return (total or ZERO).quantize(CENT)
 
@@ -100,7 +101,8 @@ def _check(debt, kind, amount):
         )
 
 
-def post_entry(debt_id, kind, amount, date, *, by=None, reference="", clear_on_zero=True):
+def post_entry(debt_id: int, kind: str, amount: Decimal | str, date: datetime.date, *, by: User | None = None,
+               reference: str = "", clear_on_zero: bool = True) -> LedgerEntry:
     """Append one entry, refresh the derived balance and clear the debt when it reaches 0."""
     amount = parse_amount(amount)
     with transaction.atomic():

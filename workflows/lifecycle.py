@@ -4,6 +4,8 @@ It locks the debt row, checks the state the caller saw is still the state in the
 fires the django-fsm-2 transition, consumes the authorisation of a gated edge and writes the
 append-only history row, all in one transaction.
 """
+from collections.abc import Callable
+
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from workflows.exceptions import GatedTransitionError, LifecycleError, TransitionConflict
-from workflows.models import GATED_TARGETS, Authorisation, Debt, State, StateChange
+from workflows.models import GATED_TARGETS, Authorisation, Debt, State, StateChange, User
 
 # method name on Debt -> target state
 TRANSITIONS = {
@@ -26,7 +28,7 @@ TRANSITIONS = {
 METHOD_FOR_TARGET = {target: name for name, target in TRANSITIONS.items()}
 
 
-def allowed_sources(target):
+def allowed_sources(target: str) -> set[str]:
     """The states an edge to `target` may start from (read from the FSM itself)."""
     method = getattr(Debt, METHOD_FOR_TARGET[target])
     return set(method._django_fsm.transitions.keys())
@@ -37,13 +39,13 @@ def allowed_sources(target):
 _GATE_CHECKS = {}
 
 
-def register_gate_check(target, check):
+def register_gate_check(target: str, check: Callable[[Debt, Authorisation | None], None]) -> None:
     checks = _GATE_CHECKS.setdefault(State(target), [])
     if check not in checks:
         checks.append(check)
 
 
-def authorise(debt, target, approved_by, source, reason=""):
+def authorise(debt: Debt, target: str, approved_by: User, source: str, reason: str = "") -> Authorisation:
     """Record an approved authorisation. Only approval flows (and tests) call this."""
     if target not in GATED_TARGETS:
         raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": State(target).label})
@@ -67,7 +69,8 @@ def _consume(authorisation):
     authorisation.refresh_from_db(fields=["consumed_at", "consumed_txid"])
 
 
-def apply_transition(debt_id, target, *, by=None, reason="", expected_state=None):
+def apply_transition(debt_id: int, target: str, *, by: User | None = None, reason: str = "",
+                     expected_state: str | None = None) -> StateChange:
     """Move one debt to `target`; returns the StateChange row.
 
     expected_state is the state the user saw; if someone else moved the debt meanwhile the
@@ -117,6 +120,6 @@ def apply_transition(debt_id, target, *, by=None, reason="", expected_state=None
                                           reason=reason, authorisation=authorisation)
 
 
-def available_targets(debt, user):
+def available_targets(debt: Debt, user: User) -> list[State]:
     """Gated targets this debt could move to now, for the detail page's action list."""
     return [t for name, t in TRANSITIONS.items() if can_proceed(getattr(debt, name), check_conditions=False)]

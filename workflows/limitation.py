@@ -10,6 +10,7 @@ debtor's signed confirmation after lapse, Civil Code art. 192).
 The rule is written here in Python (one debt at a time, for interactive recording and tests)
 and in SQL in workflows.clock.run (the daily run, set-based); tests hold the two together.
 """
+from collections.abc import Iterable
 from datetime import date as date_type
 
 from dateutil.relativedelta import relativedelta
@@ -18,16 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows.exceptions import LimitationError
-from workflows.models import ClockSettings, Debt, DebtClock, LimitationEvent, LimitationEventKind
+from workflows.models import ClockSettings, Debt, DebtClock, LimitationEvent, LimitationEventKind, User
 
 
-def add_years(day, years):
+def add_years(day: date_type, years: int) -> date_type:
     # relativedelta clamps to the month's end: 29 Feb + 3 years is 28 Feb, not 1 March
     # (the period ends on the corresponding day, or the month's last day if there is none).
     return day + relativedelta(years=years)
 
 
-def add_years_sql(vendor, expr, years):
+def add_years_sql(vendor: str, expr: str, years: int) -> str:
     """SQL for add_years(expr, years) with the same 29 February rule."""
     years = int(years)
     if vendor == "postgresql":
@@ -39,7 +40,8 @@ def add_years_sql(vendor, expr, years):
             f"THEN date({expr}, '+{years} years', '-1 day') ELSE {shifted} END)")
 
 
-def chain(due_date, events, years):
+def chain(due_date: date_type, events: Iterable[tuple[date_type, bool]],
+          years: int) -> tuple[date_type, date_type, date_type | None]:
     """(start, deadline, first_break) from the due date and (date, revives) pairs.
 
     first_break is the date of the first event after lapse (None if the chain holds)."""
@@ -57,7 +59,7 @@ def chain(due_date, events, years):
     return start, add_years(start, years), first_break
 
 
-def refresh_debt_clock(debt, *, on_date=None):
+def refresh_debt_clock(debt: Debt, *, on_date: date_type | None = None) -> DebtClock:
     """Recompute one debt's limitation fields now (the daily run does it for all)."""
     years = ClockSettings.load().limitation_years
     on_date = on_date or timezone.localdate()
@@ -80,7 +82,8 @@ def refresh_debt_clock(debt, *, on_date=None):
     return clock
 
 
-def record_interruption(debt, kind, date, *, by=None, source="", note=""):
+def record_interruption(debt: Debt, kind: str, date: date_type, *, by: User | None = None, source: str = "",
+                        note: str = "") -> LimitationEvent:
     """Record an interrupting event; returns the LimitationEvent (flagged if after lapse)."""
     if kind not in LimitationEventKind.values:
         raise LimitationError(_("事由：未知的中断事由“%(kind)s”") % {"kind": kind})
@@ -100,7 +103,7 @@ def record_interruption(debt, kind, date, *, by=None, source="", note=""):
         return event
 
 
-def review_after_lapse(event, *, by, revives, note=""):
+def review_after_lapse(event: LimitationEvent, *, by: User, revives: bool, note: str = "") -> LimitationEvent:
     """A person decides whether an event after lapse restarts the period."""
     if not event.after_lapse:
         raise LimitationError(_("该中断事由不在时效届满之后，无需复核"))

@@ -2,17 +2,18 @@
 
 A debt outside the scope is answered with 404 (its existence is not disclosed).
 """
+from django.db.models import QuerySet
 from django.http import Http404
 
-from workflows.models import Debt
+from workflows.models import Debt, User
 from workflows.roles import VIEW_ALL_UNITS
 
 
-def sees_all_units(user):
+def sees_all_units(user: User) -> bool:
     return user.is_active and (user.is_superuser or user.has_perm(VIEW_ALL_UNITS))
 
 
-def unit_ids_in_scope(user):
+def unit_ids_in_scope(user: User) -> list[int] | None:
     """None means every unit."""
     if sees_all_units(user):
         return None
@@ -21,7 +22,7 @@ def unit_ids_in_scope(user):
     return user.unit.subtree_ids()
 
 
-def scope_debts(queryset, user):
+def scope_debts(queryset: QuerySet[Debt], user: User) -> QuerySet[Debt]:
     if not user.is_authenticated or not user.has_perm("workflows.view_debt"):
         return queryset.none()
     unit_ids = unit_ids_in_scope(user)
@@ -30,11 +31,11 @@ def scope_debts(queryset, user):
     return queryset.filter(unit_id__in=unit_ids)
 
 
-def debts_for(user):
+def debts_for(user: User) -> QuerySet[Debt]:
     return scope_debts(Debt.objects.all(), user)
 
 
-def get_debt_for(user, **lookup):
+def get_debt_for(user: User, **lookup: object) -> Debt:
     try:
         return debts_for(user).get(**lookup)
     except Debt.DoesNotExist:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows.exceptions import SuspensionError
-from workflows.models import Debt, Suspension
+from workflows.models import Debt, Suspension, User
 from workflows.roles import COMMITTEE_HEAD
 
 
@@ -19,7 +19,8 @@ def _is_committee_head(user):
         user.is_superuser or user.groups.filter(name=COMMITTEE_HEAD).exists())
 
 
-def suspend(debt, reason, until, approved_by, source="", *, start=None):
+def suspend(debt: Debt, reason: str, until: date_type, approved_by: User, source: str = "", *,
+            start: date_type | None = None) -> Suspension:
     start = start or timezone.localdate()
     if not (reason or "").strip():
         raise SuspensionError(_("特殊原因：请填写暂缓追收的原因"))
@@ -35,6 +36,6 @@ def suspend(debt, reason, until, approved_by, source="", *, start=None):
                                          approved_by=approved_by, source=source)
 
 
-def is_suspended(debt, on_date):
+def is_suspended(debt: Debt | int, on_date: date_type) -> bool:
     debt_id = getattr(debt, "pk", debt)
     return Suspension.objects.filter(debt_id=debt_id, start__lte=on_date, until__gte=on_date).exists()

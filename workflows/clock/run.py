@@ -21,9 +21,10 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -669,7 +670,8 @@ def _pass(q, run, work, chunks, workers, lock, after_chunk=None, mark_progress=F
                 submit_next()
 
 
-def run_daily(run_date=None, *, chunk_size=None, lock=None, after_chunk=None, workers=None):
+def run_daily(run_date: date | None = None, *, chunk_size: int | None = None, lock: object | None = None,
+              after_chunk: Callable[[ClockRun, int], None] | None = None, workers: int | None = None) -> ClockRun:
     """Run the clock for `run_date` (today in Asia/Shanghai by default); returns the ClockRun.
 
     after_chunk(run, hi) is called after each committed chunk (tests use it to kill a run)."""

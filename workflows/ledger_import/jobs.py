@@ -7,6 +7,8 @@ MEDIA_ROOT.
 """
 import logging
 import threading
+import uuid
+from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
@@ -34,7 +36,7 @@ def _cache():
     return caches["jobs" if "jobs" in settings.CACHES else "default"]
 
 
-def get_job(job_id):
+def get_job(job_id: str) -> dict | None:
     return _cache().get(job_key(job_id))
 
 
@@ -47,13 +49,13 @@ def _save_job(job_id, **changes):
     return job
 
 
-def create_job(job_id, *, path, user, file_name):
+def create_job(job_id: str | uuid.UUID, *, path: str | Path, user: User, file_name: str) -> dict:
     return _save_job(job_id, id=str(job_id), path=str(path), user_id=user.pk, file_name=file_name,
                      status="queued", phase="validate", done=0, total=None, report=None,
                      started_at=timezone.now().isoformat())
 
 
-def run_job(job_id):
+def run_job(job_id: str) -> None:
     """Run a queued job to the end, recording progress and the report in the cache."""
     job = get_job(job_id)
     if job is None:
@@ -85,7 +87,7 @@ def _run_in_thread(job_id):
         connections.close_all()
 
 
-def start_job(job_id):
+def start_job(job_id: str | uuid.UUID) -> threading.Thread | None:
     """Run the job in the background: a Celery task when a broker is configured, else a thread."""
     if settings.CELERY_BROKER_URL and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         # After commit, so the worker never looks before the request's transaction ends. Sent

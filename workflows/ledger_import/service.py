@@ -13,9 +13,12 @@ import logging
 import re
 import zipfile
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import IO
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -95,7 +98,7 @@ def open_workbook(source):
         raise InvalidWorkbook(_("文件不是有效的 Excel 工作簿（.xlsx）")) from None
 
 
-def header_problems(source):
+def header_problems(source: str | Path | IO[bytes]) -> list[RowError]:
     """Open the workbook and check its header row only (a quick check at upload time)."""
     workbook = open_workbook(source)
     try:
@@ -109,7 +112,7 @@ def header_problems(source):
     return _header_map(header)[1]
 
 
-def debt_code(unit_code, contract_number, category):
+def debt_code(unit_code: str, contract_number: str, category: str) -> str:
     """Deterministic, so importing the same row twice names the same debt."""
     digest = hashlib.sha256(f"{unit_code}\x1f{contract_number}\x1f{category}".encode()).hexdigest()
     return f"IM-{digest[:20].upper()}"
@@ -455,7 +458,8 @@ def _check_against_database(plan, errors):
 
 # --- the import ---------------------------------------------------------------------------
 
-def import_ledger(source, *, by=None, progress=None, reference=""):
+def import_ledger(source: str | Path | IO[bytes], *, by: User | None = None,
+                  progress: Callable[[str, int, int], None] | None = None, reference: str = "") -> ImportReport:
     """Validate and import one workbook (path or file object).
 
     by: the importing user: it is recorded on the ledger entries and limits the units the

@@ -2,8 +2,10 @@
 
 The pages never import the flow (views never import flows: the flow imports its views), so
 the flow registers itself here when workflows.plan_flow is imported (WorkflowsConfig.ready)."""
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
+
+from workflows.models import ClearingPlan, User
 
 _flow = None
 
@@ -19,7 +21,7 @@ def flow_class():
     return _flow
 
 
-def submit(plan, by):
+def submit(plan: ClearingPlan, by: User) -> Process:
     """The handler submits a draft plan: starts the chain (its first step: 清欠小组)."""
     return flow_class().start.run(plan=plan, by=by)
 
@@ -30,9 +32,9 @@ def _open_task(plan, node):
                                 status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("-pk").first())
 
 
-def open_review_task(plan):
+def open_review_task(plan: ClearingPlan) -> Task | None:
     return _open_task(plan, flow_class().review)
 
 
-def open_revise_task(plan):
+def open_revise_task(plan: ClearingPlan) -> Task | None:
     return _open_task(plan, flow_class().revise)

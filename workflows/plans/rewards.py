@@ -25,13 +25,13 @@ plan completion (recovered on own debts / approved plan's quarter target), recov
 overdue control (100 − overdue ratio) and limitation control (100 − lapsed debts % of own
 aged debts).
 """
+import datetime
 from collections import defaultdict
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,12 +67,13 @@ APPROVER_ROLES = (roles.COMMITTEE, roles.COMMITTEE_HEAD)
 
 
 
-def share_of(base, rate):
+def share_of(base: Decimal, rate: Decimal) -> Decimal:
     """base × rate% in yuan, rounded half up to the fen."""
     return (Decimal(base) * Decimal(rate) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def record_cost(debt_id, amount, date, description, *, by):
+def record_cost(debt_id: int, amount: Decimal | str, date: datetime.date, description: str, *,
+                by: User) -> CollectionCost:
     """Append a collection cost (清欠费用); it lowers the reward base or claws back later."""
     try:
         amount = parse_amount(amount, _("费用金额"))
@@ -86,7 +87,7 @@ def record_cost(debt_id, amount, date, description, *, by):
                                          recorded_by=by)
 
 
-def designate_hard_debt(debt, designated_on, resolution, *, by):
+def designate_hard_debt(debt: Debt, designated_on: datetime.date, resolution: str, *, by: User) -> HardDebt:
     """难以追缴的欠款, designated by a company meeting (清欠小组 records it)."""
     if not may_decide(by):
         raise PermissionDenied(_("只有清欠小组可以指定难收欠款"))
@@ -98,7 +99,7 @@ def designate_hard_debt(debt, designated_on, resolution, *, by):
                                    designated_by=by)
 
 
-def others_person(debt):
+def others_person(debt: Debt) -> User | None:
     """相关责任人: the handler when someone else is the 第一责任人; None = unassigned."""
     return debt.handler if debt.handler_id != debt.responsible_id else None
 
@@ -196,7 +197,7 @@ def _penalty_items(assessment, end, rates):
     retention = rates.category_list("retention_categories")
     advance = rates.category_list("advance_categories")
     candidates = Debt.objects.filter(state__in=AGED_STATES, due_date__lt=end).filter(
-        Q(category__in=retention + advance) | Q(due_date__lt=end - timedelta(days=rates.overdue_penalty_days)))
+        Q(category__in=retention + advance) | Q(due_date__lt=end - datetime.timedelta(days=rates.overdue_penalty_days)))
     debts = {d.pk: d for d in candidates.select_related("handler", "responsible")}
     balances = _balances_at(list(debts), end)
     items = []
@@ -227,7 +228,7 @@ def _clamp(value):
     return max(ZERO, min(HUNDRED, Decimal(value))).quantize(CENT)
 
 
-def person_debts(person):
+def person_debts(person: User) -> QuerySet[Debt]:
     return Debt.objects.filter(Q(handler=person) | Q(responsible=person))
 
 
@@ -255,15 +256,15 @@ def scores(person, year, quarter, weights):
             "limitation_score": limitation_score, "score": weighted.quantize(CENT, rounding=ROUND_HALF_UP)}
 
 
-def may_decide(user):
+def may_decide(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.groups.filter(name__in=APPROVER_ROLES).exists()
 
 
-def may_compute(user):
+def may_compute(user: User) -> bool:
     return may_decide(user) or (user.is_authenticated and user.groups.filter(name=roles.FINANCE).exists())
 
 
-def compute_assessment(year, quarter, *, by):
+def compute_assessment(year: int, quarter: int, *, by: User) -> QuarterAssessment:
     """(Re)compute a quarter's list as a draft; an approved list is never recomputed."""
     if quarter not in (1, 2, 3, 4):
         raise AssessmentError(_("季度须为 1 到 4"))
@@ -306,7 +307,7 @@ def compute_assessment(year, quarter, *, by):
         return assessment
 
 
-def approve_assessment(assessment, *, by):
+def approve_assessment(assessment: QuarterAssessment, *, by: User) -> QuarterAssessment:
     """清欠小组 approves the quarter's list; the person who computed it may not (four eyes)."""
     if not may_decide(by):
         raise PermissionDenied(_("只有清欠小组可以批准季度奖罚名单"))
@@ -323,7 +324,7 @@ def approve_assessment(assessment, *, by):
         return assessment
 
 
-def lines_for(assessment, user):
+def lines_for(assessment: QuarterAssessment, user: User) -> QuerySet[AssessmentLine]:
     """An assessment's lines a user may see: all for the steering roles, else their own."""
     qs = assessment.lines.select_related("person")
     return qs if sees_all_figures(user) else qs.filter(person=user)

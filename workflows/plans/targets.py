@@ -5,19 +5,19 @@
 Approval runs as a viewflow chain (workflows.plan_flow) that calls the decision functions here.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import roles
 from workflows.exceptions import LedgerError, PlanError
 from workflows.ledger import parse_amount
-from workflows.models import ClearingPlan, Debt, LedgerEntry, PlanState, PlanTarget
+from workflows.models import ClearingPlan, Debt, LedgerEntry, PlanState, PlanTarget, User
 from workflows.reports.kpi import RECOVERY_KINDS, month_bounds, recovered
 from workflows.reports.scope import sees_all_figures
 
@@ -26,22 +26,22 @@ APPROVER_ROLES = (roles.COMMITTEE, roles.COMMITTEE_HEAD)
 
 
 
-def submission_deadline(year):
+def submission_deadline(year: int) -> date:
     """Plans are due by the end of January of their year (DOMAIN §6)."""
     return date(year, 1, 31)
 
 
-def is_late(year, when):
+def is_late(year: int, when: datetime) -> bool:
     return timezone.localtime(when).date() > submission_deadline(year)
 
 
-def may_approve(user, plan):
+def may_approve(user: User, plan: ClearingPlan) -> bool:
     """清欠小组 decides; four eyes: the handler never approves their own plan."""
     return (user.is_authenticated and user.is_active and user.pk != plan.handler_id
             and user.groups.filter(name__in=APPROVER_ROLES).exists())
 
 
-def may_plan(user):
+def may_plan(user: User) -> bool:
     return user.is_authenticated and user.is_active and user.groups.filter(name=roles.HANDLER).exists()
 
 
@@ -70,7 +70,7 @@ def _parse_targets(annual_target, monthly):
     return annual, amounts
 
 
-def save_plan(handler, year, annual_target, monthly):
+def save_plan(handler: User, year: int, annual_target: Decimal | str, monthly: list[Decimal | str]) -> ClearingPlan:
     """Create or change a handler's plan while it is a draft (or was returned)."""
     annual, amounts = _parse_targets(annual_target, monthly)
     with transaction.atomic():
@@ -86,7 +86,7 @@ def save_plan(handler, year, annual_target, monthly):
         return plan
 
 
-def mark_submitted(plan, by):
+def mark_submitted(plan: ClearingPlan, by: User) -> ClearingPlan:
     """Called by the plan flow's start: the handler hands the plan in."""
     if by.pk != plan.handler_id:
         raise PermissionDenied(_("只有经办人本人可以提交自己的计划"))
@@ -102,7 +102,7 @@ def mark_submitted(plan, by):
     return plan
 
 
-def decide(plan, by, decision, note=""):
+def decide(plan: ClearingPlan, by: User, decision: str, note: str = "") -> ClearingPlan:
     """approve / reject / return a submitted plan (a return puts it back to draft)."""
     if not may_approve(by, plan):
         raise PermissionDenied(_("只有清欠小组成员可以审批他人的计划"))
@@ -142,19 +142,19 @@ class MonthProgress:
         return (self.month - 1) // 3 + 1
 
 
-def quarter_targets(plan):
+def quarter_targets(plan: ClearingPlan) -> dict[int, Decimal]:
     totals = {1: ZERO, 2: ZERO, 3: ZERO, 4: ZERO}
     for target in plan.targets.all():
         totals[target.quarter] += target.amount
     return totals
 
 
-def handler_debts(handler):
+def handler_debts(handler: User) -> QuerySet[Debt]:
     """The debts a plan's progress counts: those the handler handles."""
     return Debt.objects.filter(handler=handler)
 
 
-def recovered_by_handler(handler_ids, year, until):
+def recovered_by_handler(handler_ids: list[int], year: int, until: date) -> dict[int, Decimal]:
     """Recovered so far in `year` on each handler's debts, one grouped query."""
     rows = (LedgerEntry.objects.filter(debt__handler_id__in=handler_ids, kind__in=RECOVERY_KINDS,
                                        date__gte=date(year, 1, 1), date__lte=min(until, date(year, 12, 31)))
@@ -162,7 +162,7 @@ def recovered_by_handler(handler_ids, year, until):
     return {r["debt__handler_id"]: r["s"].quantize(ZERO) for r in rows}
 
 
-def progress(plan, until=None):
+def progress(plan: ClearingPlan, until: date | None = None) -> list[MonthProgress]:
     """Target against recovered for each month of the plan's year, up to `until` (today)."""
     until = until or timezone.localdate()
     debts = handler_debts(plan.handler)
@@ -178,7 +178,7 @@ def progress(plan, until=None):
     return rows
 
 
-def plans_for(user):
+def plans_for(user: User) -> QuerySet[ClearingPlan]:
     """Plans a user may see: all for the steering roles, otherwise their own."""
     qs = ClearingPlan.objects.select_related("handler", "approved_by")
     if sees_all_figures(user):
