@@ -179,6 +179,11 @@ def print_counts(counts, baseline=None, role_size=20):
             print(f"{label:44s} {phase:9s}" + "".join(f"{cell:>34s}" for cell in cells))
     cells = [f"{chain_total(counts[k])} [{chain_total(counts[f'{k}_tx'])}]" for k, _t in columns]
     print(f"{'whole chain (start + 3 steps)':44s} {'':9s}" + "".join(f"{cell:>34s}" for cell in cells))
+    print("ours, service calls, by verb and table (the largest; --sql-dir has every statement):")
+    for kind in KINDS:
+        for phase, parts in counts["service_by_table"][kind].items():
+            top = ", ".join(f"{n} {what}" for what, n in list(parts.items())[:6])
+            print(f"  {kind:7s}{phase:9s}{top}")
 
 
 # --------------------------------------------------------------------------- measuring
@@ -225,15 +230,17 @@ def measure(env, system, workers, seconds, base):
         cmd = [PY, WORKER, "run", "--system", system, "--worker", str(w), "--workers", str(workers)]
         if system == "http":
             cmd += ["--base", base]
+        # stderr to a file: a pipe nobody reads during the run could fill and stall the worker
+        log = open(f"{env.tmp}/{system}-{workers}-{w}.log", "w")  # noqa: SIM115 (closed with the worker)
         procs.append(subprocess.Popen(cmd, env=e, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True))
+                                      stderr=log, text=True))
+        procs[-1].log = log
     for p in procs:
         line = p.stdout.readline()
         if line.strip() != "READY":
-            err = p.stderr.read()
             for q in procs:
                 q.kill()
-            raise SystemExit(f"{system} worker did not start: {line}\n{err[-5000:]}")
+            raise SystemExit(f"{system} worker did not start: {line}\n{Path(p.log.name).read_text()[-5000:]}")
     before = load()
     deadline = time.monotonic() + seconds
     for p in procs:
@@ -241,12 +248,17 @@ def measure(env, system, workers, seconds, base):
         p.stdin.flush()
     results = []
     for p in procs:
-        out, err = p.communicate(timeout=seconds + 600)
-        data = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": err[-3000:]}
+        out, _err = p.communicate(timeout=seconds + 600)
+        p.log.close()
+        data = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"error": "no output"}
         if "error" in data or p.returncode:
-            raise SystemExit(f"{system} worker failed: {data.get('error')}\n{err[-5000:]}")
+            raise SystemExit(f"{system} worker failed: {data.get('error')}\n{Path(p.log.name).read_text()[-5000:]}")
         results.append(data)
-    return {**rates(results), "load": before, "load_after": load(), "workers": workers}
+    missed = sum(r.get("missed_in_inbox", 0) for r in results)
+    if missed:
+        print(f"!! {system}, {workers} workers: {missed} time(s) a task was not yet in the inbox after the "
+              f"previous step's answer (logs in {env.tmp})", flush=True)
+    return {**rates(results), "load": before, "load_after": load(), "workers": workers, "missed": missed}
 
 
 def rates(results):
@@ -367,8 +379,8 @@ def summarise(rounds, worker_counts, systems):
 
 
 def timed_rounds(env, args):
-    systems = ["pgbench", "vanilla", "service"] + ([] if args.no_http else ["http"])
-    web, base = (None, None) if args.no_http else start_gunicorn(env, max(args.workers))
+    systems = [s for s in args.systems.split(",") if not (args.no_http and s == "http")]
+    web, base = (start_gunicorn(env, max(args.workers)) if "http" in systems else (None, None))
     rounds = []
     try:
         for r in range(args.rounds):
@@ -422,6 +434,8 @@ def main():
     parser.add_argument("--db-prefix", default="qq_b20_")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--systems", default="pgbench,vanilla,service,http",
+                        help="a subset to measure (ratios need vanilla and pgbench)")
     parser.add_argument("--counts-only", action="store_true")
     parser.add_argument("--write-baseline", action="store_true")
     parser.add_argument("--sql-dir", default=None)
@@ -458,10 +472,11 @@ def main():
         print(f"  {KIND_TITLES[kind]}: {grow:+.1f} statements per extra user in the role")
     report["counts_role_size_large"] = {"role_size": args.role_size_large, **large}
     if args.write_baseline:
-        keep = ("vanilla", "service", "api", "vanilla_tx", "service_tx", "api_tx")
+        keep = ("vanilla", "service", "api", "vanilla_tx", "service_tx", "api_tx", "vanilla_by_table",
+                "service_by_table")
         BASELINE.write_text(json.dumps({
             "about": "SQL statements per step kind and phase (bench/approval_steps.py); *_tx: of them "
-                     "BEGIN/SAVEPOINT/RELEASE/COMMIT",
+                     "BEGIN/SAVEPOINT/RELEASE/COMMIT; *_by_table: by verb and first table",
             "commit": info["commit"], "date": info["date"], "role_size": args.role_size,
             **{k: counts[k] for k in keep},
             "at_role_size_large": {"role_size": args.role_size_large, **{k: large[k] for k in keep}},

@@ -28,6 +28,7 @@ against the gunicorn the driver started (token authentication, multipart uploads
 """
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -360,6 +361,7 @@ class OursHttp(OursBase):
         import requests
 
         self.base = base
+        self.missed = 0
         self.sessions = {}
         for role, pk in self.users.items():
             username = self.User.objects.get(pk=pk).username
@@ -381,14 +383,24 @@ class OursHttp(OursBase):
         return self._check(r, 201, "start")["id"]
 
     def find(self, role, process_id):
-        page = f"{self.base}/api/tasks/?show=claimable"
-        while page:
-            data = self._check(self.sessions[role].get(page, timeout=120), 200, "inbox")
-            for task in data["results"]:
-                if task["process"] == process_id:
-                    return task["id"]
-            page = data["next"]
-        raise RuntimeError(f"http: no task for {role} in process {process_id}")
+        for attempt in range(4):
+            page = f"{self.base}/api/tasks/?show=claimable"
+            seen = []
+            while page:
+                data = self._check(self.sessions[role].get(page, timeout=120), 200, "inbox")
+                for task in data["results"]:
+                    if task["process"] == process_id:
+                        return task["id"]
+                seen += [(t["process"], t["step"]) for t in data["results"]]
+                page = data["next"]
+            # Seen once in a run on the shared machine (the next task missing from the inbox
+            # right after the previous step's 200): counted and logged, not hidden.
+            self.missed += 1
+            chain = self.sessions[role].get(f"{self.base}/api/chains/{process_id}/", timeout=60)
+            print(f"find: {role} did not see the task of chain {process_id} (attempt {attempt + 1}); "
+                  f"inbox {seen}; chain {chain.status_code} {chain.text[:300]}", file=sys.stderr, flush=True)
+            time.sleep(0.2)
+        raise RuntimeError(f"http: no task for {role} in process {process_id} after 4 attempts")
 
     def claim(self, role, task_id):
         self._check(self.sessions[role].post(f"{self.base}/api/tasks/{task_id}/claim/", timeout=120), 200, "claim")
@@ -458,7 +470,8 @@ def run(args):
         chain(system, debt_id, n, on_step)
         n += 1
         chains += 1
-    print(json.dumps({"totals": totals, "chains": chains, "elapsed": time.monotonic() - started}), flush=True)
+    print(json.dumps({"totals": totals, "chains": chains, "elapsed": time.monotonic() - started,
+                      "missed_in_inbox": getattr(system, "missed", 0)}), flush=True)
     return 0
 
 
@@ -475,7 +488,7 @@ def counts(args):
     debts = iter(system.debt_ids(0, 1))
     chain(system, next(debts), 0)
     log = []
-    result, control = {}, {}
+    result, control, parts = {}, {}, {}
 
     def capture(inner):
         def wrapped(*a, **kw):
@@ -493,10 +506,11 @@ def counts(args):
             sql = getattr(system, phase).last
             result.setdefault(kind, {})[phase] = len(sql)
             control.setdefault(kind, {})[phase] = transaction_control(sql)
+            parts.setdefault(kind, {})[phase] = breakdown(sql)
             log.append((f"{name} {kind} {phase}", sql))
 
     chain(system, next(debts), 1, on_step)
-    out = {name: result, f"{name}_tx": control}
+    out = {name: result, f"{name}_tx": control, f"{name}_by_table": parts}
     if args.system == "ours":
         out["api"], out["api_tx"] = api_counts(next(debts), log)
     if args.sql:
@@ -508,6 +522,17 @@ def counts(args):
                 fh.write("\n")
     print(json.dumps(out), flush=True)
     return 0
+
+
+def breakdown(sql):
+    """{"SELECT auth_group": 22, ...}: the statements of one phase by verb and first table."""
+    out = {}
+    for statement in sql:
+        verb = statement.split(" ", 1)[0].rstrip(";").upper()
+        match = re.search(r'(?:FROM|INTO|UPDATE)\s+"([A-Za-z0-9_]+)"', statement)
+        key = f"{verb} {match.group(1)}" if match else verb
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def transaction_control(sql):
