@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.append_only import AppendOnlyError, AppendOnlyModel
 
 from .catalogue import DocType
+from .validation import EXTENSION_FOR_MIME
 
 
 class CaseFileQuerySet(models.QuerySet):
@@ -101,7 +102,6 @@ class Document(AppendOnlyModel):
 
     @property
     def extension(self):
-        from .validation import EXTENSION_FOR_MIME
         return EXTENSION_FOR_MIME.get(self.mime_type, "")
 
 
