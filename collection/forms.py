@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AgencyKind, CaseOutcome, ContactKind, LetterKind, Stage
+from .models import Agency, AgencyKind, CaseOutcome, ContactKind, LetterKind, Stage
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -174,7 +174,6 @@ class EngageForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import Agency
         self.fields["agency"].queryset = Agency.objects.filter(active=True)
 
 

@@ -69,7 +69,7 @@ class Contact(models.Model):
     def __str__(self):
         return f"{self.debt_id} {self.get_kind_display()} {self.at:%Y-%m-%d}"
 
-    # The archive's timeline reads a "channel" label and a summary; here they are kind/outcome.
+    # How a contact reads on the archive's timeline (collection.timeline): kind and outcome.
     def get_channel_display(self):
         return f"{self.get_kind_display()}：{self.outcome[:80]}"
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from approvals.flows import OutsourcingFlow
 from approvals.models import Chain, ChainProcess, Outcome
 from collection import clock
-from collection.errors import CollectionError
+from collection.exceptions import CollectionError
 from collection.legal import add_cost, add_hearing, move_stage, take_case
 from collection.models import AgencyKind, Instalment, LegalCase, Stage, StageChange
 from collection.outsourcing import engage, fee, pay_fee, register_agency
