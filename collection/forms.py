@@ -40,7 +40,7 @@ class MultiFileField(forms.FileField):
         return [super(MultiFileField, self).clean(f, initial) for f in files]
 
 
-def errors_of(form):
+def errors_of(form: forms.Form) -> list[str]:
     """['字段：问题', ...] for every error of a bound, invalid form."""
     out = []
     for name, errors in form.errors.items():

@@ -2,11 +2,15 @@
 job; collection.access puts the two together for one object."""
 from enum import StrEnum
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from workflows import roles
 from workflows.models import User
+
+# Views pass request.user, which is AnonymousUser before login; services pass None for the system.
+AnyUser = User | AnonymousUser | None
 
 # The people who pursue debts day to day; the legal team also writes letters and visits.
 WORKER_ROLES = {roles.HANDLER, roles.COMMITTEE, roles.COMMITTEE_HEAD, roles.LEGAL}
@@ -26,7 +30,7 @@ class Act(StrEnum):
     READ_LEGAL_BOARD = "read_legal_board"
 
 
-def groups(user) -> set[str]:
+def groups(user: AnyUser) -> set[str]:
     if not user or not user.is_authenticated or not user.is_active:
         return set()
     cached = getattr(user, "_qq_groups", None)
@@ -36,37 +40,37 @@ def groups(user) -> set[str]:
     return cached
 
 
-def _writer(user, allowed):
+def _writer(user: AnyUser, allowed: set[str]) -> bool:
     g = groups(user)
     # Auditors read everything and change nothing, whatever else they hold.
     return bool(g & allowed) and roles.AUDITOR not in g
 
 
-def is_auditor(user) -> bool:
+def is_auditor(user: AnyUser) -> bool:
     return roles.AUDITOR in groups(user)
 
 
-def may_work(user) -> bool:
+def may_work(user: AnyUser) -> bool:
     return _writer(user, WORKER_ROLES)
 
 
-def is_legal(user) -> bool:
+def is_legal(user: AnyUser) -> bool:
     return _writer(user, {roles.LEGAL})
 
 
-def may_manage_agencies(user) -> bool:
+def may_manage_agencies(user: AnyUser) -> bool:
     return _writer(user, AGENCY_ROLES)
 
 
-def may_pay_fees(user) -> bool:
+def may_pay_fees(user: AnyUser) -> bool:
     return _writer(user, FEE_ROLES)
 
 
-def may_read_legal_board(user) -> bool:
+def may_read_legal_board(user: AnyUser) -> bool:
     return is_legal(user) or is_auditor(user) or user.is_superuser
 
 
-def refusal(user, act: Act) -> str | None:
+def refusal(user: AnyUser, act: Act) -> str | None:
     """Why `user` may not do `act` (a message for them), or None when they may."""
     act = Act(act)
     if act == Act.READ:
@@ -82,7 +86,7 @@ def refusal(user, act: Act) -> str | None:
     return None if allowed(user) else message
 
 
-def require(user: User, act: Act) -> None:
+def require(user: AnyUser, act: Act) -> None:
     """PermissionDenied (403) unless `user` may do `act`."""
     reason = refusal(user, act)
     if reason is not None:

@@ -155,7 +155,7 @@ class HandoverView(ArchiveAccess, TemplateView):
 
 # --- plain routes: reads -----------------------------------------------------------------
 
-def x_accel_response(doc, inline):
+def x_accel_response(doc: Document, inline: bool) -> HttpResponse:
     """The access is checked and logged here; nginx sends the bytes from its internal
     location (deploy/nginx/qingqian.conf), so a web worker is not tied up streaming."""
     response = HttpResponse(content_type=doc.mime_type)
