@@ -19,7 +19,8 @@ from workflows.scoping import get_debt_for
 
 from . import inbox
 from .chain_requests import start_chain
-from .decisions import DecisionError, decide
+from .decisions import decide
+from .exceptions import DecisionError
 from .flows import FLOWS
 from .forms import DecisionForm, RequestForm
 from .models import Chain, ChainProcess, StepInfo

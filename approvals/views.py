@@ -16,8 +16,9 @@ from workflows.scoping import get_debt_for
 
 from . import inbox
 from .chain_requests import start_chain
-from .decisions import DecisionError, decide
+from .decisions import decide
 from .delegation import record_absence
+from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
 from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
 from .signatures import coverage, verify
