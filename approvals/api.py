@@ -17,11 +17,10 @@ from viewflow.workflow.models import Task
 from workflows.api import form_errors
 from workflows.scoping import get_debt_for
 
-from . import inbox
+from . import inbox, registry
 from .chain_requests import start_chain
 from .decisions import decide
 from .exceptions import DecisionError
-from .flows import FLOWS
 from .forms import DecisionForm, RequestForm
 from .models import Chain, ChainProcess, StepInfo
 
@@ -156,7 +155,7 @@ class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         chain = incoming.validated_data["chain"]
         debt = get_debt_for(request.user, pk=incoming.validated_data["debt"])
-        start = FLOWS[chain].instance.start
+        start = registry.flow_for(chain).instance.start
         form = RequestForm(request.data, request.FILES, chain=chain)
         if not form.is_valid():
             raise ValidationError(form_errors(form))

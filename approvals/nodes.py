@@ -1,5 +1,8 @@
 """viewflow nodes for our chains: a start node for requesters and a decision step whose
-outgoing path depends on the decision (approve / reject / return for rework)."""
+outgoing path depends on the decision (approve / reject / return for rework).
+
+The nodes take their views from flows.py (as viewflow's cookbook does): nodes never import views.
+"""
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -10,8 +13,11 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
+from . import four_eyes, inbox
+from .delegation import delegate_for
 from .models import DecisionKind, NotificationKind, StepInfo
-
+from .notifications import notify
+from .working_days import due_for_new_step
 
 class StepActivation(ViewActivation):
     @classmethod
@@ -46,6 +52,7 @@ class StepActivation(ViewActivation):
 class ApprovalStep(flow.View):
     """A human decision step.
 
+    view: the execute view (flows.py passes views.DecisionView.as_view());
     role: a role code, or a callable(process) -> role code (the authority body);
     unit_scoped: only people of the debt's unit may act;
     required: callable(process) -> [Requirement] checked before an approval completes;
@@ -58,12 +65,10 @@ class ApprovalStep(flow.View):
     is_rework = False
     _owner_permission_obj = None
 
-    def __init__(self, view=None, *, title, role=None, unit_scoped=False, required=None, signature=False,
+    def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
                  effect=None, decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
                  extra_fields=(), **kwargs):
-        from .views import DecisionView
-
-        super().__init__(view or DecisionView.as_view(), **kwargs)
+        super().__init__(view, **kwargs)
         self.task_title = title
         self.role = role
         self.unit_scoped = unit_scoped
@@ -103,25 +108,19 @@ class ApprovalStep(flow.View):
         return list(self.required(process)) if self.required else []
 
     def calc_owner_permission(self, activation):
-        from .four_eyes import role_permission
-
         role = None if self.is_rework else self.role_for(activation.process)
-        return role_permission(role) if role else None
+        return four_eyes.role_permission(role) if role else None
 
     def calc_owner(self, activation):
         if not self.is_rework:
             return None
-        from .delegation import delegate_for
-
         requester = activation.process.requested_by
         delegate = delegate_for(requester)
         activation._on_behalf_of = requester if delegate else None
         return delegate or requester
 
     def why_not(self, user, task):
-        from .four_eyes import why_not
-
-        return why_not(self, user, task)
+        return four_eyes.why_not(self, user, task)
 
     def can_assign(self, user, task):
         if task.owner_id or task.status != "NEW":
@@ -136,10 +135,6 @@ class ApprovalStep(flow.View):
 
     # -- bookkeeping viewflow does not do ---------------------------------------------------
     def on_created(self, activation):
-        from .notifications import notify
-        from .working_days import due_for_new_step
-        from . import inbox
-
         process = activation.process
         task = activation.task
         role = "" if self.is_rework else (self.role_for(process) or "")
@@ -165,10 +160,10 @@ class ReworkStep(ApprovalStep):
 
     is_rework = True
 
-    def __init__(self, **kwargs):
+    def __init__(self, view, **kwargs):
         kwargs.setdefault("title", _("修改后重新提交"))
         kwargs.setdefault("decisions", (DecisionKind.APPROVE, DecisionKind.REJECT))
-        super().__init__(**kwargs)
+        super().__init__(view, **kwargs)
 
 
 class ChainStart(flow.Start):

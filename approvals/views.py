@@ -14,20 +14,15 @@ from viewflow.workflow.status import STATUS
 
 from workflows.scoping import get_debt_for
 
-from . import inbox
+from . import inbox, registry, required_documents
+from .actions import why_cannot_start
 from .chain_requests import start_chain
 from .decisions import decide
 from .delegation import record_absence
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
+from .models import Chain, ChainProcess, Decision, Delegation, Notification, Signature, StepInfo
 from .signatures import coverage, verify
-
-
-def _url(name, *args):
-    from .frontend import url
-
-    return url(name, *args)
 
 
 class TurboFormMixin:
@@ -66,8 +61,6 @@ class StartView(TurboFormMixin, generic.FormView):
         return RequestForm
 
     def get_context_data(self, **kwargs):
-        from .actions import why_cannot_start
-
         return super().get_context_data(debt=self.debt, chain_label=Chain(self.flow_class.chain).label,
                                          blocked=why_cannot_start(self.flow_class.chain, self.debt, self.request.user),
                                          **kwargs)
@@ -82,7 +75,7 @@ class StartView(TurboFormMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("已提交%(chain)s申请 #%(pk)s") % {
             "chain": process.get_chain_display(), "pk": process.pk})
-        return redirect(_url("process", process.pk))
+        return redirect("approvals:process", process.pk)
 
 
 class DecisionView(TurboFormMixin, generic.FormView):
@@ -100,8 +93,6 @@ class DecisionView(TurboFormMixin, generic.FormView):
         activation = self.request.activation
         process = activation.process
         step = activation.flow_task
-        from . import required_documents
-
         return super().get_context_data(
             process=process, task=activation.task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=activation.task).first(),
@@ -119,7 +110,7 @@ class DecisionView(TurboFormMixin, generic.FormView):
             _apply_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已办理：%(step)s") % {"step": self.request.activation.flow_task.task_title})
-        return redirect(_url("inbox"))
+        return redirect("approvals:inbox")
 
 
 class InboxView(LoginRequiredMixin, generic.TemplateView):
@@ -191,8 +182,6 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/process.html"
 
     def get_context_data(self, **kwargs):
-        from .models import ChainProcess
-
         process = get_object_or_404(ChainProcess.objects.select_related("debt"), pk=self.kwargs["pk"])
         get_debt_for(self.request.user, pk=process.debt_id)  # 404 outside the user's scope
         decisions = process.decisions.select_related("by", "on_behalf_of")
@@ -213,7 +202,7 @@ class NotificationsView(LoginRequiredMixin, generic.TemplateView):
 
     def post(self, request, *args, **kwargs):
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-        return redirect(_url("notifications"))
+        return redirect("approvals:notifications")
 
 
 class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
@@ -238,18 +227,14 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
         messages.success(self.request, _("已登记委托"))
-        return redirect(_url("delegations"))
+        return redirect("approvals:delegations")
 
 
 def start_redirect(request, chain, debt_pk):
     """/approvals/start/<chain>/<debt>/ -> the chain's viewflow start page for that debt."""
-    from .flows import FLOWS
-
-    if chain not in FLOWS:
-        raise Http404("unknown chain")
-    url = _flow_start_url(FLOWS[chain])
+    try:
+        flow_class = registry.flow_for(chain)
+    except LookupError:
+        raise Http404("unknown chain") from None
+    url = flow_class.start.reverse("execute")
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")
-
-
-def _flow_start_url(flow_class):
-    return flow_class.start.reverse("execute")
