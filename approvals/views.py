@@ -5,23 +5,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
-from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.scoping import get_debt_for
 
 from . import inbox, registry, required_documents
+from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
 from .chain_requests import start_chain
 from .decisions import decide
 from .delegation import record_absence
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, ChainProcess, Decision, Delegation, Notification, Signature, StepInfo
+from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
 from .signatures import coverage, verify
 
 
@@ -144,9 +144,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/task.html"
 
     def get_task(self):
-        task = get_object_or_404(Task.objects.select_related("process"), pk=self.kwargs["pk"])
-        if not hasattr(task, "step_info"):
-            raise Http404("not an approval task")
+        task = get_task_for(self.request.user, self.kwargs["pk"])
         step = task.flow_task
         reason = step.why_not(self.request.user, task)
         if task.owner_id not in (None, self.request.user.pk):
@@ -166,7 +164,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
 
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""
-        task = get_object_or_404(Task, pk=kwargs["pk"])
+        task = get_task_for(request.user, kwargs["pk"])
         flow_class = task.flow_task.flow_class
         with flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
@@ -182,8 +180,7 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/process.html"
 
     def get_context_data(self, **kwargs):
-        process = get_object_or_404(ChainProcess.objects.select_related("debt"), pk=self.kwargs["pk"])
-        get_debt_for(self.request.user, pk=process.debt_id)  # 404 outside the user's scope
+        process = get_process_for(self.request.user, self.kwargs["pk"])
         decisions = process.decisions.select_related("by", "on_behalf_of")
         signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
