@@ -41,9 +41,8 @@ def why_cannot_start(chain: str, debt: Debt, user: User) -> str | None:
     running = running_chain(debt)
     if running is not None:
         return _("该债权已有进行中的审批：%(chain)s #%(pk)s") % {"chain": running.get_chain_display(), "pk": running.pk}
-    if chain == Chain.WRITE_OFF:
-        if not eligible_on(debt):
-            return _("债权不满足任何核销条件")
+    if chain == Chain.WRITE_OFF and not eligible_on(debt):
+        return _("债权不满足任何核销条件")
     return None
 
 

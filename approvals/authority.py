@@ -43,4 +43,5 @@ def rule_for(amount: Decimal, on: date | None = None) -> AuthorityRule:
     for rule in rules:
         if rule.max_amount is None or amount <= rule.max_amount:
             return rule
-    raise AuthorityError(_("审批权限表第%(v)s版没有覆盖金额 %(amount)s 的规则") % {"v": matrix.version, "amount": amount})
+    raise AuthorityError(_("审批权限表第%(v)s版没有覆盖金额 %(amount)s 的规则")
+                         % {"v": matrix.version, "amount": amount})

@@ -41,7 +41,8 @@ def escalate_overdue(now: datetime | None = None) -> int:
     due = StepInfo.objects.filter(open=True, escalated_at__isnull=True, due_at__lt=now).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():
-            info = (StepInfo.objects.select_for_update(of=("self",)).select_related("task", "task__owner", "process", "debt")
+            info = (StepInfo.objects.select_for_update(of=("self",))
+                    .select_related("task", "task__owner", "process", "debt")
                     .filter(pk=pk, open=True, escalated_at__isnull=True).first())
             if info is None or info.task.status not in (STATUS.NEW, STATUS.ASSIGNED):
                 continue

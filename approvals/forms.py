@@ -4,7 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.catalogue import DocType
-from workflows.ledger import LedgerError, parse_amount
+from workflows.exceptions import LedgerError
+from workflows.ledger import parse_amount
 from workflows.models import User
 
 from .models import Chain, DecisionKind, WriteOffCondition

@@ -152,7 +152,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         return task, step, reason
 
     def get(self, request, *args, **kwargs):
-        task, step, reason = self.get_task()
+        task, _step, reason = self.get_task()
         if task.owner_id == request.user.pk and task.status == STATUS.ASSIGNED and reason is None:
             return HttpResponseRedirect(inbox.execute_url(task))
         return super().get(request, *args, **kwargs)
@@ -212,7 +212,8 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
     def get_context_data(self, **kwargs):
         mine = Delegation.objects.filter(user=self.request.user).select_related("delegate")
         for_me = Delegation.objects.filter(delegate=self.request.user).select_related("user")
-        acted = Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user).select_related("on_behalf_of")[:50]
+        acted = (Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user)
+                 .select_related("on_behalf_of")[:50])
         return super().get_context_data(mine=mine, for_me=for_me, acted=acted, **kwargs)
 
     def form_valid(self, form):

@@ -1,12 +1,11 @@
 """One case file's history in time order: state changes, ledger entries, documents, and what
 higher apps add. The archive sits below approvals and collection, so it never imports them:
 an app that has events for the timeline registers a source in its AppConfig.ready()
-(collection registers its contact log)."""
+(approvals registers its decisions, collection its contact log)."""
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 
 from workflows.models import Debt, LedgerEntry, StateChange
@@ -33,26 +32,6 @@ def register_timeline_source(source: Callable[[Debt], Iterable[Event]]) -> None:
         _SOURCES.append(source)
 
 
-def _approval_events(debt):
-    # Read by label, not imported: approvals is the higher app. It should register this
-    # through register_timeline_source in its own AppConfig.ready(); until it does, the
-    # archive keeps reading approvals.Decision here (see the issue 14 report).
-    try:
-        decision_model = apps.get_model("approvals.Decision")
-    except (LookupError, ValueError):
-        return []
-    events = []
-    for row in decision_model.objects.filter(debt=debt):
-        step = getattr(row, "step_title", "") or getattr(row, "step", "")
-        verdict = row.get_decision_display() if hasattr(row, "get_decision_display") else row.decision
-        chain = row.get_chain_display() if hasattr(row, "get_chain_display") else getattr(row, "chain", "")
-        comment = getattr(row, "comment", "")
-        events.append(Event(row.at, "approval", _("审批"),
-                            f"{chain} {step}：{verdict}" + (f"（{comment}）" if comment else ""),
-                            getattr(row, "by", None)))
-    return events
-
-
 def case_file_timeline(debt: Debt) -> list[Event]:
     events = []
     for c in StateChange.objects.filter(debt=debt).select_related("by"):
@@ -66,7 +45,6 @@ def case_file_timeline(debt: Debt) -> list[Event]:
         label = _("文件") if d.version == 1 else _("文件更正")
         events.append(Event(d.uploaded_at, "document", label,
                             f"{d.get_doc_type_display()}：{d.title} v{d.version}", d.uploaded_by, d))
-    events.extend(_approval_events(debt))
     for source in _SOURCES:
         events.extend(source(debt))
     events.sort(key=lambda e: e.at)

@@ -61,7 +61,7 @@ def test_in_scope_users_still_see_the_task(people, visit):
 def test_a_task_handed_to_a_delegate_of_another_unit_is_theirs_to_read(org, people, visit):
     """The requester is away: the returned request goes to their delegate, who holds the same
     role in another unit. The task is assigned to them, so they read and resubmit it."""
-    debt, process, _ = visit
+    _debt, process, _ = visit
     now = timezone.now()
     record_absence(people["handler"], people["handler_b"], now - timedelta(hours=1), now + timedelta(days=3))
     returned = act(people["committee_head"], process, "head_approval", decision="return", comment="补充计划")

@@ -58,7 +58,7 @@ def assert_nothing_booked(debt, amount="300000.00"):
 
 
 def test_every_receipt_step_offers_approve_reject_return(org, people, signatories):
-    debt, process = in_kind_at_receipt(org, people)
+    _debt, process = in_kind_at_receipt(org, people)
     c = client_for(signatories["sign_keeper"])
     task = open_task(process, "sign_keeper")
     c.post(inbox.task_url(task))
@@ -162,7 +162,7 @@ def test_booking_return_goes_to_the_requester(org, people, signatories):
 
 
 def test_custodian_and_inspector_signatures_need_their_roles_in_the_debts_unit(org, people, signatories):
-    debt, process = in_kind_at_receipt(org, people)
+    _debt, process = in_kind_at_receipt(org, people)
     business = f.user("business_a", "business", org["a"])
     custodian_b = f.user("keeper_b", "custodian", org["b"])
     inspector_b = f.user("inspector_b", "inspector", org["b"])
