@@ -9,7 +9,7 @@ from workflows.scoping import debts_for
 from .models import Chain, ChainProcess
 from .write_off import eligible_on
 
-# Debt states each chain may start from (DOMAIN §3, §4).
+# Debt states each chain may start from (rule R4.3).
 STARTS_FROM = {
     Chain.VISIT: {State.OVERDUE},
     Chain.LITIGATION: {State.OVERDUE, State.VISIT},

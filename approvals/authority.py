@@ -1,4 +1,4 @@
-"""The authority matrix (DOMAIN §4 C): which body approves a write-off of a given amount.
+"""The authority matrix (rule R4.46): which body approves a write-off of a given amount.
 
 Versions are rows of AuthorityMatrix with an effective date; the newest version in effect on
 the request date applies, and the chain records the exact rule it used.
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from .exceptions import AuthorityError
 from .models import AuthorityMatrix, AuthorityRule
 
-# DOMAIN §4 C defaults: ≤ 500,000 总经理办公会; ≤ 5,000,000 董事会; above 股东大会.
+# rule R4.46 defaults: ≤ 500,000 总经理办公会; ≤ 5,000,000 董事会; above 股东大会.
 DEFAULT_RULES = [(Decimal("500000.00"), "gm_office"), (Decimal("5000000.00"), "board"), (None, "shareholders")]
 DEFAULT_EFFECTIVE_FROM = date(2000, 1, 1)
 
@@ -22,7 +22,7 @@ def ensure_default_matrix() -> AuthorityMatrix | None:
     if AuthorityMatrix.objects.exists():
         return None
     matrix = AuthorityMatrix.objects.create(version=1, effective_from=DEFAULT_EFFECTIVE_FROM,
-                                            note="DOMAIN §4 C 默认值")
+                                            note="规则 R4.46 默认值")
     AuthorityRule.objects.bulk_create([AuthorityRule(matrix=matrix, max_amount=m, body=b) for m, b in DEFAULT_RULES])
     return matrix
 

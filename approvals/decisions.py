@@ -50,7 +50,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 missing = required_documents.missing(process.debt, step.requirements(process))
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
-            # Only an approval is signed (DOMAIN §4 item 9); rejecting or returning needs a reason,
+            # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
             # not the password.
             signs = step.signature and decision == DecisionKind.APPROVE
             if signs:

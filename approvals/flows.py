@@ -1,4 +1,4 @@
-"""One viewflow Flow per approval chain of DOMAIN §4 (A-E) plus F outsourcing and G suspension.
+"""One viewflow Flow per approval chain of docs/rules.md chapter 4 (A-G).
 
 Every human step is an ApprovalStep: approve goes on, reject ends the chain with the debt
 unchanged, return sends it to the requester's inbox (rework) and back to the first review.

@@ -1,4 +1,4 @@
-"""Who may take and complete a step (DOMAIN §4, rules for every chain), checked on the server.
+"""Who may take and complete a step (rules R4.5-R4.7), checked on the server.
 
 - the requester never approves their own request;
 - one person signs at most one step of a chain;

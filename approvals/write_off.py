@@ -1,4 +1,4 @@
-"""When a debt may be written off (DOMAIN §4 C, 004:386-401) and with which evidence."""
+"""When a debt may be written off (rules R4.41-R4.43) and with which evidence."""
 from datetime import date
 
 from django.conf import settings

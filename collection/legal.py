@@ -1,4 +1,4 @@
-"""Legal cases (DOMAIN §4 D): after the litigation chain moved a debt to `legal`, a legal-team
+"""Legal cases (rules R4.61, R9.9, R9.10): after the litigation chain moved a debt to `legal`, a legal-team
 member takes the case and moves it through 立案 → 开庭 → 判决 → 执行 → 结案, in that order."""
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta

@@ -1,6 +1,6 @@
 """Letters (催款函, 对账确认函, 律师函) generated server-side as PDF and kept in the case file
 as system-generated documents. Their delivery receipt (回执) or the debtor's signed
-confirmation interrupts the limitation period (DOMAIN §5)."""
+confirmation interrupts the limitation period (rules R5.11, R5.12; the letters: R9.5, R9.6)."""
 from datetime import date
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Collection work (DOMAIN §3-§5): contacts, visits, letters, payment plans, legal cases and
+"""Collection work (rules R9.x, R4.81-R4.83): contacts, visits, letters, payment plans, legal cases and
 outsourcing. Rules live in the service modules beside this one; models guard invariants."""
 from decimal import Decimal
 
@@ -87,7 +87,7 @@ class VisitReport(models.Model):
     next_step = models.TextField(_("下一步"))
     by = models.ForeignKey(USER, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="+")
     photos = models.ManyToManyField(Document, verbose_name=_("照片"), blank=True, related_name="+")
-    # The visit record signed on site by the debtor's representative (003:280).
+    # The visit record signed on site by the debtor's representative (rule R9.4).
     signed_record = models.ForeignKey(Document, verbose_name=_("债务人签字的走访记录"), null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
 

@@ -1,4 +1,4 @@
-"""Outsourcing (委托外部催收, DOMAIN §3, chain F): a registry of agencies and law firms, an
+"""Outsourcing (委托外部催收, chain F, rules R4.81-R4.83): a registry of agencies and law firms, an
 engagement per debt after the 总经理's decision, and the fee: a rate on money actually
 recovered while the engagement runs, payable only out of that money, never in advance."""
 from datetime import date

@@ -1,4 +1,4 @@
-"""Payment plans (分期还款协议, DOMAIN §3): instalments, payments matched to them oldest first;
+"""Payment plans (分期还款协议, rules R9.7, R9.8): instalments, payments matched to them oldest first;
 the clock flags missed instalments (collection.clock). Agreeing a plan interrupts the
 limitation period."""
 from collections.abc import Iterable

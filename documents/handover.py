@@ -1,4 +1,4 @@
-"""Handover of the archive to the head-office 办公室 (DOMAIN §7, last line): a bundle built in
+"""Handover of the archive to the head-office 办公室 (rule R7.12): a bundle built in
 the background whose progress the page shows. With a Celery broker a worker builds it;
 in the embedded default a thread in the web process does."""
 import hashlib

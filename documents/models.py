@@ -1,4 +1,4 @@
-"""The archive 清欠档案 (DOMAIN §7): one case file per debt, its documents as version chains,
+"""The archive 清欠档案 (rules R7.x): one case file per debt, its documents as version chains,
 the seal with its manifest, the access log and the integrity checks.
 
 Documents, seals, access-log rows and integrity results are append-only (ORM here, and on
@@ -172,7 +172,7 @@ class IntegrityCheck(AppendOnlyModel):
 
 
 class HandoverExport(models.Model):
-    """A handover bundle (DOMAIN §7, last line) being built in the background."""
+    """A handover bundle (rule R7.12) being built in the background."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")

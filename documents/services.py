@@ -27,7 +27,7 @@ from .storage import archive_storage
 from .validation import EXTENSION_FOR_MIME, check_size, max_bytes, validate_upload
 
 SEALABLE_STATES = {State.CLEARED, State.SETTLED_IN_KIND}
-# The four 建档 steps (DOMAIN §7); the fourth, sealing, needs the state history.
+# The four 建档 steps (rule R7.7); the fourth, sealing, needs the state history.
 SEAL_REQUIRED_TYPES = [DocType.INVESTIGATION_RECORD, DocType.ORIGINAL_VOUCHERS, DocType.CONCLUSIVE_REPORT]
 CHUNK = 64 * 1024
 

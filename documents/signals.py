@@ -1,4 +1,4 @@
-"""A case file is opened with its debt (DOMAIN §7: "from registration")."""
+"""A case file is opened with its debt (rule R7.1: "from registration")."""
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 

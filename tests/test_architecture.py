@@ -4,6 +4,7 @@ Both tools read the contracts and rules in pyproject.toml. An upward import (say
 `from approvals import inbox` in workflows/models/debts.py), an import cycle between modules
 of a package, or a lint error fails here with the tool's own report."""
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,35 @@ def test_no_function_local_imports_of_project_modules():
     announces (a signal, a registry filled in AppConfig.ready()); a true cycle is broken only
     with a comment that names it."""
     assert _function_local_imports() == []
+
+
+RULE = re.compile(r"\bR(\d+)\.(\d+)\b")
+CITING = re.compile(r"\b(?:rules?|规则)\s+R\d+\.\d+(?:[-–]R?\d+(?:\.\d+)?)?(?:,\s*R\d+\.\d+)*", re.IGNORECASE)
+
+
+def _sources():
+    for package in (*PROJECT, "tests", "templates"):
+        for path in sorted((ROOT / package).rglob("*")):
+            if path.suffix in (".py", ".html") and path.is_file():
+                yield path
+    yield ROOT / "README.md"
+
+
+def test_rule_citations_point_into_the_rule_book():
+    """Code, templates, tests and the README cite docs/rules.md ("rule R3.5"), never a document
+    outside the repository; every rule number cited exists in the book."""
+    book = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    defined = set(re.findall(r"^\*\*R(\d+\.\d+)\b", book, flags=re.M))
+    outside, unknown = [], []
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            where = f"{path.relative_to(ROOT)}:{number}"
+            if ("DOMAIN" + " §") in line or ("DOMAIN" + ".md") in line:
+                outside.append(where)
+            for citation in CITING.findall(line):
+                for chapter, rule in RULE.findall(citation):
+                    if f"{chapter}.{rule}" not in defined:
+                        unknown.append(f"{where} R{chapter}.{rule}")
+    assert outside == [], "cite docs/rules.md instead"
+    assert unknown == [], "not in docs/rules.md"
