@@ -2,13 +2,14 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from workflows.models import State
+from workflows.models import Debt, State, User
 from workflows.roles import COMMITTEE, COMMITTEE_HEAD, HANDLER
 from workflows.scoping import debts_for
 
 from .models import Chain, ChainProcess
+from .write_off import eligible_on
 
-# Debt states each chain may start from (DOMAIN §3, §4).
+# Debt states each chain may start from (rule R4.3).
 STARTS_FROM = {
     Chain.VISIT: {State.OVERDUE},
     Chain.LITIGATION: {State.OVERDUE, State.VISIT},
@@ -21,11 +22,11 @@ STARTS_FROM = {
 REQUESTER_ROLES = {HANDLER, COMMITTEE, COMMITTEE_HEAD}
 
 
-def running_chain(debt):
+def running_chain(debt: Debt) -> ChainProcess | None:
     return ChainProcess.objects.filter(debt=debt, active=True).first()
 
 
-def why_cannot_start(chain, debt, user):
+def why_cannot_start(chain: str, debt: Debt, user: User) -> str | None:
     """None if `user` may start `chain` on `debt` now, else the reason in Chinese."""
     if not user.is_authenticated or not user.is_active:
         return _("请先登录")
@@ -40,20 +41,16 @@ def why_cannot_start(chain, debt, user):
     running = running_chain(debt)
     if running is not None:
         return _("该债权已有进行中的审批：%(chain)s #%(pk)s") % {"chain": running.get_chain_display(), "pk": running.pk}
-    if chain == Chain.WRITE_OFF:
-        from .write_off import eligible_on
-        if not eligible_on(debt):
-            return _("债权不满足任何核销条件")
+    if chain == Chain.WRITE_OFF and not eligible_on(debt):
+        return _("债权不满足任何核销条件")
     return None
 
 
-def start_url(chain, debt):
-    from .frontend import url
-
-    return url("start", chain, debt.pk)
+def start_url(chain: str, debt: Debt) -> str:
+    return reverse("approvals:start", args=[chain, debt.pk])
 
 
-def available_actions(debt, user):
+def available_actions(debt: Debt, user: User) -> list[dict[str, str]]:
     """[{"label", "url"}] for every chain this user may start on this debt now."""
     if running_chain(debt) is not None:
         return []

@@ -3,8 +3,6 @@ Every rule is the approvals app's own: inbox.open_steps, the node's can_assign/c
 (four-eyes, roles, units), chain_requests.start_chain and decisions.decide, validated by the
 pages' forms; claims and decisions run under the flow's lock like the pages."""
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
@@ -12,15 +10,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from viewflow.workflow.models import Task
 
 from workflows.rest import form_errors
 from workflows.scoping import get_debt_for
 
-from . import inbox
+from . import inbox, registry
+from .access import get_process_for, get_task_for
 from .chain_requests import start_chain
-from .decisions import DecisionError, decide
-from .flows import FLOWS
+from .decisions import decide
+from .exceptions import DecisionError
 from .forms import DecisionForm, RequestForm
 from .models import Chain, ChainProcess, StepInfo
 
@@ -89,18 +87,11 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                  claimable=show in ("all", "claimable"))
         return steps.select_related("owner").order_by("due_at", "pk")
 
-    def _task(self, pk):
-        task = get_object_or_404(Task.objects.select_related("process"), pk=pk)
-        if not hasattr(task, "step_info"):
-            raise Http404("not an approval task")
-        get_debt_for(self.request.user, pk=task.step_info.debt_id)  # 404 outside the caller's units
-        return task
-
     @extend_schema(request=None, responses={200: StepSerializer})
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         """Take the task; of two people claiming at once exactly one wins."""
-        task = self._task(pk)
+        task = get_task_for(request.user, pk)
         with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
             step = task.flow_task
@@ -115,7 +106,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def complete(self, request, pk=None):
         """Decide a claimed task: approve (signing with the password where the step asks),
         reject or return, with a reason for the last two."""
-        task = self._task(pk)
+        task = get_task_for(request.user, pk)
         with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
             step = task.flow_task
@@ -145,9 +136,7 @@ class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def get_object(self):
-        process = get_object_or_404(ChainProcess, pk=self.kwargs["pk"])
-        get_debt_for(self.request.user, pk=process.debt_id)
-        return process
+        return get_process_for(self.request.user, self.kwargs["pk"])
 
     @extend_schema(request={"multipart/form-data": StartInput}, responses={201: ProcessSerializer})
     def create(self, request):
@@ -155,7 +144,7 @@ class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         chain = incoming.validated_data["chain"]
         debt = get_debt_for(request.user, pk=incoming.validated_data["debt"])
-        start = FLOWS[chain].instance.start
+        start = registry.flow_for(chain).instance.start
         form = RequestForm(request.data, request.FILES, chain=chain)
         if not form.is_valid():
             raise ValidationError(form_errors(form))

@@ -7,4 +7,15 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("审批")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        # Django imports apps.py before any models module, so modules that need models are
+        # imported here, once every app's models are loaded (Django's documented place for it).
+        from documents.timeline import register_timeline_source
+
+        from . import flows, registry, signals, timeline  # noqa: F401
+
+        # The views and the API look a chain's Flow up in the registry: flows.py imports the
+        # views, so they cannot import flows.py.
+        for flow_class in flows.FLOWS.values():
+            registry.register(flow_class)
+        # The case file's timeline (documents, a lower layer) shows every decision.
+        register_timeline_source(timeline.decision_events)

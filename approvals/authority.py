@@ -1,36 +1,33 @@
-"""The authority matrix (DOMAIN §4 C): which body approves a write-off of a given amount.
+"""The authority matrix (rule R4.46): which body approves a write-off of a given amount.
 
 Versions are rows of AuthorityMatrix with an effective date; the newest version in effect on
 the request date applies, and the chain records the exact rule it used.
 """
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .exceptions import AuthorityError
 from .models import AuthorityMatrix, AuthorityRule
 
-# DOMAIN §4 C defaults: ≤ 500,000 总经理办公会; ≤ 5,000,000 董事会; above 股东大会.
+# rule R4.46 defaults: ≤ 500,000 总经理办公会; ≤ 5,000,000 董事会; above 股东大会.
 DEFAULT_RULES = [(Decimal("500000.00"), "gm_office"), (Decimal("5000000.00"), "board"), (None, "shareholders")]
 DEFAULT_EFFECTIVE_FROM = date(2000, 1, 1)
 
 
-def ensure_default_matrix():
+def ensure_default_matrix() -> AuthorityMatrix | None:
     """Version 1 with the defaults, when no version exists at all (fresh or flushed database)."""
     if AuthorityMatrix.objects.exists():
         return None
     matrix = AuthorityMatrix.objects.create(version=1, effective_from=DEFAULT_EFFECTIVE_FROM,
-                                            note="DOMAIN §4 C 默认值")
+                                            note="规则 R4.46 默认值")
     AuthorityRule.objects.bulk_create([AuthorityRule(matrix=matrix, max_amount=m, body=b) for m, b in DEFAULT_RULES])
     return matrix
 
 
-class AuthorityError(Exception):
-    pass
-
-
-def matrix_in_effect(on=None):
+def matrix_in_effect(on: date | None = None) -> AuthorityMatrix:
     on = on or timezone.localdate()
     ensure_default_matrix()
     matrix = AuthorityMatrix.objects.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
@@ -39,11 +36,12 @@ def matrix_in_effect(on=None):
     return matrix
 
 
-def rule_for(amount, on=None):
+def rule_for(amount: Decimal, on: date | None = None) -> AuthorityRule:
     """The rule whose range holds `amount`: the smallest inclusive upper bound ≥ amount."""
     matrix = matrix_in_effect(on)
     rules = sorted(matrix.rules.all(), key=lambda r: (r.max_amount is None, r.max_amount or 0))
     for rule in rules:
         if rule.max_amount is None or amount <= rule.max_amount:
             return rule
-    raise AuthorityError(_("审批权限表第%(v)s版没有覆盖金额 %(amount)s 的规则") % {"v": matrix.version, "amount": amount})
+    raise AuthorityError(_("审批权限表第%(v)s版没有覆盖金额 %(amount)s 的规则")
+                         % {"v": matrix.version, "amount": amount})

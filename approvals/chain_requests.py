@@ -1,17 +1,28 @@
 """Starting a chain: checks, the request's documents, the authority rule, the first task."""
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.activation import Activation
+
+from workflows.models import Debt, User
 
 from . import required_documents
 from .actions import why_cannot_start
-from .authority import AuthorityError, rule_for
-from .case_file import AttachmentRefused, attach
-from .decisions import DecisionError
-from .models import Chain, Decision, DecisionKind
+from .authority import rule_for
+from .case_file import attach
+from .exceptions import AttachmentRefused, AuthorityError, DecisionError
+from .models import Chain, ChainProcess, Decision, DecisionKind
+from .write_off import condition_error
 
 
-def start_chain(activation, user, debt, *, fields, attachments=(), request=None):
+def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mapping[str, Any],
+                attachments: Iterable[tuple[str, UploadedFile]] = (),
+                request: HttpRequest | None = None) -> ChainProcess:
     """Fill the new process from the request and run viewflow's start. Raises DecisionError."""
     flow_class = activation.flow_class
     chain = flow_class.chain
@@ -26,8 +37,6 @@ def start_chain(activation, user, debt, *, fields, attachments=(), request=None)
     for name, value in fields.items():
         setattr(process, name, value)
     if chain == Chain.WRITE_OFF:
-        from .write_off import condition_error
-
         problem = condition_error(debt, process.condition)
         if problem:
             raise DecisionError(problem, "condition")

@@ -1,23 +1,29 @@
 """Deciding a step: the one place that turns a submitted decision form into a Decision,
 its attachments, its signature, the chain's effect, and the next task."""
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.status import STATUS
+
+from workflows.models import User
 
 from . import required_documents
-from .case_file import AttachmentRefused, attach
+from .case_file import attach
+from .exceptions import AttachmentRefused, DecisionError, SignatureError
 from .models import ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
 from .notifications import notify
-from .signatures import SignatureError, check_password, sign
+from .signatures import check_password, sign
 
 
-class DecisionError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.field = field
-
-
-def decide(activation, user, *, decision, comment="", attachments=(), password="", extra=None, request=None):
+def decide(activation: Activation, user: User, *, decision: str, comment: str = "",
+           attachments: Iterable[tuple[str, UploadedFile]] = (), password: str = "",
+           extra: Mapping[str, Any] | None = None, request: HttpRequest | None = None) -> Decision:
     """Complete the activation's task with `decision`. Raises DecisionError (nothing saved)."""
     step = activation.flow_task
     task = activation.task
@@ -44,7 +50,7 @@ def decide(activation, user, *, decision, comment="", attachments=(), password="
                 missing = required_documents.missing(process.debt, step.requirements(process))
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
-            # Only an approval is signed (DOMAIN §4 item 9); rejecting or returning needs a reason,
+            # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
             # not the password.
             signs = step.signature and decision == DecisionKind.APPROVE
             if signs:
@@ -88,8 +94,6 @@ def _finish(activation, step, process, user, decision):
 def _release_barred(process, user, decided_task):
     """Other steps of this chain the user had claimed (parallel signatures) are now barred to
     them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
-    from viewflow.workflow.status import STATUS
-
     for task in process.task_set.filter(owner=user, status=STATUS.ASSIGNED).exclude(pk=decided_task.pk):
         step = task.flow_task
         if not getattr(step, "is_rework", True):

@@ -1,23 +1,27 @@
 """Absence delegation: while a user is away, tasks assigned to them go to their delegate,
 who must hold one of the same approval roles; decisions record who acted for whom."""
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from workflows.models import User
 from workflows.roles import LABELS
 
 from .models import Delegation, StepInfo
 
 
-def shared_roles(user, other):
+def shared_roles(user: User, other: User) -> set[str]:
     mine = set(user.groups.filter(name__in=list(LABELS)).values_list("name", flat=True))
     theirs = set(other.groups.filter(name__in=list(LABELS)).values_list("name", flat=True))
     return mine & theirs
 
 
-def delegate_for(user, at=None):
+def delegate_for(user: User | None, at: datetime | None = None) -> User | None:
     """The delegate acting for `user` now, or None."""
     if user is None:
         return None
@@ -27,7 +31,7 @@ def delegate_for(user, at=None):
     return d.delegate if d and d.delegate.is_active else None
 
 
-def record_absence(user, delegate, starts, ends, reason=""):
+def record_absence(user: User, delegate: User, starts: datetime, ends: datetime, reason: str = "") -> Delegation:
     d = Delegation(user=user, delegate=delegate, starts=starts, ends=ends, reason=reason)
     d.full_clean()
     if not shared_roles(user, delegate):
@@ -39,10 +43,8 @@ def record_absence(user, delegate, starts, ends, reason=""):
     return d
 
 
-def hand_over_open_tasks(user, delegate):
+def hand_over_open_tasks(user: User, delegate: User) -> int:
     """Move the absent user's assigned open tasks to the delegate."""
-    from viewflow.workflow.models import Task
-
     moved = 0
     for task in Task.objects.filter(owner=user, status=STATUS.ASSIGNED).select_for_update():
         task.owner = delegate
@@ -52,7 +54,7 @@ def hand_over_open_tasks(user, delegate):
     return moved
 
 
-def apply_current_delegations(now=None):
+def apply_current_delegations(now: datetime | None = None) -> int:
     """Called by the clock: delegations that started since the last run take effect."""
     now = now or timezone.now()
     total = 0

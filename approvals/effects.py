@@ -6,10 +6,13 @@ from django.utils.translation import gettext as _
 
 from workflows import lifecycle
 from workflows.ledger import post_entry
-from workflows.models import Debt, EntryKind, State
+from workflows.models import Debt, EntryKind, State, User
+from workflows.suspension import suspend as suspend_debt
+
+from .models import ChainProcess
 
 
-def _source(process):
+def _source(process: ChainProcess) -> str:
     return f"approvals:{process.chain}:process:{process.pk}"
 
 
@@ -19,22 +22,22 @@ def _gated(process, user, target):
     return lifecycle.apply_transition(process.debt_id, target, by=user, reason=reason)
 
 
-def write_off(process, user):
+def write_off(process: ChainProcess, user: User) -> None:
     _gated(process, user, State.WRITTEN_OFF)
     debt = Debt.objects.get(pk=process.debt_id)
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
                reference=f"WO-{process.pk}")
 
 
-def visit(process, user):
+def visit(process: ChainProcess, user: User) -> None:
     _gated(process, user, State.VISIT)
 
 
-def litigation(process, user):
+def litigation(process: ChainProcess, user: User) -> None:
     _gated(process, user, State.LEGAL)
 
 
-def settle_in_kind(process, user):
+def settle_in_kind(process: ChainProcess, user: User) -> None:
     _gated(process, user, State.SETTLED_IN_KIND)
     debt = Debt.objects.get(pk=process.debt_id)
     # The offset is the appraised value, never more than what is owed.
@@ -44,7 +47,5 @@ def settle_in_kind(process, user):
                    reference=f"IK-{process.pk}")
 
 
-def suspend(process, user):
-    from workflows.suspension import suspend as suspend_debt
-
+def suspend(process: ChainProcess, user: User) -> None:
     suspend_debt(process.debt, process.reason, process.until, approved_by=user, source=_source(process))

@@ -1,4 +1,4 @@
-"""One viewflow Flow per approval chain of DOMAIN §4 (A-E) plus F outsourcing and G suspension.
+"""One viewflow Flow per approval chain of docs/rules.md chapter 4 (A-G).
 
 Every human step is an ApprovalStep: approve goes on, reject ends the chain with the debt
 unchanged, return sends it to the requester's inbox (rework) and back to the first review.
@@ -11,13 +11,19 @@ from viewflow.workflow.lock import select_for_update_lock
 from documents.catalogue import DocType
 from workflows import roles
 
-from . import effects, write_off
-from .models import ChainProcess, Chain
+from . import effects, registry, write_off
+from .models import Chain, ChainProcess
 from .nodes import ApprovalStep, ChainStart, ReworkStep
 from .required_documents import single
+from .views import DecisionView, StartView
+
 
 def _docs(*types):
     return lambda process: [single(t) for t in types]
+
+
+def _start():
+    return ChainStart(StartView.as_view())
 
 
 class ChainFlow(flow.Flow):
@@ -29,13 +35,7 @@ class ChainFlow(flow.Flow):
 
     @classmethod
     def for_chain(cls, chain):
-        return FLOWS[chain]
-
-
-def _start():
-    from .views import StartView
-
-    return ChainStart(StartView.as_view())
+        return registry.flow_for(chain)
 
 
 class WriteOffFlow(ChainFlow):
@@ -49,20 +49,20 @@ class WriteOffFlow(ChainFlow):
 
     start = _start().Next(this.committee_review)
     committee_review = (
-        ApprovalStep(title=_("清欠办审核"), role=roles.COMMITTEE,
+        ApprovalStep(DecisionView.as_view(), title=_("清欠办审核"), role=roles.COMMITTEE,
                      required=lambda p: write_off.required_for(p.condition))
         .Next(this.gm_instruction).Reject(this.rejected).Return(this.rework)
     )
     gm_instruction = (
-        ApprovalStep(title=_("总经理批示"), role=roles.GM, signature=True)
+        ApprovalStep(DecisionView.as_view(), title=_("总经理批示"), role=roles.GM, signature=True)
         .Next(this.authority_approval).Reject(this.rejected).Return(this.rework)
     )
     authority_approval = (
-        ApprovalStep(title=_("审批机构批准"), role=lambda p: p.authority_body, signature=True,
-                     required=_docs(DocType.MEETING_RESOLUTION), effect=effects.write_off)
+        ApprovalStep(DecisionView.as_view(), title=_("审批机构批准"), role=lambda p: p.authority_body,
+                     signature=True, required=_docs(DocType.MEETING_RESOLUTION), effect=effects.write_off)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep(required=lambda p: write_off.required_for(p.condition)).Next(
+    rework = ReworkStep(DecisionView.as_view(), required=lambda p: write_off.required_for(p.condition)).Next(
         this.committee_review).Reject(this.rejected)
     approved = flow.End()
     rejected = flow.End()
@@ -77,10 +77,11 @@ class VisitFlow(ChainFlow):
     chain = Chain.VISIT
     start = _start().Next(this.head_approval)
     head_approval = (
-        ApprovalStep(title=_("清欠小组组长批准"), role=roles.COMMITTEE_HEAD, effect=effects.visit)
+        ApprovalStep(DecisionView.as_view(), title=_("清欠小组组长批准"), role=roles.COMMITTEE_HEAD,
+                     effect=effects.visit)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep().Next(this.head_approval).Reject(this.rejected)
+    rework = ReworkStep(DecisionView.as_view()).Next(this.head_approval).Reject(this.rejected)
     approved = flow.End()
     rejected = flow.End()
 
@@ -95,18 +96,20 @@ class LitigationFlow(ChainFlow):
     request_required = staticmethod(_docs(DocType.LEGAL_RISK_ANALYSIS))
     start = _start().Next(this.committee_review)
     committee_review = (
-        ApprovalStep(title=_("清欠小组审核"), role=roles.COMMITTEE, required=_docs(DocType.LEGAL_RISK_ANALYSIS))
+        ApprovalStep(DecisionView.as_view(), title=_("清欠小组审核"), role=roles.COMMITTEE,
+                     required=_docs(DocType.LEGAL_RISK_ANALYSIS))
         .Next(this.gm_signature).Reject(this.rejected).Return(this.rework)
     )
     gm_signature = (
-        ApprovalStep(title=_("总经理签批起诉名单"), role=roles.GM, signature=True)
+        ApprovalStep(DecisionView.as_view(), title=_("总经理签批起诉名单"), role=roles.GM, signature=True)
         .Next(this.legal_acceptance).Reject(this.rejected).Return(this.rework)
     )
     legal_acceptance = (
-        ApprovalStep(title=_("法务部受理"), role=roles.LEGAL, effect=effects.litigation)
+        ApprovalStep(DecisionView.as_view(), title=_("法务部受理"), role=roles.LEGAL, effect=effects.litigation)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep(required=_docs(DocType.LEGAL_RISK_ANALYSIS)).Next(this.committee_review).Reject(this.rejected)
+    rework = (ReworkStep(DecisionView.as_view(), required=_docs(DocType.LEGAL_RISK_ANALYSIS))
+              .Next(this.committee_review).Reject(this.rejected))
     approved = flow.End()
     rejected = flow.End()
 
@@ -120,10 +123,11 @@ class SuspensionFlow(ChainFlow):
     chain = Chain.SUSPENSION
     start = _start().Next(this.head_approval)
     head_approval = (
-        ApprovalStep(title=_("清欠办主任批准"), role=roles.COMMITTEE_HEAD, effect=effects.suspend)
+        ApprovalStep(DecisionView.as_view(), title=_("清欠办主任批准"), role=roles.COMMITTEE_HEAD,
+                     effect=effects.suspend)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep().Next(this.head_approval).Reject(this.rejected)
+    rework = ReworkStep(DecisionView.as_view()).Next(this.head_approval).Reject(this.rejected)
     approved = flow.End()
     rejected = flow.End()
 
@@ -137,10 +141,10 @@ class OutsourcingFlow(ChainFlow):
     chain = Chain.OUTSOURCING
     start = _start().Next(this.gm_decision)
     gm_decision = (
-        ApprovalStep(title=_("总经理决定"), role=roles.GM, signature=True)
+        ApprovalStep(DecisionView.as_view(), title=_("总经理决定"), role=roles.GM, signature=True)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep().Next(this.gm_decision).Reject(this.rejected)
+    rework = ReworkStep(DecisionView.as_view()).Next(this.gm_decision).Reject(this.rejected)
     approved = flow.End()
     rejected = flow.End()
 
@@ -156,13 +160,13 @@ class InKindFlow(ChainFlow):
     request_required = staticmethod(_docs(DocType.INVENTORY_LIST))
     start = _start().Next(this.appraisal)
     appraisal = (
-        ApprovalStep(title=_("技术工程部鉴定"), role=roles.TECH, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("技术工程部鉴定"), role=roles.TECH, unit_scoped=True,
                      required=_docs(DocType.INVENTORY_LIST, DocType.APPRAISAL_OPINION),
                      extra_fields=("appraised_value",))
         .Next(this.gm_approval).Reject(this.rejected).Return(this.rework)
     )
     gm_approval = (
-        ApprovalStep(title=_("总经理批准"), role=roles.GM, signature=True)
+        ApprovalStep(DecisionView.as_view(), title=_("总经理批准"), role=roles.GM, signature=True)
         .Next(this.receipt_split).Reject(this.rejected).Return(this.rework)
     )
     receipt_split = (
@@ -173,32 +177,33 @@ class InKindFlow(ChainFlow):
     # Each signatory may also reject (the chain ends, the debt is unchanged, nothing is booked)
     # or return for rework; either cancels the other signatures still open (StepActivation).
     sign_manager = (
-        ApprovalStep(title=_("接收清单签署：经理"), role=roles.RESPONSIBLE, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("接收清单签署：经理"), role=roles.RESPONSIBLE, unit_scoped=True,
                      required=_docs(DocType.RECEIPT_LIST))
         .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
     )
     sign_finance_head = (
-        ApprovalStep(title=_("接收清单签署：财务主管"), role=roles.FINANCE, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("接收清单签署：财务主管"), role=roles.FINANCE, unit_scoped=True,
                      required=_docs(DocType.RECEIPT_LIST))
         .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
     )
     sign_keeper = (
-        ApprovalStep(title=_("接收清单签署：保管"), role=roles.CUSTODIAN, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("接收清单签署：保管"), role=roles.CUSTODIAN, unit_scoped=True,
                      required=_docs(DocType.RECEIPT_LIST))
         .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
     )
     sign_inspector = (
-        ApprovalStep(title=_("接收清单签署：验收人员"), role=roles.INSPECTOR, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("接收清单签署：验收人员"), role=roles.INSPECTOR, unit_scoped=True,
                      required=_docs(DocType.RECEIPT_LIST))
         .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
     )
     receipt_join = flow.Join().Next(this.booking)
     booking = (
-        ApprovalStep(title=_("财务部按评估价值冲抵"), role=roles.FINANCE, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("财务部按评估价值冲抵"), role=roles.FINANCE, unit_scoped=True,
                      effect=effects.settle_in_kind)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep(required=_docs(DocType.INVENTORY_LIST)).Next(this.appraisal).Reject(this.rejected)
+    rework = (ReworkStep(DecisionView.as_view(), required=_docs(DocType.INVENTORY_LIST))
+              .Next(this.appraisal).Reject(this.rejected))
     approved = flow.End()
     rejected = flow.End()
 
@@ -213,15 +218,17 @@ class DisposalFlow(ChainFlow):
     request_required = staticmethod(_docs(DocType.WRITTEN_REPORT))
     start = _start().Next(this.quality_appraisal)
     quality_appraisal = (
-        ApprovalStep(title=_("技术工程部质量鉴定"), role=roles.TECH, unit_scoped=True,
+        ApprovalStep(DecisionView.as_view(), title=_("技术工程部质量鉴定"), role=roles.TECH, unit_scoped=True,
                      required=_docs(DocType.APPRAISAL_OPINION))
         .Next(this.gm_approval).Reject(this.rejected).Return(this.rework)
     )
     gm_approval = (
-        ApprovalStep(title=_("总经理批准降价"), role=roles.GM, signature=True, required=_docs(DocType.WRITTEN_REPORT))
+        ApprovalStep(DecisionView.as_view(), title=_("总经理批准降价"), role=roles.GM, signature=True,
+                     required=_docs(DocType.WRITTEN_REPORT))
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = ReworkStep(required=_docs(DocType.WRITTEN_REPORT)).Next(this.quality_appraisal).Reject(this.rejected)
+    rework = (ReworkStep(DecisionView.as_view(), required=_docs(DocType.WRITTEN_REPORT))
+              .Next(this.quality_appraisal).Reject(this.rejected))
     approved = flow.End()
     rejected = flow.End()
 

@@ -1,12 +1,12 @@
 """Forms of the approval pages. Errors name the field and the problem in Chinese."""
-from datetime import date
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.catalogue import DocType
-from workflows.ledger import LedgerError, parse_amount
+from workflows.exceptions import LedgerError
+from workflows.ledger import parse_amount
+from workflows.models import User
 
 from .models import Chain, DecisionKind, WriteOffCondition
 
@@ -136,9 +136,5 @@ class DelegationForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from workflows.models import User
-
         self.fields["delegate"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
 
-
-__all__ = ["RequestForm", "DecisionForm", "DelegationForm", "date"]

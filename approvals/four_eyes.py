@@ -1,39 +1,57 @@
-"""Who may take and complete a step (DOMAIN §4, rules for every chain), checked on the server.
+"""Who may take and complete a step (rules R4.5-R4.7), checked on the server.
 
 - the requester never approves their own request;
 - one person signs at most one step of a chain;
 - a step of a role holds for people holding that role (group);
 - a unit-scoped role's step is only for people of the debt's unit (or a unit above it).
 """
-from django.utils.translation import gettext as _
+from typing import Protocol
 
+from django.db.models import OuterRef, QuerySet
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
+
+from workflows.models import User
 from workflows.scoping import unit_ids_in_scope
 
-from .models import Decision, DecisionKind
+from .delegation import delegate_for
+from .models import ChainProcess, Decision, DecisionKind
 
 
-def decided_elsewhere(process_id, user, step_name):
+class Step(Protocol):
+    """What these rules read of a step; nodes.ApprovalStep is one (this module cannot import
+    nodes: the nodes ask these rules)."""
+
+    name: str
+    is_rework: bool
+    unit_scoped: bool
+
+    def role_for(self, process: ChainProcess) -> str | None: ...
+
+    def why_not(self, user: User | None, task: Task) -> str | None: ...
+
+
+def decided_elsewhere(process_id: int | OuterRef, user: User, step_name: str | OuterRef) -> QuerySet[Decision]:
     """Decisions `user` took on another step of the chain (their request itself does not count).
     The inbox uses the same query with OuterRefs, so it leaves out what why_not refuses."""
     return (Decision.objects.filter(process_id=process_id, by=user)
             .exclude(step=step_name).exclude(decision=DecisionKind.SUBMIT))
 
 
-def role_permission(role):
+def role_permission(role: str) -> str:
     return f"approvals.role_{role}"
 
 
-def holds_role(user, role):
+def holds_role(user: User, role: str) -> bool:
     return user.groups.filter(name=role).exists()
 
 
-def why_not(step, user, task):
+def why_not(step: Step, user: User | None, task: Task) -> str | None:
     """None when `user` may act on `task` of `step`, else the reason in Chinese."""
     if user is None or not user.is_authenticated or not user.is_active:
         return _("请先登录")
     process = task.process.coerced
     if step.is_rework:
-        from .delegation import delegate_for
         if user.pk == process.requested_by_id or (task.owner_id == user.pk and
                                                   delegate_for(process.requested_by) == user):
             return None

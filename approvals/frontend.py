@@ -2,12 +2,11 @@
 the pages of every chain's flow."""
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Application
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
-from viewflow.workflow.models import Task
 
-from . import views
+from . import inbox, views
 from .flows import FLOWS
+from .notifications import unread_count
 
 ICONS = {"write_off": "money_off", "visit": "directions_walk", "litigation": "gavel", "suspension": "pause_circle",
          "outsourcing": "business", "in_kind": "inventory_2", "disposal": "sell"}
@@ -57,9 +56,6 @@ class ApprovalsApp(WorkflowAppViewset):
 
     def get_context_data(self, request):
         # Menu badges: one indexed count each over our StepInfo, not viewflow's recount.
-        from . import inbox
-        from .notifications import unread_count
-
         if not request.user.is_authenticated:
             return {}
         return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user)}
@@ -70,10 +66,3 @@ approvals_app = ApprovalsApp(
 )
 
 applications = [approvals_app]
-
-
-def url(name, *args):
-    return approvals_app.reverse(name, args=args)
-
-
-__all__ = ["applications", "approvals_app", "url", "Task", "Application"]

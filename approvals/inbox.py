@@ -1,35 +1,36 @@
 """The approval inbox: my tasks and the tasks I may claim through my roles, in one query
 over StepInfo (our own table, indexed for it) joined to viewflow's task."""
-from django.db.models import Exists, OuterRef, Q, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from workflows.models import User
 from workflows.roles import LABELS
 from workflows.scoping import unit_ids_in_scope
 
-from .four_eyes import decided_elsewhere
+from .four_eyes import Step, decided_elsewhere
 from .models import StepInfo
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
 
-def task_url(task):
-    from .frontend import url
-
-    return url("task", task.pk)
+def task_url(task: Task) -> str:
+    return reverse("approvals:task", args=[task.pk])
 
 
-def execute_url(task):
+def execute_url(task: Task) -> str:
     return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
 
 
-def user_roles(user):
+def user_roles(user: User) -> list[str]:
     return list(user.groups.filter(name__in=list(LABELS)).values_list("name", flat=True))
 
 
-def open_steps(user, *, mine=True, claimable=True):
+def open_steps(user: User, *, mine: bool = True, claimable: bool = True) -> QuerySet[StepInfo]:
     """StepInfo rows of open tasks assigned to `user` or claimable by them, without the ones
     four-eyes bars them from (four_eyes.why_not still refuses them on the server)."""
     conditions = Q()
@@ -57,11 +58,9 @@ def open_steps(user, *, mine=True, claimable=True):
 PER_PAGE = 25
 
 
-def page_of(steps, number, per_page=PER_PAGE):
+def page_of(steps: QuerySet[StepInfo], number: int | str | None, per_page: int = PER_PAGE) -> Page:
     """One page, in two steps: ids from StepInfo alone (its indexes answer that), then the 25
     rows with their debt, debtor, process and task. Joining first would join every match."""
-    from django.core.paginator import Paginator
-
     page = Paginator(steps.order_by("due_at", "pk").values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     rows = {s.pk: s for s in StepInfo.objects.filter(pk__in=ids).select_related(
@@ -70,17 +69,15 @@ def page_of(steps, number, per_page=PER_PAGE):
     return page
 
 
-def counts(user):
+def counts(user: User) -> dict[str, int]:
     mine = open_steps(user, claimable=False).count()
     claimable = open_steps(user, mine=False).count()
     overdue = open_steps(user).filter(due_at__lt=timezone.now()).count()
     return {"mine": mine, "claimable": claimable, "overdue": overdue}
 
 
-def candidates(step, task):
+def candidates(step: Step, task: Task) -> list[User]:
     """Users who could claim a new task (notified when it appears)."""
-    from workflows.models import User
-
     process = task.process.coerced
     role = step.role_for(process)
     users = User.objects.filter(is_active=True, groups__name=role)

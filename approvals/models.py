@@ -176,6 +176,9 @@ class StepInfo(models.Model):
                          name="qq_step_claimable"),
         ]
 
+    def __str__(self):
+        return f"{self.step_title} #{self.task_id}"
+
     @property
     def overdue(self):
         return self.open and self.due_at < timezone.now()
@@ -232,6 +235,10 @@ class Delegation(models.Model):
         verbose_name_plural = _("委托代理")
         ordering = ["-starts"]
 
+    def __str__(self):
+        return gettext("%(user)s 委托 %(delegate)s（%(starts)s 至 %(ends)s）") % {
+            "user": self.user, "delegate": self.delegate, "starts": self.starts, "ends": self.ends}
+
     def clean(self):
         errors = {}
         if self.user_id and self.delegate_id and self.user_id == self.delegate_id:
@@ -263,3 +270,6 @@ class Notification(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.message

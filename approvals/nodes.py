@@ -1,5 +1,11 @@
 """viewflow nodes for our chains: a start node for requesters and a decision step whose
-outgoing path depends on the decision (approve / reject / return for rework)."""
+outgoing path depends on the decision (approve / reject / return for rework).
+
+The nodes take their views from flows.py (as viewflow's cookbook does): nodes never import views.
+"""
+from functools import update_wrapper
+
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -10,7 +16,24 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
+from . import four_eyes, inbox
+from .access import get_task_for
+from .delegation import delegate_for
 from .models import DecisionKind, NotificationKind, StepInfo
+from .notifications import notify
+from .working_days import due_for_new_step
+
+
+def _task_in_scope(view):
+    """Wrap one of viewflow's task routes: a task outside the user's units is 404 before
+    viewflow's own checks run (they answer 403, which would tell that the task exists)."""
+
+    def scoped(request, *args, **kwargs):
+        if request.user.is_authenticated and "task_pk" in kwargs:
+            get_task_for(request.user, kwargs["task_pk"])
+        return view(request, *args, **kwargs)
+
+    return update_wrapper(scoped, view)
 
 
 class StepActivation(ViewActivation):
@@ -46,6 +69,7 @@ class StepActivation(ViewActivation):
 class ApprovalStep(flow.View):
     """A human decision step.
 
+    view: the execute view (flows.py passes views.DecisionView.as_view());
     role: a role code, or a callable(process) -> role code (the authority body);
     unit_scoped: only people of the debt's unit may act;
     required: callable(process) -> [Requirement] checked before an approval completes;
@@ -58,12 +82,10 @@ class ApprovalStep(flow.View):
     is_rework = False
     _owner_permission_obj = None
 
-    def __init__(self, view=None, *, title, role=None, unit_scoped=False, required=None, signature=False,
+    def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
                  effect=None, decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
                  extra_fields=(), **kwargs):
-        from .views import DecisionView
-
-        super().__init__(view or DecisionView.as_view(), **kwargs)
+        super().__init__(view, **kwargs)
         self.task_title = title
         self.role = role
         self.unit_scoped = unit_scoped
@@ -95,6 +117,12 @@ class ApprovalStep(flow.View):
         if self._on_return:
             yield Edge(src=self, dst=self._on_return, edge_class="default")
 
+    def _get_urls(self):
+        # Every route of this node (index, detail, execute, assign, unassign, cancel, ...) takes
+        # a task: each first asks access.get_task_for, as the approvals pages and API do.
+        return [URLPattern(p.pattern, _task_in_scope(p.callback), p.default_args, p.name)
+                if isinstance(p, URLPattern) else p for p in super()._get_urls()]
+
     # -- who -------------------------------------------------------------------------------
     def role_for(self, process):
         return self.role(process) if callable(self.role) else self.role
@@ -103,25 +131,19 @@ class ApprovalStep(flow.View):
         return list(self.required(process)) if self.required else []
 
     def calc_owner_permission(self, activation):
-        from .four_eyes import role_permission
-
         role = None if self.is_rework else self.role_for(activation.process)
-        return role_permission(role) if role else None
+        return four_eyes.role_permission(role) if role else None
 
     def calc_owner(self, activation):
         if not self.is_rework:
             return None
-        from .delegation import delegate_for
-
         requester = activation.process.requested_by
         delegate = delegate_for(requester)
         activation._on_behalf_of = requester if delegate else None
         return delegate or requester
 
     def why_not(self, user, task):
-        from .four_eyes import why_not
-
-        return why_not(self, user, task)
+        return four_eyes.why_not(self, user, task)
 
     def can_assign(self, user, task):
         if task.owner_id or task.status != "NEW":
@@ -136,10 +158,6 @@ class ApprovalStep(flow.View):
 
     # -- bookkeeping viewflow does not do ---------------------------------------------------
     def on_created(self, activation):
-        from .notifications import notify
-        from .working_days import due_for_new_step
-        from . import inbox
-
         process = activation.process
         task = activation.task
         role = "" if self.is_rework else (self.role_for(process) or "")
@@ -165,10 +183,10 @@ class ReworkStep(ApprovalStep):
 
     is_rework = True
 
-    def __init__(self, **kwargs):
+    def __init__(self, view, **kwargs):
         kwargs.setdefault("title", _("修改后重新提交"))
         kwargs.setdefault("decisions", (DecisionKind.APPROVE, DecisionKind.REJECT))
-        super().__init__(**kwargs)
+        super().__init__(view, **kwargs)
 
 
 class ChainStart(flow.Start):

@@ -5,12 +5,14 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from workflows.models import User
+
 from .models import Notification
 
 log = logging.getLogger(__name__)
 
 
-def notify(user, kind, message, url=""):
+def notify(user: User | None, kind: str, message: str, url: str = "") -> Notification | None:
     if user is None or not user.is_active:
         return None
     note = Notification.objects.create(user=user, kind=kind, message=str(message)[:300], url=url)
@@ -27,5 +29,5 @@ def _mail(address, message):
         log.exception("notification mail to %s failed", address)
 
 
-def unread_count(user):
+def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

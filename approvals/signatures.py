@@ -5,20 +5,19 @@ import json
 
 from django.utils.translation import gettext as _
 
+from workflows.models import User
+
 from .case_file import current_documents, fingerprint
-from .models import Signature
+from .exceptions import SignatureError
+from .models import Decision, Signature
 
 
-class SignatureError(Exception):
-    pass
-
-
-def check_password(user, password):
+def check_password(user: User, password: str) -> None:
     if not password or not user.check_password(password):
         raise SignatureError(_("签署须重新输入登录密码：密码不正确"))
 
 
-def digest(decision, documents):
+def digest(decision: Decision, documents: list[dict]) -> str:
     payload = {
         "decision_id": decision.pk,
         "process_id": decision.process_id,
@@ -34,18 +33,18 @@ def digest(decision, documents):
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def sign(decision):
+def sign(decision: Decision) -> Signature:
     documents = [fingerprint(d) for d in current_documents(decision.debt)]
     return Signature.objects.create(decision=decision, signer=decision.by, signed_at=decision.at,
                                     sha256=digest(decision, documents), documents=documents)
 
 
-def verify(signature):
+def verify(signature: Signature) -> bool:
     """True when the stored digest still matches the decision and the recorded documents."""
     return signature.sha256 == digest(signature.decision, signature.documents)
 
 
-def coverage(signature):
+def coverage(signature: Signature) -> list[dict]:
     """The debt's current documents, each with whether this signature covered that version."""
     covered = {(d["id"], d["sha256"]) for d in signature.documents}
     return [{"document": doc, "covered": (doc.pk, doc.sha256) in covered}

@@ -5,28 +5,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import generic
-from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.scoping import get_debt_for
 
-from . import inbox
+from . import inbox, registry, required_documents
+from .access import get_process_for, get_task_for
+from .actions import why_cannot_start
 from .chain_requests import start_chain
-from .decisions import DecisionError, decide
+from .decisions import decide
 from .delegation import record_absence
+from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
 from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
 from .signatures import coverage, verify
-
-
-def _url(name, *args):
-    from .frontend import url
-
-    return url(name, *args)
 
 
 class TurboFormMixin:
@@ -65,8 +61,6 @@ class StartView(TurboFormMixin, generic.FormView):
         return RequestForm
 
     def get_context_data(self, **kwargs):
-        from .actions import why_cannot_start
-
         return super().get_context_data(debt=self.debt, chain_label=Chain(self.flow_class.chain).label,
                                          blocked=why_cannot_start(self.flow_class.chain, self.debt, self.request.user),
                                          **kwargs)
@@ -81,7 +75,7 @@ class StartView(TurboFormMixin, generic.FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("已提交%(chain)s申请 #%(pk)s") % {
             "chain": process.get_chain_display(), "pk": process.pk})
-        return redirect(_url("process", process.pk))
+        return redirect("approvals:process", process.pk)
 
 
 class DecisionView(TurboFormMixin, generic.FormView):
@@ -99,8 +93,6 @@ class DecisionView(TurboFormMixin, generic.FormView):
         activation = self.request.activation
         process = activation.process
         step = activation.flow_task
-        from . import required_documents
-
         return super().get_context_data(
             process=process, task=activation.task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=activation.task).first(),
@@ -118,7 +110,7 @@ class DecisionView(TurboFormMixin, generic.FormView):
             _apply_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("已办理：%(step)s") % {"step": self.request.activation.flow_task.task_title})
-        return redirect(_url("inbox"))
+        return redirect("approvals:inbox")
 
 
 class InboxView(LoginRequiredMixin, generic.TemplateView):
@@ -152,9 +144,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/task.html"
 
     def get_task(self):
-        task = get_object_or_404(Task.objects.select_related("process"), pk=self.kwargs["pk"])
-        if not hasattr(task, "step_info"):
-            raise Http404("not an approval task")
+        task = get_task_for(self.request.user, self.kwargs["pk"])
         step = task.flow_task
         reason = step.why_not(self.request.user, task)
         if task.owner_id not in (None, self.request.user.pk):
@@ -162,7 +152,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         return task, step, reason
 
     def get(self, request, *args, **kwargs):
-        task, step, reason = self.get_task()
+        task, _step, reason = self.get_task()
         if task.owner_id == request.user.pk and task.status == STATUS.ASSIGNED and reason is None:
             return HttpResponseRedirect(inbox.execute_url(task))
         return super().get(request, *args, **kwargs)
@@ -174,7 +164,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
 
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""
-        task = get_object_or_404(Task, pk=kwargs["pk"])
+        task = get_task_for(request.user, kwargs["pk"])
         flow_class = task.flow_task.flow_class
         with flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
@@ -190,10 +180,7 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/process.html"
 
     def get_context_data(self, **kwargs):
-        from .models import ChainProcess
-
-        process = get_object_or_404(ChainProcess.objects.select_related("debt"), pk=self.kwargs["pk"])
-        get_debt_for(self.request.user, pk=process.debt_id)  # 404 outside the user's scope
+        process = get_process_for(self.request.user, self.kwargs["pk"])
         decisions = process.decisions.select_related("by", "on_behalf_of")
         signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
@@ -212,7 +199,7 @@ class NotificationsView(LoginRequiredMixin, generic.TemplateView):
 
     def post(self, request, *args, **kwargs):
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-        return redirect(_url("notifications"))
+        return redirect("approvals:notifications")
 
 
 class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
@@ -225,7 +212,8 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
     def get_context_data(self, **kwargs):
         mine = Delegation.objects.filter(user=self.request.user).select_related("delegate")
         for_me = Delegation.objects.filter(delegate=self.request.user).select_related("user")
-        acted = Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user).select_related("on_behalf_of")[:50]
+        acted = (Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user)
+                 .select_related("on_behalf_of")[:50])
         return super().get_context_data(mine=mine, for_me=for_me, acted=acted, **kwargs)
 
     def form_valid(self, form):
@@ -237,18 +225,14 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
         messages.success(self.request, _("已登记委托"))
-        return redirect(_url("delegations"))
+        return redirect("approvals:delegations")
 
 
 def start_redirect(request, chain, debt_pk):
     """/approvals/start/<chain>/<debt>/ -> the chain's viewflow start page for that debt."""
-    from .flows import FLOWS
-
-    if chain not in FLOWS:
-        raise Http404("unknown chain")
-    url = _flow_start_url(FLOWS[chain])
+    try:
+        flow_class = registry.flow_for(chain)
+    except LookupError:
+        raise Http404("unknown chain") from None
+    url = flow_class.start.reverse("execute")
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")
-
-
-def _flow_start_url(flow_class):
-    return flow_class.start.reverse("execute")

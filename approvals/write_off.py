@@ -1,4 +1,4 @@
-"""When a debt may be written off (DOMAIN §4 C, 004:386-401) and with which evidence."""
+"""When a debt may be written off (rules R4.41-R4.43) and with which evidence."""
 from datetime import date
 
 from django.conf import settings
@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
-from workflows.models import EntryKind
+from workflows.models import Debt, EntryKind
 
 from .models import WriteOffCondition
 from .required_documents import Requirement, single
@@ -24,11 +24,11 @@ EVIDENCE = {
 }
 
 
-def years_without_performance():
+def years_without_performance() -> int:
     return int(getattr(settings, "QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", DEFAULT_YEARS_WITHOUT_PERFORMANCE))
 
 
-def last_performance(debt):
+def last_performance(debt: Debt) -> date:
     """The last payment, or the due date when nothing was ever paid."""
     paid = debt.entries.filter(kind=EntryKind.PAYMENT).aggregate(d=Max("date"))["d"]
     return max(paid, debt.due_date) if paid else debt.due_date
@@ -41,7 +41,7 @@ def _years_before(day, years):
         return day.replace(year=day.year - years, day=28)
 
 
-def condition_error(debt, condition, today=None):
+def condition_error(debt: Debt, condition: str, today: date | None = None) -> str | None:
     """None when the condition holds for this debt, else the reason in Chinese."""
     today = today or timezone.localdate()
     if condition == WriteOffCondition.DECEASED:
@@ -61,7 +61,7 @@ def condition_error(debt, condition, today=None):
     return None
 
 
-def required_for(condition):
+def required_for(condition: str) -> list[Requirement]:
     """The application report plus evidence of a type matching the condition."""
     return [
         single(DocType.WRITE_OFF_APPLICATION),
@@ -69,8 +69,6 @@ def required_for(condition):
     ]
 
 
-def eligible_on(debt, today=None):
+def eligible_on(debt: Debt, today: date | None = None) -> bool:
     return any(condition_error(debt, c, today) is None for c in WriteOffCondition.values)
 
-
-__all__ = ["EVIDENCE", "condition_error", "required_for", "eligible_on", "last_performance", "date"]

@@ -2,8 +2,20 @@
 is read-only here, because the services hold the rules (limitation, stage order, fees)."""
 from django.contrib import admin
 
-from .models import (Agency, CaseCost, Contact, Engagement, FeePayment, Hearing, Instalment, LegalCase, Letter,
-                     PaymentPlan, StageChange, VisitReport)
+from .models import (
+    Agency,
+    CaseCost,
+    Contact,
+    Engagement,
+    FeePayment,
+    Hearing,
+    Instalment,
+    LegalCase,
+    Letter,
+    PaymentPlan,
+    StageChange,
+    VisitReport,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

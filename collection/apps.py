@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class CollectionConfig(AppConfig):
     name = "collection"
     verbose_name = _("催收与诉讼")
+
+    def ready(self):
+        # Imported here, not at the top: apps.py is loaded before any model is, and these
+        # modules import models (Django's documented place for registry wiring).
+        from documents.timeline import register_timeline_source
+
+        from .timeline import contact_events
+
+        register_timeline_source(contact_events)

@@ -1,11 +1,14 @@
 """Collection's part of the daily clock: set-based flags, one UPDATE each, called at the end
 of workflows.clock.run.run_daily (and by `manage.py collection_clock`)."""
+from datetime import date
+
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from workflows.models import EntryKind, LedgerEntry
 
 from .models import Contact, Instalment, PromiseState
+from .payment_plans import match_unmatched_payments
 
 RECOVERED_KINDS = [EntryKind.PAYMENT, EntryKind.RECOVERY]
 
@@ -18,7 +21,7 @@ def _paid_towards_promise():
     return Coalesce(Subquery(total, output_field=money), Value(0), output_field=money)
 
 
-def flag_broken_promises(on_date):
+def flag_broken_promises(on_date: date) -> tuple[int, int]:
     """Open promises: kept once the money promised came in by the promised day; broken when
     that day has passed without it. Returns (kept, broken)."""
     open_ = Contact.objects.filter(promise_state=PromiseState.OPEN)
@@ -29,16 +32,15 @@ def flag_broken_promises(on_date):
     return kept_count, broken_count
 
 
-def flag_missed_instalments(on_date):
+def flag_missed_instalments(on_date: date) -> int:
     """Instalments past their due date and not fully paid are flagged missed (the flag stays:
     a later payment does not undo the default). Returns the number newly flagged."""
     return (Instalment.objects.filter(missed=False, due_date__lt=on_date, paid_amount__lt=F("amount"))
             .update(missed=True))
 
 
-def run_daily_steps(on_date):
-    from .payment_plans import match_unmatched_payments
-
+def run_daily_steps(on_date: date) -> dict[str, object]:
+    """The steps in order; workflows.clock (a higher layer) calls this once a night."""
     # Payments booked on the ledger page count towards instalments before anything is flagged.
     matched = match_unmatched_payments(on_date)
     return {"payments_matched": matched, "promises": flag_broken_promises(on_date),

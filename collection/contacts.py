@@ -1,30 +1,37 @@
 """The contact log (催收记录): every contact with the debtor, with promises to pay."""
+from collections.abc import Iterable
 from datetime import date as date_type
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
-from documents.services import UploadRefused, attach
-from workflows.ledger import LedgerError, parse_amount
-from workflows.models import State
+from documents.exceptions import UploadRefused
+from documents.models import Document
+from documents.services import attach
+from workflows.exceptions import LedgerError
+from workflows.ledger import parse_amount
+from workflows.models import Debt, State, User
 
-from .errors import CollectionError
+from .exceptions import CollectionError
 from .models import Contact, ContactKind, PromiseState
-from .permissions import require_worker
+from .permissions import Act, require
 
 CLOSED_STATES = {State.CLEARED, State.SEALED}
 
 
-def check_debt_open(debt):
+def check_debt_open(debt: Debt) -> None:
     if debt.state in CLOSED_STATES:
         raise CollectionError(_("债权 %(code)s 已%(state)s，不能再登记催收工作")
                               % {"code": debt.code, "state": debt.get_state_display()})
 
 
-def money(value, field):
+def money(value: Decimal | str | int | None, field: str) -> Decimal:
     """A positive CNY amount from user input; errors name the field."""
     try:
         amount = parse_amount(value, field=field)
@@ -35,7 +42,8 @@ def money(value, field):
     return amount
 
 
-def attach_all(debt, doc_type, files, by, *, title, request=None):
+def attach_all(debt: Debt, doc_type: str, files: Iterable[UploadedFile] | None, by: User, *, title: str,
+               request: HttpRequest | None = None) -> list[Document]:
     """Put files into the case file; a refused file names itself."""
     docs = []
     for upload in files or []:
@@ -46,10 +54,11 @@ def attach_all(debt, doc_type, files, by, *, title, request=None):
     return docs
 
 
-def log_contact(debt, kind, outcome, *, by, at=None, promise_amount=None, promise_date=None,
-                attachments=(), request=None):
+def log_contact(debt: Debt, kind: str, outcome: str, *, by: User, at: datetime | None = None,
+                promise_amount: Decimal | str | None = None, promise_date: date_type | None = None,
+                attachments: Iterable[UploadedFile] = (), request: HttpRequest | None = None) -> Contact:
     """Record one contact; a promise needs both amount and date, the date not in the past."""
-    require_worker(by)
+    require(by, Act.WORK)
     check_debt_open(debt)
     if kind not in ContactKind.values:
         raise CollectionError(_("方式：未知的联系方式“%(kind)s”") % {"kind": kind})

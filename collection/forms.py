@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AgencyKind, CaseOutcome, ContactKind, LetterKind, Stage
+from .models import Agency, AgencyKind, CaseOutcome, ContactKind, LetterKind, Stage
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -40,7 +40,7 @@ class MultiFileField(forms.FileField):
         return [super(MultiFileField, self).clean(f, initial) for f in files]
 
 
-def errors_of(form):
+def errors_of(form: forms.Form) -> list[str]:
     """['字段：问题', ...] for every error of a bound, invalid form."""
     out = []
     for name, errors in form.errors.items():
@@ -98,14 +98,16 @@ class PlanForm(forms.Form):
 
     def clean_schedule(self):
         rows = []
-        for n, line in enumerate([l for l in self.cleaned_data["schedule"].splitlines() if l.strip()], start=1):
+        lines = [text for text in self.cleaned_data["schedule"].splitlines() if text.strip()]
+        for n, line in enumerate(lines, start=1):
             parts = line.replace("，", " ").replace(",", " ").replace("\t", " ").split()
             if len(parts) != 2:
                 raise forms.ValidationError(_("第 %(n)s 行应为“日期 金额”") % {"n": n})
             try:
                 due = date.fromisoformat(parts[0])
             except ValueError:
-                raise forms.ValidationError(_("第 %(n)s 行的日期“%(v)s”无效（年-月-日）") % {"n": n, "v": parts[0]}) from None
+                message = _("第 %(n)s 行的日期“%(v)s”无效（年-月-日）") % {"n": n, "v": parts[0]}
+                raise forms.ValidationError(message) from None
             rows.append((due, parts[1]))
         if not rows:
             raise forms.ValidationError(_("至少填写一期"))
@@ -174,7 +176,6 @@ class EngageForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from .models import Agency
         self.fields["agency"].queryset = Agency.objects.filter(active=True)
 
 

@@ -1,21 +1,27 @@
-"""Legal cases (DOMAIN §4 D): after the litigation chain moved a debt to `legal`, a legal-team
+"""Legal cases (rules R4.61, R9.9, R9.10): after the litigation chain moved a debt to `legal`, a legal-team
 member takes the case and moves it through 立案 → 开庭 → 判决 → 执行 → 结案, in that order."""
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
-from workflows.limitation import LimitationError, record_interruption
-from workflows.models import Debt, DebtClock, LimitationEventKind, State
+from documents.models import Document
+from workflows.exceptions import LimitationError
+from workflows.limitation import record_interruption
+from workflows.models import Debt, DebtClock, LimitationEventKind, State, User
 
 from .contacts import attach_all, money
-from .errors import CollectionError
+from .exceptions import CollectionError
 from .models import CaseCost, CaseOutcome, Hearing, LegalCase, Stage, StageChange
-from .permissions import require_legal
+from .permissions import Act, require
 
 # The only forward moves; closed is final. A judgment honoured without enforcement may close.
 NEXT = {
@@ -30,8 +36,8 @@ NEXT = {
 ENFORCEMENT_YEARS = 2
 
 
-def take_case(debt, *, by, claim_amount=None):
-    require_legal(by)
+def take_case(debt: Debt, *, by: User, claim_amount: Decimal | str | None = None) -> LegalCase:
+    require(by, Act.LEGAL)
     with transaction.atomic():
         locked = Debt.objects.select_for_update().get(pk=debt.pk)
         if locked.state != State.LEGAL:
@@ -50,9 +56,11 @@ def take_case(debt, *, by, claim_amount=None):
     return case
 
 
-def move_stage(case, target, *, by, on=None, note="", court="", case_number="", outcome="",
-               judgment_amount=None, files=(), request=None):
-    require_legal(by)
+def move_stage(case: LegalCase, target: Stage | str, *, by: User, on: date | None = None, note: str = "",
+               court: str = "", case_number: str = "", outcome: str = "",
+               judgment_amount: Decimal | str | None = None, files: Iterable[UploadedFile] = (),
+               request: HttpRequest | None = None) -> LegalCase:
+    require(by, Act.LEGAL)
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise CollectionError(_("日期：不能晚于今天"))
@@ -100,7 +108,9 @@ def move_stage(case, target, *, by, on=None, note="", court="", case_number="", 
     return case
 
 
-def add_papers(case, files, *, by, title="", request=None):
+def add_papers(case: LegalCase, files: Iterable[UploadedFile] | None, *, by: User, title: str = "",
+               request: HttpRequest | None = None) -> list[Document]:
+    require(by, Act.LEGAL)
     docs = attach_all(case.debt, DocType.COURT_PAPERS, files, by,
                       title=title or _("法院文书 %(no)s") % {"no": case.case_number}, request=request)
     if docs:
@@ -113,8 +123,8 @@ def _open(case):
         raise CollectionError(_("案件已结案，不能再登记"))
 
 
-def add_hearing(case, *, by, at, place="", note=""):
-    require_legal(by)
+def add_hearing(case: LegalCase, *, by: User, at: datetime | None, place: str = "", note: str = "") -> Hearing:
+    require(by, Act.LEGAL)
     _open(case)
     if at is None:
         raise CollectionError(_("开庭时间：必须填写"))
@@ -123,8 +133,8 @@ def add_hearing(case, *, by, at, place="", note=""):
     return Hearing.objects.create(case=case, at=at, place=(place or "").strip(), note=(note or "").strip(), by=by)
 
 
-def add_cost(case, *, by, kind, amount, on):
-    require_legal(by)
+def add_cost(case: LegalCase, *, by: User, kind: str, amount: Decimal | str, on: date | None) -> CaseCost:
+    require(by, Act.LEGAL)
     _open(case)
     kind = (kind or "").strip()
     if not kind:
@@ -134,7 +144,8 @@ def add_cost(case, *, by, kind, amount, on):
     return CaseCost.objects.create(case=case, kind=kind, amount=money(amount, _("费用金额")), on=on, by=by)
 
 
-def legal_board(debts, cases, *, today=None, horizon_days=30):
+def legal_board(debts: QuerySet[Debt], cases: QuerySet[LegalCase], *, today: date | None = None,
+                horizon_days: int = 30) -> dict[str, object]:
     """What the legal team looks at: debts waiting to be taken, cases by stage, hearings in the
     next `horizon_days`, limitation deadlines of unfiled debts and enforcement deadlines."""
     today = today or timezone.localdate()

@@ -1,4 +1,4 @@
-"""Collection work (DOMAIN §3-§5): contacts, visits, letters, payment plans, legal cases and
+"""Collection work (rules R9.x, R4.81-R4.83): contacts, visits, letters, payment plans, legal cases and
 outsourcing. Rules live in the service modules beside this one; models guard invariants."""
 from decimal import Decimal
 
@@ -69,7 +69,7 @@ class Contact(models.Model):
     def __str__(self):
         return f"{self.debt_id} {self.get_kind_display()} {self.at:%Y-%m-%d}"
 
-    # The archive's timeline reads a "channel" label and a summary; here they are kind/outcome.
+    # How a contact reads on the archive's timeline (collection.timeline): kind and outcome.
     def get_channel_display(self):
         return f"{self.get_kind_display()}：{self.outcome[:80]}"
 
@@ -87,7 +87,7 @@ class VisitReport(models.Model):
     next_step = models.TextField(_("下一步"))
     by = models.ForeignKey(USER, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="+")
     photos = models.ManyToManyField(Document, verbose_name=_("照片"), blank=True, related_name="+")
-    # The visit record signed on site by the debtor's representative (003:280).
+    # The visit record signed on site by the debtor's representative (rule R9.4).
     signed_record = models.ForeignKey(Document, verbose_name=_("债务人签字的走访记录"), null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
 
@@ -95,6 +95,9 @@ class VisitReport(models.Model):
         verbose_name = _("走访报告")
         verbose_name_plural = _("走访报告")
         ordering = ["-visited_on", "-pk"]
+
+    def __str__(self):
+        return gettext("走访报告 %(day)s（债权 #%(debt)s）") % {"day": self.visited_on, "debt": self.debt_id}
 
 
 class LetterKind(models.TextChoices):
@@ -168,9 +171,14 @@ class Instalment(models.Model):
         indexes = [models.Index(fields=["missed", "due_date"])]
         constraints = [
             models.UniqueConstraint(fields=["plan", "seq"], name="instalment_seq_unique"),
-            models.CheckConstraint(condition=models.Q(paid_amount__gte=0) & models.Q(paid_amount__lte=models.F("amount")),
-                                   name="instalment_paid_within_amount"),
+            models.CheckConstraint(
+                condition=models.Q(paid_amount__gte=0) & models.Q(paid_amount__lte=models.F("amount")),
+                name="instalment_paid_within_amount"),
         ]
+
+    def __str__(self):
+        return gettext("第 %(seq)s 期 %(due)s 应还 %(amount)s") % {
+            "seq": self.seq, "due": self.due_date, "amount": self.amount}
 
     @property
     def outstanding(self):
@@ -186,7 +194,8 @@ class InstalmentPayment(AppendOnlyModel):
     amount = models.DecimalField(_("金额"), **MONEY)
 
     class Meta:
-        triggers = [pgtrigger.Protect(name="instalment_payment_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [pgtrigger.Protect(name="instalment_payment_append_only",
+                                      operation=pgtrigger.Update | pgtrigger.Delete)]
         verbose_name = _("分期还款匹配")
         verbose_name_plural = _("分期还款匹配")
         constraints = [models.UniqueConstraint(fields=["instalment", "entry"], name="instalment_entry_once")]
@@ -263,6 +272,9 @@ class Hearing(models.Model):
         verbose_name_plural = _("开庭")
         ordering = ["at"]
 
+    def __str__(self):
+        return gettext("开庭 %(at)s %(place)s") % {"at": self.at, "place": self.place}
+
 
 class CaseCost(AppendOnlyModel):
     case = models.ForeignKey(LegalCase, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="costs")
@@ -326,6 +338,9 @@ class Engagement(models.Model):
             models.CheckConstraint(condition=models.Q(fee_percent__gte=0) & models.Q(fee_percent__lte=100),
                                    name="engagement_fee_percent_range"),
         ]
+
+    def __str__(self):
+        return gettext("委托 #%(pk)s（债权 #%(debt)s）") % {"pk": self.pk, "debt": self.debt_id}
 
 
 class FeePayment(AppendOnlyModel):

@@ -1,6 +1,7 @@
-"""Outsourcing (委托外部催收, DOMAIN §3, chain F): a registry of agencies and law firms, an
+"""Outsourcing (委托外部催收, chain F, rules R4.81-R4.83): a registry of agencies and law firms, an
 engagement per debt after the 总经理's decision, and the fee: a rate on money actually
 recovered while the engagement runs, payable only out of that money, never in advance."""
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
@@ -9,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals.models import Chain, ChainProcess, Outcome
-from workflows.ledger import LedgerError, parse_amount
-from workflows.models import EntryKind, LedgerEntry
+from workflows.exceptions import LedgerError
+from workflows.ledger import parse_amount
+from workflows.models import Debt, EntryKind, LedgerEntry, User
 
 from .contacts import money
-from .errors import CollectionError
+from .exceptions import CollectionError
 from .models import Agency, AgencyKind, Engagement, FeePayment
-from .permissions import may_manage_agencies, may_pay_fees, may_work, require
+from .permissions import Act, require
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -32,8 +34,9 @@ def _percent(value, field):
     return pct
 
 
-def register_agency(*, by, name, kind, fee_percent, contact="", phone=""):
-    require(may_manage_agencies(by), _("没有登记受托机构的权限"))
+def register_agency(*, by: User, name: str, kind: str, fee_percent: Decimal | str, contact: str = "",
+                    phone: str = "") -> Agency:
+    require(by, Act.MANAGE_AGENCIES)
     name = (name or "").strip()
     if not name:
         raise CollectionError(_("名称：必须填写"))
@@ -45,15 +48,16 @@ def register_agency(*, by, name, kind, fee_percent, contact="", phone=""):
                                  contact=(contact or "").strip(), phone=(phone or "").strip(), created_by=by)
 
 
-def approved_decision(debt):
+def approved_decision(debt: Debt) -> ChainProcess | None:
     """The latest approved chain F run for this debt not yet used by an engagement."""
     used = Engagement.objects.values("decision")
     return (ChainProcess.objects.filter(debt=debt, chain=Chain.OUTSOURCING, outcome=Outcome.APPROVED)
             .exclude(pk__in=used).order_by("-pk").first())
 
 
-def engage(debt, agency, *, by, fee_percent=None, start_date=None):
-    require(may_work(by), _("没有登记委托催收的权限"))
+def engage(debt: Debt, agency: Agency, *, by: User, fee_percent: Decimal | str | None = None,
+           start_date: date | None = None) -> Engagement:
+    require(by, Act.ENGAGE)
     decision = approved_decision(debt)
     if decision is None:
         raise CollectionError(_("委托：债权 %(code)s 没有总经理批准的委托外部催收决定（审批链 F）")
@@ -76,8 +80,8 @@ def engage(debt, agency, *, by, fee_percent=None, start_date=None):
         raise CollectionError(_("委托：该审批决定已登记过委托")) from None
 
 
-def end_engagement(engagement, *, by, end_date):
-    require(may_work(by), _("没有登记委托催收的权限"))
+def end_engagement(engagement: Engagement, *, by: User, end_date: date | None) -> Engagement:
+    require(by, Act.ENGAGE)
     if end_date is None or end_date < engagement.start_date:
         raise CollectionError(_("委托结束日期：不能早于开始日期"))
     Engagement.objects.filter(pk=engagement.pk, end_date__isnull=True).update(end_date=end_date)
@@ -85,7 +89,7 @@ def end_engagement(engagement, *, by, end_date):
     return engagement
 
 
-def recovered(engagement, on_date=None):
+def recovered(engagement: Engagement, on_date: date | None = None) -> Decimal:
     """Money actually received on the debt while the engagement ran."""
     entries = LedgerEntry.objects.filter(debt_id=engagement.debt_id, kind__in=RECOVERED_KINDS,
                                          date__gte=engagement.start_date)
@@ -95,7 +99,7 @@ def recovered(engagement, on_date=None):
     return (entries.aggregate(s=Sum("amount"))["s"] or ZERO).quantize(CENT)
 
 
-def fee(engagement, on_date=None):
+def fee(engagement: Engagement, on_date: date | None = None) -> dict[str, Decimal]:
     """{'recovered', 'earned', 'paid', 'payable'}: earned = rate × recovered; payable is what is
     earned and not yet paid. Nothing is earned before money comes in."""
     got = recovered(engagement, on_date)
@@ -104,9 +108,9 @@ def fee(engagement, on_date=None):
     return {"recovered": got, "earned": earned, "paid": paid, "payable": max(earned - paid, ZERO)}
 
 
-def pay_fee(engagement, amount, *, by, paid_on=None):
+def pay_fee(engagement: Engagement, amount: Decimal | str, *, by: User, paid_on: date | None = None) -> FeePayment:
     """Finance pays the agency; refused beyond what recovered money has earned."""
-    require(may_pay_fees(by), _("只有财务部可以支付委托费用"))
+    require(by, Act.PAY_FEE)
     amount = money(amount, _("支付金额"))
     paid_on = paid_on or timezone.localdate()
     if paid_on > timezone.localdate():
@@ -116,7 +120,8 @@ def pay_fee(engagement, amount, *, by, paid_on=None):
         due = fee(engagement, paid_on)
         if amount > due["payable"]:
             raise CollectionError(
-                _("支付金额：%(amount)s 超过按已收回款项计算的应付费用 %(payable)s（已收回 %(got)s，费率 %(pct)s%%，已付 %(paid)s）；委托费用不得预付")
+                _("支付金额：%(amount)s 超过按已收回款项计算的应付费用 %(payable)s"
+                  "（已收回 %(got)s，费率 %(pct)s%%，已付 %(paid)s）；委托费用不得预付")
                 % {"amount": amount, "payable": due["payable"], "got": due["recovered"],
                    "pct": engagement.fee_percent, "paid": due["paid"]})
         return FeePayment.objects.create(engagement=engagement, amount=amount, paid_on=paid_on, by=by)

@@ -1,27 +1,34 @@
-"""Payment plans (分期还款协议, DOMAIN §3): instalments, payments matched to them oldest first;
+"""Payment plans (分期还款协议, rules R9.7, R9.8): instalments, payments matched to them oldest first;
 the clock flags missed instalments (collection.clock). Agreeing a plan interrupts the
 limitation period."""
+from collections.abc import Iterable
+from datetime import date as date_type
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
-from workflows.ledger import LedgerError, post_entry
-from workflows.limitation import LimitationError, record_interruption
-from workflows.models import OPEN_STATES, Debt, EntryKind, LedgerEntry, LimitationEventKind
+from workflows.exceptions import LedgerError, LimitationError
+from workflows.ledger import post_entry
+from workflows.limitation import record_interruption
+from workflows.models import OPEN_STATES, Debt, EntryKind, LedgerEntry, LimitationEventKind, User
 
 from .contacts import attach_all, money
-from .errors import CollectionError
+from .exceptions import CollectionError
 from .models import Instalment, InstalmentPayment, PaymentPlan
-from .permissions import require_worker
+from .permissions import Act, require
 
 
-def create_plan(debt, *, by, agreed_on, instalments, note="", file=None, request=None):
+def create_plan(debt: Debt, *, by: User, agreed_on: date_type | None,
+                instalments: Iterable[tuple[date_type | None, Decimal | str]], note: str = "",
+                file: UploadedFile | None = None, request: HttpRequest | None = None) -> PaymentPlan:
     """instalments: [(due_date, amount)] in any order; their sum is the plan's total."""
-    require_worker(by)
+    require(by, Act.WORK)
     if debt.state not in OPEN_STATES:
         raise CollectionError(_("债权 %(code)s 状态为“%(state)s”，只有未结清的债权可以签订分期还款协议")
                               % {"code": debt.code, "state": debt.get_state_display()})
@@ -63,7 +70,7 @@ def create_plan(debt, *, by, agreed_on, instalments, note="", file=None, request
     return plan
 
 
-def match_entry(plan, entry):
+def match_entry(plan: PaymentPlan, entry: LedgerEntry) -> Decimal:
     """Spread one ledger payment over the plan's unpaid instalments, oldest first; returns
     the part that was not needed."""
     remaining = entry.amount
@@ -77,9 +84,10 @@ def match_entry(plan, entry):
     return remaining
 
 
-def record_plan_payment(plan, amount, date, *, by, reference=""):
+def record_plan_payment(plan: PaymentPlan, amount: Decimal | str, date: date_type | None, *, by: User,
+                        reference: str = "") -> LedgerEntry:
     """A payment under the plan: posted to the ledger, then matched to its instalments."""
-    require_worker(by)
+    require(by, Act.WORK)
     amount = money(amount, _("还款金额"))
     if date is None:
         raise CollectionError(_("还款日期：必须填写"))
@@ -96,7 +104,7 @@ def record_plan_payment(plan, amount, date, *, by, reference=""):
     return entry
 
 
-def match_unmatched_payments(on_date=None):
+def match_unmatched_payments(on_date: date_type | None = None) -> int:
     """Payments booked elsewhere (finance's ledger page, the import) on a debt with a plan
     that still has unpaid instalments are matched to it, oldest plan first. Returns how many
     ledger entries were matched. Only entries dated on or after the plan's date count, and
@@ -125,7 +133,7 @@ def match_unmatched_payments(on_date=None):
     return matched
 
 
-def plan_summary(plan):
+def plan_summary(plan: PaymentPlan) -> dict[str, object]:
     rows = list(plan.instalments.all())
     paid = sum((r.paid_amount for r in rows), Decimal("0.00"))
     return {"instalments": rows, "paid": paid, "outstanding": plan.total - paid,

@@ -1,28 +1,39 @@
 """Collection pages (GET, in the viewflow site) and their form posts (plain routes).
 
 Views stay thin: rules live in contacts / visits / letters / payment_plans / legal /
-outsourcing. Every view needs a login and workflows.view_debt; a debt outside the user's units
-answers 404; who may write is checked by the services (403)."""
+outsourcing, and every record is loaded through collection.access. Every view needs a login
+and workflows.view_debt; a record of a debt outside the user's units answers 404; one the
+user sees but may not act on answers 403 (the services check the role again)."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from workflows.models import OPEN_STATES, State
-from workflows.scoping import debts_for, get_debt_for
 from workflows.pagination import page_of, query_without_page
+from workflows.scoping import debts_for
 
-from . import forms, legal, letters, outsourcing, payment_plans, permissions, visits
+from . import access, forms, legal, letters, outsourcing, payment_plans, permissions, visits
 from .contacts import log_contact
-from .errors import CollectionError
-from .models import (Agency, Contact, Engagement, Instalment, LegalCase, Letter, LetterKind, PaymentPlan, Stage,
-                     VisitReport)
+from .exceptions import CollectionError
+from .models import (
+    Agency,
+    Contact,
+    Engagement,
+    Instalment,
+    LegalCase,
+    Letter,
+    LetterKind,
+    PaymentPlan,
+    Stage,
+    VisitReport,
+)
+from .permissions import Act
 
 WORKED_STATES = [*OPEN_STATES, State.WRITTEN_OFF, State.SETTLED_IN_KIND]
 
@@ -70,18 +81,20 @@ class DebtWorkView(Access, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        debt = get_debt_for(user, pk=kwargs["debt_id"])
+        debt = access.get_debt_for(user, kwargs["debt_id"], for_=Act.READ)
         worker = permissions.may_work(user)
         plans = list(PaymentPlan.objects.filter(debt=debt).prefetch_related("instalments"))
         engagements = [(e, outsourcing.fee(e)) for e in Engagement.objects.filter(debt=debt).select_related("agency")]
-        letter_kinds = [(k, l) for k, l in LetterKind.choices if k != LetterKind.LAWYER or permissions.is_legal(user)]
+        letter_kinds = [(kind, label) for kind, label in LetterKind.choices
+                        if kind != LetterKind.LAWYER or permissions.is_legal(user)]
         ctx.update(
             debt=debt, worker=worker, is_legal=permissions.is_legal(user), may_pay=permissions.may_pay_fees(user),
             contacts=page_of(self.request, Contact.objects.filter(debt=debt).select_related("by")
                            .prefetch_related("documents")),
             query="",
             letters=Letter.objects.filter(debt=debt).select_related("document", "proof"),
-            visits=VisitReport.objects.filter(debt=debt).select_related("by", "signed_record").prefetch_related("photos"),
+            visits=(VisitReport.objects.filter(debt=debt).select_related("by", "signed_record")
+                    .prefetch_related("photos")),
             visit_allowed=visits.visit_plan_approved(debt),
             plans=[(p, payment_plans.plan_summary(p)) for p in plans],
             engagements=engagements, decision_pending=outsourcing.approved_decision(debt),
@@ -111,19 +124,13 @@ class PlansView(Access, TemplateView):
         return ctx
 
 
-def _require_legal_reader(user):
-    from documents.services import is_auditor
-    if not (permissions.is_legal(user) or is_auditor(user) or user.is_superuser):
-        raise PermissionDenied(_("法律事务看板只对法务部开放"))
-
-
 class LegalBoardView(Access, TemplateView):
     template_name = "collection/legal_board.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        _require_legal_reader(user)
+        permissions.require(user, Act.READ_LEGAL_BOARD)
         debts = debts_for(user)
         cases = LegalCase.objects.filter(debt__in=debts)
         stage = self.request.GET.get("stage") or ""
@@ -141,8 +148,7 @@ class CaseView(Access, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        case = get_object_or_404(LegalCase.objects.select_related("debt__debtor", "taken_by"), pk=kwargs["pk"])
-        get_debt_for(user, pk=case.debt_id)
+        case = access.get_legal_case_for(user, kwargs["pk"], for_=Act.READ)
         nxt = legal.NEXT[Stage(case.stage)]
         stage_form = forms.StageForm(initial={"stage": nxt[0] if nxt else ""})
         stage_form.fields["stage"].choices = [(s.value, s.label) for s in nxt]
@@ -181,15 +187,16 @@ def _case_url(case_id):
 
 
 class Post(Access, View):
-    """Validate the form, call the service, report success or each error, go back."""
+    """Load the record through collection.access (404 out of scope, 403 without the role for
+    `needs`), validate the form, call the service, report success or each error, go back."""
 
     http_method_names = ["post"]
     form_class = None
     success = ""
+    needs = Act.WORK
 
     def dispatch(self, request, *args, **kwargs):
-        from documents.services import is_auditor
-        if request.user.is_authenticated and is_auditor(request.user):
+        if request.user.is_authenticated and permissions.is_auditor(request.user):
             raise PermissionDenied(_("审计人员只能查阅，不能修改"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -220,7 +227,7 @@ class Post(Access, View):
 
 class DebtPost(Post):
     def target(self, request, debt_id):
-        debt = get_debt_for(request.user, pk=debt_id)
+        debt = access.get_debt_for(request.user, debt_id, for_=self.needs)
         return debt, _work_url(debt.pk)
 
 
@@ -243,8 +250,7 @@ class LetterPost(DebtPost):
 
 class LetterProofPost(Post):
     def target(self, request, pk):
-        letter = get_object_or_404(Letter, pk=pk)
-        get_debt_for(request.user, pk=letter.debt_id)
+        letter = access.get_letter_for(request.user, pk, for_=self.needs)
         return letter, _work_url(letter.debt_id)
 
 
@@ -292,8 +298,7 @@ class PlanPaymentPost(Post):
     success = _("已登记还款并匹配到分期")
 
     def target(self, request, pk):
-        plan = get_object_or_404(PaymentPlan, pk=pk)
-        get_debt_for(request.user, pk=plan.debt_id)
+        plan = access.get_payment_plan_for(request.user, pk, for_=self.needs)
         return plan, _work_url(plan.debt_id)
 
     def act(self, request, plan, d):
@@ -303,6 +308,7 @@ class PlanPaymentPost(Post):
 class EngagePost(DebtPost):
     form_class = forms.EngageForm
     success = _("已登记委托外部催收")
+    needs = Act.ENGAGE
 
     def act(self, request, debt, d):
         outsourcing.engage(debt, d["agency"], by=request.user, fee_percent=d["fee_percent"],
@@ -312,10 +318,10 @@ class EngagePost(DebtPost):
 class FeePost(Post):
     form_class = forms.FeeForm
     success = _("已登记委托费用支付")
+    needs = Act.PAY_FEE
 
     def target(self, request, pk):
-        engagement = get_object_or_404(Engagement, pk=pk)
-        get_debt_for(request.user, pk=engagement.debt_id)
+        engagement = access.get_engagement_for(request.user, pk, for_=self.needs)
         return engagement, _work_url(engagement.debt_id)
 
     def act(self, request, engagement, d):
@@ -325,8 +331,10 @@ class FeePost(Post):
 class AgencyPost(Post):
     form_class = forms.AgencyForm
     success = _("已登记受托机构")
+    needs = Act.MANAGE_AGENCIES
 
     def target(self, request):
+        permissions.require(request.user, self.needs)  # no record to load: the registry is shared
         return None, reverse("collect:agencies")
 
     def act(self, request, _obj, d):
@@ -337,6 +345,7 @@ class AgencyPost(Post):
 class TakeCasePost(DebtPost):
     form_class = forms.TakeCaseForm
     success = _("已受理诉讼案件")
+    needs = Act.LEGAL
 
     def act(self, request, debt, d):
         case = legal.take_case(debt, by=request.user, claim_amount=d["claim_amount"])
@@ -344,9 +353,10 @@ class TakeCasePost(DebtPost):
 
 
 class CasePost(Post):
+    needs = Act.LEGAL
+
     def target(self, request, pk):
-        case = get_object_or_404(LegalCase, pk=pk)
-        get_debt_for(request.user, pk=case.debt_id)
+        case = access.get_legal_case_for(request.user, pk, for_=self.needs)
         return case, _case_url(case.pk)
 
 
@@ -381,5 +391,4 @@ class PapersPost(CasePost):
     success = _("法院文书已存入案卷")
 
     def act(self, request, case, d):
-        permissions.require_legal(request.user)
         legal.add_papers(case, d["files"], by=request.user, request=request)

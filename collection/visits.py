@@ -1,28 +1,32 @@
 """Visits (上门催收): allowed once the visit plan (chain E) has been approved for the debt;
 the report and its photos go into the case file."""
-from datetime import datetime, time
+from collections.abc import Iterable
+from datetime import date, datetime, time
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
-from workflows.models import State, StateChange
+from workflows.models import Debt, State, StateChange, User
 
 from .contacts import attach_all, check_debt_open, log_contact
-from .errors import CollectionError
+from .exceptions import CollectionError
 from .models import ContactKind, VisitReport
-from .permissions import require_worker
+from .permissions import Act, require
 
 
-def visit_plan_approved(debt):
+def visit_plan_approved(debt: Debt) -> bool:
     # Chain E's only effect is the gated move to `visit`, so that history row is the proof.
     return StateChange.objects.filter(debt=debt, to_state=State.VISIT).exists()
 
 
-def record_visit(debt, *, by, visited_on, business_operating, met_whom, next_step, assets_seen="",
-                 outcome="", photos=(), signed_record=None, request=None):
-    require_worker(by)
+def record_visit(debt: Debt, *, by: User, visited_on: date | None, business_operating: bool | None, met_whom: str,
+                 next_step: str, assets_seen: str = "", outcome: str = "", photos: Iterable[UploadedFile] = (),
+                 signed_record: UploadedFile | None = None, request: HttpRequest | None = None) -> VisitReport:
+    require(by, Act.WORK)
     check_debt_open(debt)
     if not visit_plan_approved(debt):
         raise CollectionError(_("走访：债权 %(code)s 没有已批准的上门催收计划，请先提交审批")
@@ -39,7 +43,8 @@ def record_visit(debt, *, by, visited_on, business_operating, met_whom, next_ste
         raise CollectionError(_("下一步：必须填写下一步安排"))
     if business_operating is None:
         raise CollectionError(_("债务人仍在经营：请选择是或否"))
-    summary = (outcome or "").strip() or _("上门走访，见到%(who)s；下一步：%(next)s") % {"who": met_whom, "next": next_step}
+    summary = ((outcome or "").strip()
+               or _("上门走访，见到%(who)s；下一步：%(next)s") % {"who": met_whom, "next": next_step})
     at = min(timezone.make_aware(datetime.combine(visited_on, time(12, 0))), timezone.now())
     with transaction.atomic():
         contact = log_contact(debt, ContactKind.VISIT, summary, by=by, at=at)

@@ -1,5 +1,8 @@
 """REST API for the archive: list, upload and download. Uploads and downloads go through the
 same services and views as the pages (scoping, auditor refusal, content checks, access log)."""
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -9,12 +12,23 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from workflows.rest import MayViewDebts, form_errors
-from workflows.scoping import debts_for, get_debt_for
 
-from . import services
+from . import access, services
+from .exceptions import UploadRefused
 from .forms import UploadForm
 from .models import Document
+from .permissions import Act, require
 from .views import DocumentDownload
+
+
+@contextmanager
+def _refusals_as_api_errors():
+    """The access helpers raise Django's PermissionDenied with a message for the user; DRF
+    would answer it with its generic English text, so hand the message over."""
+    try:
+        yield
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc) or None) from None
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -46,19 +60,23 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Document.objects.none()
-        return Document.objects.filter(case_file__debt__in=debts_for(self.request.user)).select_related(
+        return access.documents_in_scope(self.request.user).select_related(
             "case_file", "uploaded_by").order_by("-uploaded_at", "-pk")
+
+    def get_object(self):
+        with _refusals_as_api_errors():
+            document = access.get_document_for(self.request.user, self.kwargs["pk"], for_=Act.READ)
+        self.check_object_permissions(self.request, document)
+        return document
 
     @extend_schema(request={"multipart/form-data": UploadInput}, responses={201: DocumentSerializer})
     def create(self, request):
         """Upload one file to a debt's case file (a correction names the version it supersedes)."""
-        if services.is_auditor(request.user):
-            raise PermissionDenied(_("审计人员只能查阅档案，不能修改"))
-        if not services.may_upload(request.user):
-            raise PermissionDenied(_("没有上传档案文件的权限"))
-        incoming = UploadInput(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        debt = get_debt_for(request.user, pk=incoming.validated_data["debt"])
+        with _refusals_as_api_errors():
+            require(request.user, Act.UPLOAD)  # before the input is read
+            incoming = UploadInput(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            debt = access.get_case_file_for(request.user, incoming.validated_data["debt"], for_=Act.UPLOAD).debt
         form = UploadForm(request.data, request.FILES, current=services.current_documents(debt))
         if not form.is_valid():
             raise ValidationError(form_errors(form))
@@ -66,7 +84,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             doc = services.attach(debt, form.cleaned_data["doc_type"], form.cleaned_data["file"], request.user,
                                   title=form.cleaned_data["title"], request=request._request,
                                   supersedes=form.cleaned_data["supersedes"])
-        except services.UploadRefused as exc:
+        except UploadRefused as exc:
             raise ValidationError({"file": [_("文件：%(msg)s") % {"msg": exc.message}]}) from None
         return Response(DocumentSerializer(doc).data, status=status.HTTP_201_CREATED)
 

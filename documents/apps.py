@@ -7,10 +7,12 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("清欠档案")
 
     def ready(self):
+        # Imported here, not at the top: apps.py is loaded before any model is, and these
+        # modules import models (Django's documented place for signal and registry wiring).
         from workflows import lifecycle
         from workflows.models import State
 
-        from . import signals  # noqa: F401
+        from . import signals  # noqa: F401  (connects the receivers)
         from .services import seal_gate
 
         lifecycle.register_gate_check(State.SEALED, seal_gate)

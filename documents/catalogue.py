@@ -1,4 +1,4 @@
-"""The catalogue of document types in a case file (DOMAIN §4, §7). Codes are stable; labels
+"""The catalogue of document types in a case file (rules R7.2, R4.10). Codes are stable; labels
 are what people read. Approval steps name the types they require by these codes."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,7 @@ class DocType(models.TextChoices):
     RECEIPT_LIST = "receipt_list", _("接收清单")
     WRITTEN_REPORT = "written_report", _("书面报告")
     WRITE_OFF_APPLICATION = "write_off_application", _("坏账核销申请报告")
-    # Write-off evidence (DOMAIN §4 C)
+    # Write-off evidence (rule R4.43)
     PROSECUTOR_CERTIFICATE = "prosecutor_certificate", _("检察机关证明")
     POSTAL_EVIDENCE_LETTER = "postal_evidence_letter", _("邮局存证信函")
     CREDITOR_CERTIFICATE = "creditor_certificate", _("债权凭证")

@@ -10,10 +10,13 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
+from typing import BinaryIO
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from workflows.models import Debt, StateChange
+from workflows.models import Debt, OrgUnit, StateChange
 
 from .models import Document, Seal
 from .storage import archive_storage
@@ -22,7 +25,7 @@ CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def safe(part):
+def safe(part: object) -> str:
     return _UNSAFE.sub("_", str(part)).strip("._") or "_"
 
 
@@ -35,7 +38,7 @@ def _sums(entries):
     return "".join(f"{digest}  {path}\n" for path, digest in entries).encode("utf-8")
 
 
-def write_case_file(zf, debt, prefix=""):
+def write_case_file(zf: zipfile.ZipFile, debt: Debt, *, prefix: str = "") -> list[tuple[str, str]]:
     """Write one case file into an open ZipFile under `prefix`; returns [(path, sha256)] of
     every file written (paths relative to the zip root)."""
     storage = archive_storage()
@@ -89,20 +92,21 @@ def write_case_file(zf, debt, prefix=""):
     return [(prefix + p, d) for p, d in entries] + [(prefix + "SHA256SUMS", hashlib.sha256(sums).hexdigest())]
 
 
-def case_file_zip(debt, fileobj):
+def case_file_zip(debt: Debt, fileobj: BinaryIO) -> BinaryIO:
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         write_case_file(zf, debt)
     return fileobj
 
 
-def debts_for_unit(unit=None):
+def debts_for_unit(unit: OrgUnit | None = None) -> QuerySet[Debt]:
     qs = Debt.objects.select_related("unit", "debtor", "contract").order_by("unit__code", "code")
     if unit is not None:
         qs = qs.filter(unit_id__in=unit.subtree_ids())
     return qs
 
 
-def write_bundle(fileobj, unit=None, progress=None, on_case_file=None):
+def write_bundle(fileobj: BinaryIO, *, unit: OrgUnit | None = None, progress: Callable[[int], object] | None = None,
+                 on_case_file: Callable[[Debt], object] | None = None) -> int:
     """The handover bundle: `<unit>/<debt>/...` per case file, index.csv and a top-level
     SHA256SUMS over every file. Returns the number of case files."""
     debts = debts_for_unit(unit)
@@ -111,7 +115,7 @@ def write_bundle(fileobj, unit=None, progress=None, on_case_file=None):
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         for debt in debts.iterator(chunk_size=200):
             prefix = f"{safe(debt.unit.code)}/{safe(debt.code)}/"
-            all_entries.extend(write_case_file(zf, debt, prefix))
+            all_entries.extend(write_case_file(zf, debt, prefix=prefix))
             index_rows.append([debt.unit.code, debt.code, debt.debtor.name, debt.contract.number, debt.state,
                                prefix])
             count += 1

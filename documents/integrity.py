@@ -2,7 +2,9 @@
 every seal's manifest against the hash taken when it was sealed."""
 import hashlib
 import json
+from collections.abc import Callable
 
+from django.core.files.storage import Storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +14,7 @@ from .storage import archive_storage
 CHUNK = 1024 * 1024
 
 
-def file_sha256(storage, name):
+def file_sha256(storage: Storage, name: str) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     with storage.open(name, "rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
@@ -25,7 +27,7 @@ def _doc_label(doc):
     return f"#{doc.pk} {doc.case_file.debt.code} “{doc.title}” v{doc.version}"
 
 
-def verify_archive(trigger="", progress=None):
+def verify_archive(*, trigger: str = "", progress: Callable[[], object] | None = None) -> IntegrityCheck:
     """Returns the saved IntegrityCheck; its `problems` name each failing document or seal."""
     started = timezone.now()
     storage = archive_storage()
@@ -67,5 +69,5 @@ def verify_archive(trigger="", progress=None):
                                          trigger=trigger)
 
 
-def last_check():
+def last_check() -> IntegrityCheck | None:
     return IntegrityCheck.objects.order_by("-finished_at", "-pk").first()

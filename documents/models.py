@@ -1,4 +1,4 @@
-"""The archive 清欠档案 (DOMAIN §7): one case file per debt, its documents as version chains,
+"""The archive 清欠档案 (rules R7.x): one case file per debt, its documents as version chains,
 the seal with its manifest, the access log and the integrity checks.
 
 Documents, seals, access-log rows and integrity results are append-only (ORM here, and on
@@ -13,9 +13,11 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflows.append_only import AppendOnlyError, AppendOnlyModel
+from workflows.append_only import AppendOnlyModel
+from workflows.exceptions import AppendOnlyError
 
 from .catalogue import DocType
+from .validation import EXTENSION_FOR_MIME
 
 
 class CaseFileQuerySet(models.QuerySet):
@@ -101,7 +103,6 @@ class Document(AppendOnlyModel):
 
     @property
     def extension(self):
-        from .validation import EXTENSION_FOR_MIME
         return EXTENSION_FOR_MIME.get(self.mime_type, "")
 
 
@@ -171,7 +172,7 @@ class IntegrityCheck(AppendOnlyModel):
 
 
 class HandoverExport(models.Model):
-    """A handover bundle (DOMAIN §7, last line) being built in the background."""
+    """A handover bundle (rule R7.12) being built in the background."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("排队中")
@@ -197,6 +198,9 @@ class HandoverExport(models.Model):
         verbose_name = _("档案移交导出")
         verbose_name_plural = _("档案移交导出")
         ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return gettext("移交包 #%(pk)s（%(status)s）") % {"pk": self.pk, "status": self.get_status_display()}
 
     @property
     def percent(self):

@@ -6,10 +6,13 @@ default parser keeps a run of Chinese characters as one token, so each word may 
 as a substring; SQLite has only the substring match.
 """
 import re
+from datetime import date
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from workflows.models import Debt, User
 from workflows.scoping import scope_debts
 
 from .models import Document
@@ -31,10 +34,9 @@ def _substring(term):
     return q
 
 
-def search_documents(user, *, debtor="", contract="", debt_code="", doc_type="", date_from=None,
-                     date_to=None, text="", current_only=False):
-    from workflows.models import Debt
-
+def search_documents(user: User, *, debtor: str = "", contract: str = "", debt_code: str = "", doc_type: str = "",
+                     date_from: date | None = None, date_to: date | None = None, text: str = "",
+                     current_only: bool = False) -> QuerySet[Document]:
     debts = scope_debts(Debt.objects.all(), user)
     qs = (Document.objects.filter(case_file__debt__in=debts)
           .select_related("case_file__debt__debtor", "case_file__debt__contract", "uploaded_by"))
@@ -62,8 +64,6 @@ def search_documents(user, *, debtor="", contract="", debt_code="", doc_type="",
 
 
 def _full_text(qs, terms):
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
     vector = SearchVector(*TEXT_FIELDS, config="simple")
     # to_tsquery syntax from user words: keep letters/digits only, each as a prefix match.
     words = [re.sub(r"[^\w]", "", t) for t in terms]
@@ -76,7 +76,7 @@ def _full_text(qs, terms):
     if query is not None:
         qs = qs.annotate(rank=SearchRank(vector, query))
     condition = Q()
-    for term, word in zip(terms, words + [""] * len(terms)):
+    for term, word in zip(terms, words + [""] * len(terms), strict=False):
         word_q = _substring(term)
         if word:
             word_q |= Q(search=SearchQuery(f"{word}:*", search_type="raw", config="simple"))

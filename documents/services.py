@@ -4,76 +4,43 @@ sealing. Views, approval flows, tasks and commands all call these functions.
 import hashlib
 import json
 import uuid
+from datetime import datetime
+from typing import BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import lifecycle
-from workflows import roles
-from workflows.models import Debt, State, StateChange
+from workflows.models import Authorisation, Debt, State, StateChange, User
 
 from .catalogue import DocType
+from .exceptions import SealRefused, UploadRefused
 from .models import AccessLog, Action, CaseFile, Document, Seal
+from .permissions import is_auditor, may_seal
 from .storage import archive_storage
-from .validation import EXTENSION_FOR_MIME, UploadRefused, check_size, max_bytes, validate_upload
-
-__all__ = [
-    "UploadRefused", "SealRefused", "case_file_for", "attach", "current_documents", "log_access",
-    "seal_case_file", "missing_for_seal", "is_sealed", "client_address", "open_document",
-    "SEAL_ROLES", "UPLOAD_ROLES", "is_auditor", "may_upload", "may_seal",
-]
+from .validation import EXTENSION_FOR_MIME, check_size, max_bytes, validate_upload
 
 SEALABLE_STATES = {State.CLEARED, State.SETTLED_IN_KIND}
-# The four 建档 steps (DOMAIN §7); the fourth, sealing, needs the state history.
+# The four 建档 steps (rule R7.7); the fourth, sealing, needs the state history.
 SEAL_REQUIRED_TYPES = [DocType.INVESTIGATION_RECORD, DocType.ORIGINAL_VOUCHERS, DocType.CONCLUSIVE_REPORT]
-SEAL_ROLES = {roles.COMMITTEE, roles.COMMITTEE_HEAD}
-UPLOAD_ROLES = {roles.HANDLER, roles.COMMITTEE, roles.COMMITTEE_HEAD, roles.FINANCE, roles.LEGAL, roles.TECH,
-                roles.BUSINESS}
 CHUNK = 64 * 1024
-
-
-class SealRefused(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-# --- who may do what ---------------------------------------------------------------------
-
-def _groups(user):
-    if not user or not user.is_authenticated:
-        return set()
-    return set(user.groups.values_list("name", flat=True))
-
-
-def is_auditor(user):
-    """Auditors read everything and write nothing, even if they hold another role too."""
-    return roles.AUDITOR in _groups(user)
-
-
-def may_upload(user):
-    return bool(user and user.is_authenticated and user.is_active and not is_auditor(user)
-                and (_groups(user) & UPLOAD_ROLES))
-
-
-def may_seal(user):
-    return bool(user and user.is_authenticated and user.is_active and not is_auditor(user)
-                and (_groups(user) & SEAL_ROLES))
 
 
 # --- case files --------------------------------------------------------------------------
 
-def case_file_for(debt):
+def case_file_for(debt: Debt | int) -> CaseFile:
     """The debt's case file; debts made by bulk_create (ledger import) get theirs here."""
     debt_id = debt.pk if isinstance(debt, Debt) else debt
     return CaseFile.objects.get_or_create(debt_id=debt_id)[0]
 
 
-def is_sealed(case_file):
+def is_sealed(case_file: CaseFile) -> bool:
     return (Seal.objects.filter(case_file=case_file).exists()
             or Debt.objects.filter(pk=case_file.debt_id, state=State.SEALED).exists())
 
@@ -81,7 +48,7 @@ def is_sealed(case_file):
 SEAL_SOURCE = "archive:seal"
 
 
-def seal_gate(debt, authorisation):
+def seal_gate(debt: Debt, authorisation: Authorisation | None) -> None:
     """→sealed only through seal_case_file: it checks the 建档 items and writes the manifest."""
     if authorisation is None or authorisation.source != SEAL_SOURCE:
         raise lifecycle.GatedTransitionError(_("封档只能由清欠办在档案中完成（须有完整建档材料和封档清单）"))
@@ -93,7 +60,7 @@ def seal_gate(debt, authorisation):
 
 # --- access log --------------------------------------------------------------------------
 
-def client_address(request):
+def client_address(request: HttpRequest | None) -> str | None:
     """The client's address. X-Forwarded-For is believed only when the direct peer is one of
     our own reverse proxies (QQ_TRUSTED_PROXIES); from anyone else it proves nothing."""
     if request is None:
@@ -109,7 +76,8 @@ def client_address(request):
     return remote
 
 
-def log_access(document_or_casefile, user, action, request=None, detail=""):
+def log_access(document_or_casefile: Document | CaseFile | Debt | None, user: User | AnonymousUser | None,
+               action: Action | str, *, request: HttpRequest | None = None, detail: str = "") -> AccessLog:
     if isinstance(document_or_casefile, Document):
         document, case_file = document_or_casefile, document_or_casefile.case_file
     elif isinstance(document_or_casefile, CaseFile):
@@ -126,7 +94,7 @@ def log_access(document_or_casefile, user, action, request=None, detail=""):
 
 # --- documents ---------------------------------------------------------------------------
 
-def current_documents(debt):
+def current_documents(debt: Debt | int) -> QuerySet[Document]:
     """The newest version of each document chain of this debt."""
     newer = Document.objects.filter(supersedes=OuterRef("pk"))
     return (Document.objects.filter(case_file__debt_id=debt.pk if isinstance(debt, Debt) else debt)
@@ -186,8 +154,9 @@ def _storage_name(mime):
     return f"documents/{timezone.now():%Y/%m}/{token[:2]}/{token}{EXTENSION_FOR_MIME.get(mime, '')}"
 
 
-def attach(debt, doc_type, uploaded_file, by, *, title="", request=None, supersedes=None,
-           system_generated=False):
+def attach(debt: Debt | int, doc_type: DocType | str, uploaded_file: UploadedFile | None, by: User | None, *,
+           title: str = "", request: HttpRequest | None = None, supersedes: Document | None = None,
+           system_generated: bool = False) -> Document:
     """Validate, store (streamed and hashed in one pass) and record one document.
 
     A correction passes `supersedes=<previous version>`: a new version is added to that
@@ -236,18 +205,18 @@ def attach(debt, doc_type, uploaded_file, by, *, title="", request=None, superse
             fields.update(chain=supersedes.chain, version=supersedes.version + 1, supersedes=supersedes,
                           doc_type=doc_type)
         document = Document.objects.create(**fields)
-        log_access(document, by, Action.UPLOAD, request,
+        log_access(document, by, Action.UPLOAD, request=request,
                    detail=_("第 %(v)s 版") % {"v": document.version} if supersedes else "")
     return document
 
 
-def open_document(document):
+def open_document(document: Document) -> BinaryIO:
     return archive_storage().open(document.storage_name, "rb")
 
 
 # --- sealing -----------------------------------------------------------------------------
 
-def missing_for_seal(debt):
+def missing_for_seal(debt: Debt) -> list[str]:
     """The 建档 items still missing, as labels (empty when the file can be sealed)."""
     present = set(Document.objects.filter(case_file__debt=debt, doc_type__in=SEAL_REQUIRED_TYPES)
                   .values_list("doc_type", flat=True))
@@ -257,7 +226,7 @@ def missing_for_seal(debt):
     return missing
 
 
-def build_manifest(debt, case_file, by, sealed_at):
+def build_manifest(debt: Debt, case_file: CaseFile, *, by: User, sealed_at: datetime) -> tuple[str, str]:
     """The sealed list of every document with its hash, and the state history; the JSON text
     is stored verbatim so its own hash can be checked years later."""
     docs = Document.objects.filter(case_file=case_file).select_related("uploaded_by").order_by("pk")
@@ -288,7 +257,7 @@ def build_manifest(debt, case_file, by, sealed_at):
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def seal_case_file(debt, by, request=None):
+def seal_case_file(debt: Debt, by: User, *, request: HttpRequest | None = None) -> Seal:
     """封档 by 清欠办: the gated →sealed transition plus the manifest, in one transaction."""
     if not may_seal(by):
         raise SealRefused(_("只有清欠办可以封档"))
@@ -308,13 +277,14 @@ def seal_case_file(debt, by, request=None):
         lifecycle.apply_transition(debt.pk, State.SEALED, by=by, reason=_("封档"), expected_state=debt.state)
         debt.refresh_from_db()
         sealed_at = timezone.now()
-        manifest, digest = build_manifest(debt, case_file, by, sealed_at)
+        manifest, digest = build_manifest(debt, case_file, by=by, sealed_at=sealed_at)
         seal = Seal.objects.create(case_file=case_file, sealed_by=by, manifest=manifest, manifest_sha256=digest)
-        log_access(case_file, by, Action.SEAL, request, detail=digest)
+        log_access(case_file, by, Action.SEAL, request=request, detail=digest)
     return seal
 
 
-def set_legal_hold(debt, on, by, reason="", request=None):
+def set_legal_hold(debt: Debt, *, on: bool, by: User, reason: str = "",
+                   request: HttpRequest | None = None) -> CaseFile:
     if not may_seal(by):
         raise SealRefused(_("只有清欠办可以设置法律保全"))
     reason = (reason or "").strip()
@@ -323,7 +293,7 @@ def set_legal_hold(debt, on, by, reason="", request=None):
     with transaction.atomic():
         case_file = CaseFile.objects.select_for_update().get(pk=case_file_for(debt).pk)
         CaseFile.objects.filter(pk=case_file.pk).update(legal_hold=bool(on), legal_hold_reason=reason[:300])
-        log_access(case_file, by, Action.LEGAL_HOLD, request,
+        log_access(case_file, by, Action.LEGAL_HOLD, request=request,
                    detail=(_("设置：%(r)s") % {"r": reason}) if on else _("解除"))
     case_file.refresh_from_db()
     return case_file

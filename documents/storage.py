@@ -3,12 +3,11 @@
 Documents name their files by a random uuid, so a name is never reused; the storages below
 also refuse the two calls that could destroy evidence, whichever backend is configured.
 """
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.translation import gettext as _
+from storages.backends.s3 import S3Storage
 
-
-class ArchiveStorageRefused(Exception):
-    pass
+from .exceptions import ArchiveStorageRefused
 
 
 class WriteOnceMixin:
@@ -28,16 +27,10 @@ class ArchiveFileSystemStorage(WriteOnceMixin, FileSystemStorage):
         super().__init__(**kwargs)
 
 
-try:
-    from storages.backends.s3 import S3Storage
-except ImportError:  # pragma: no cover - django-storages is in requirements.txt
-    S3Storage = None
-
-if S3Storage is not None:
-    class ArchiveS3Storage(WriteOnceMixin, S3Storage):
-        file_overwrite = False
+class ArchiveS3Storage(WriteOnceMixin, S3Storage):
+    file_overwrite = False
 
 
-def archive_storage():
+def archive_storage() -> Storage:
     """Looked up on every call so a settings change (tests, deploys) is honoured."""
     return storages["archive"]

@@ -1,14 +1,14 @@
-"""One case file's history in time order: state changes, ledger entries, approval decisions,
-contacts and documents. Approval decisions and contacts come from other apps and are read
-only if those models exist."""
+"""One case file's history in time order: state changes, ledger entries, documents, and what
+higher apps add. The archive sits below approvals and collection, so it never imports them:
+an app that has events for the timeline registers a source in its AppConfig.ready()
+(approvals registers its decisions, collection its contact log)."""
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
-from django.apps import apps
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workflows.models import LedgerEntry, StateChange
+from workflows.models import Debt, LedgerEntry, StateChange
 
 from .models import Document
 
@@ -23,21 +23,16 @@ class Event:
     document: object = None
 
 
-def _model(label):
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
+# Callables (debt) -> events, added by higher apps; read in registration order.
+_SOURCES: list[Callable[[Debt], Iterable[Event]]] = []
 
 
-def _user_of(obj, *names):
-    for name in names:
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return None
+def register_timeline_source(source: Callable[[Debt], Iterable[Event]]) -> None:
+    if source not in _SOURCES:
+        _SOURCES.append(source)
 
 
-def case_file_timeline(debt):
+def case_file_timeline(debt: Debt) -> list[Event]:
     events = []
     for c in StateChange.objects.filter(debt=debt).select_related("by"):
         events.append(Event(c.at, "state", _("状态变更"),
@@ -50,34 +45,7 @@ def case_file_timeline(debt):
         label = _("文件") if d.version == 1 else _("文件更正")
         events.append(Event(d.uploaded_at, "document", label,
                             f"{d.get_doc_type_display()}：{d.title} v{d.version}", d.uploaded_by, d))
-    decision_model = _model("approvals.Decision")
-    if decision_model is not None:
-        for row in decision_model.objects.filter(debt=debt):
-            step = getattr(row, "step_title", "") or getattr(row, "step", "")
-            verdict = row.get_decision_display() if hasattr(row, "get_decision_display") else row.decision
-            chain = row.get_chain_display() if hasattr(row, "get_chain_display") else getattr(row, "chain", "")
-            comment = getattr(row, "comment", "")
-            events.append(Event(row.at, "approval", _("审批"),
-                                f"{chain} {step}：{verdict}" + (f"（{comment}）" if comment else ""),
-                                getattr(row, "by", None)))
-    for label in ("collection.Contact", "workflows.Contact"):
-        contact_model = _model(label)
-        if contact_model is None:
-            continue
-        fields = {f.name for f in contact_model._meta.get_fields()}
-        if "debt" not in fields:
-            continue
-        for row in contact_model.objects.filter(debt=debt):
-            at = next((getattr(row, n) for n in ("at", "contacted_at", "created_at", "date") if n in fields), None)
-            if at is None:
-                continue
-            if not isinstance(at, datetime):
-                at = timezone.make_aware(datetime.combine(at, time()))
-            kind = row.get_channel_display() if hasattr(row, "get_channel_display") else ""
-            summary = next((getattr(row, n) for n in ("summary", "note", "notes", "result", "content")
-                            if n in fields), "")
-            events.append(Event(at, "contact", _("联系记录"), f"{kind} {summary}".strip(),
-                                _user_of(row, "by", "handler", "created_by")))
-        break
+    for source in _SOURCES:
+        events.extend(source(debt))
     events.sort(key=lambda e: e.at)
     return events

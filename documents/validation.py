@@ -7,22 +7,17 @@ with their own message so the uploader knows why.
 import os
 import unicodedata
 import zipfile
+from typing import BinaryIO
 
 import filetype
 import olefile
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-
-class UploadRefused(Exception):
-    """An upload the archive will not take; the message (Chinese) names the problem."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
+from .exceptions import UploadRefused
 
 PDF, JPEG, PNG, TIFF = "application/pdf", "image/jpeg", "image/png", "image/tiff"
 OFD = "application/ofd"
@@ -56,11 +51,11 @@ SCRIPT_MARKERS = [b"<?php", b"<script", b"<html", b"<!doctype html", b"<svg", b"
                   b"@echo off", b"function ", b"import ", b"var ", b"powershell"]
 
 
-def max_bytes():
+def max_bytes() -> int:
     return int(getattr(settings, "QQ_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024))
 
 
-def check_name(name):
+def check_name(name: str) -> str:
     """The browser-supplied name: a plain file name with an allowed extension."""
     if not name or not name.strip():
         raise UploadRefused(_("文件名为空"))
@@ -78,7 +73,7 @@ def check_name(name):
     return ext
 
 
-def check_size(size):
+def check_size(size: int | None) -> None:
     if size is None:
         return
     if size == 0:
@@ -124,7 +119,7 @@ def _ole_format(fileobj):
         ole.fp = None
 
 
-def sniff(fileobj):
+def sniff(fileobj: BinaryIO) -> str | None:
     """The MIME type read from the content (fileobj must be seekable; left at 0)."""
     fileobj.seek(0)
     head = fileobj.read(HEAD_BYTES)
@@ -151,7 +146,7 @@ def sniff(fileobj):
     return None
 
 
-def check_content(fileobj, ext):
+def check_content(fileobj: BinaryIO, ext: str) -> str:
     mime = sniff(fileobj)
     expected = ALLOWED_EXTENSIONS[ext]
     if mime != expected:
@@ -161,7 +156,7 @@ def check_content(fileobj, ext):
     return mime
 
 
-def validate_upload(uploaded_file):
+def validate_upload(uploaded_file: UploadedFile) -> str:
     """Name, size and content of an upload; returns the sniffed MIME type."""
     name = getattr(uploaded_file, "name", None) or ""
     ext = check_name(name)

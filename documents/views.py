@@ -1,8 +1,9 @@
 """Archive pages (GET, in the viewflow site) and plain routes (downloads, uploads, exports).
 
-Views stay thin: the rules live in documents.services / export / handover / search. Every
-view needs a login and workflows.view_debt; debts outside the user's units answer 404;
-writes refuse auditors (403) whatever other role they hold.
+Views stay thin: the rules live in documents.services / export / handover / search, and
+every object is loaded through documents.access. Every view needs a login and
+workflows.view_debt; debts outside the user's units answer 404; writes refuse auditors (403)
+whatever other role they hold.
 """
 import tempfile
 from urllib.parse import quote
@@ -11,30 +12,32 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from workflows.exceptions import LifecycleError
 from workflows.models import Debt, State, StateChange
-from workflows.scoping import get_debt_for, scope_debts
 from workflows.pagination import page_of, query_without_page
+from workflows.scoping import scope_debts
 
-from . import services
+from . import access, services
 from .catalogue import WRITE_OFF_EVIDENCE
+from .exceptions import SealRefused, UploadRefused
 from .export import case_file_zip, safe
 from .forms import HandoverForm, LegalHoldForm, SearchForm, UploadForm
 from .handover import start_handover_export
 from .integrity import last_check
 from .models import AccessLog, Action, Document, HandoverExport, IntegrityCheck, Seal
+from .permissions import Act, is_auditor, may_oversee, may_seal, may_upload, require
 from .search import search_documents
 from .storage import archive_storage
 from .timeline import case_file_timeline
 from .validation import PREVIEWABLE
-
 
 
 class ArchiveAccess(LoginRequiredMixin):
@@ -52,19 +55,9 @@ class ArchiveWrite(ArchiveAccess):
     http_method_names = ["post"]
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and services.is_auditor(request.user):
+        if request.user.is_authenticated and is_auditor(request.user):
             raise PermissionDenied(_("审计人员只能查阅档案，不能修改"))
         return super().dispatch(request, *args, **kwargs)
-
-
-def _document_for(user, pk):
-    doc = get_object_or_404(Document.objects.select_related("case_file__debt"), pk=pk)
-    get_debt_for(user, pk=doc.case_file.debt_id)  # 404 outside the user's units
-    return doc
-
-
-def _sees_access_log(user):
-    return services.is_auditor(user) or services.may_seal(user)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -79,7 +72,7 @@ class SearchView(ArchiveAccess, TemplateView):
         if form.is_bound and form.is_valid():
             results = page_of(self.request, search_documents(self.request.user, **form.cleaned_data))
         ctx.update(form=form, page_obj=results, query=query_without_page(self.request),
-                   integrity=last_check() if _sees_access_log(self.request.user) else None)
+                   integrity=last_check() if may_oversee(self.request.user) else None)
         return ctx
 
 
@@ -89,23 +82,24 @@ class CaseFileView(ArchiveAccess, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        debt = get_debt_for(user, pk=kwargs["debt_id"])
-        case_file = services.case_file_for(debt)
-        services.log_access(case_file, user, Action.VIEW, self.request)
+        case_file = access.get_case_file_for(user, kwargs["debt_id"], for_=Act.READ)
+        debt = case_file.debt
+        services.log_access(case_file, user, Action.VIEW, request=self.request)
         current = services.current_documents(debt)
         seal = Seal.objects.filter(case_file=case_file).select_related("sealed_by").first()
+        sealer = may_seal(user)
         ctx.update(
             debt=debt, case_file=case_file, seal=seal, current=current,
             all_documents=Document.objects.filter(case_file=case_file).select_related("uploaded_by")
             .order_by("chain", "version"),
             timeline=case_file_timeline(debt),
             missing=services.missing_for_seal(debt),
-            upload_form=UploadForm(current=current) if (services.may_upload(user) and not seal) else None,
-            may_seal=services.may_seal(user) and not seal and debt.state in services.SEALABLE_STATES,
+            upload_form=UploadForm(current=current) if (may_upload(user) and not seal) else None,
+            may_seal=sealer and not seal and debt.state in services.SEALABLE_STATES,
             legal_hold_form=LegalHoldForm(initial={"on": case_file.legal_hold, "reason": case_file.legal_hold_reason})
-            if services.may_seal(user) else None,
+            if sealer else None,
             access_log=AccessLog.objects.filter(case_file=case_file).select_related("user", "document")[:50]
-            if _sees_access_log(user) else None,
+            if may_oversee(user) else None,
         )
         return ctx
 
@@ -122,7 +116,6 @@ class WriteOffArchiveView(ArchiveAccess, TemplateView):
                  .select_related("debtor", "contract", "unit").order_by("code"))
         text = (self.request.GET.get("text") or "").strip()[:100]
         if text:
-            from django.db.models import Q
             debts = debts.filter(Q(code__icontains=text) | Q(debtor__name__icontains=text)
                                  | Q(contract__number__icontains=text))
         page = page_of(self.request, debts)
@@ -141,10 +134,8 @@ class IntegrityView(ArchiveAccess, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        user = self.request.user
         # The results name debts and documents of every unit: for auditors and 清欠办 only.
-        if not (services.may_seal(user) or services.is_auditor(user)):
-            raise PermissionDenied(_("只有清欠办和审计可以查看档案完整性检查"))
+        require(self.request.user, Act.OVERSEE, _("只有清欠办和审计可以查看档案完整性检查"))
         ctx.update(last=last_check(), page_obj=page_of(self.request, IntegrityCheck.objects.all()))
         return ctx
 
@@ -155,17 +146,16 @@ class HandoverView(ArchiveAccess, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        if not (services.may_seal(user) or services.is_auditor(user)):
-            raise PermissionDenied(_("只有清欠办和审计可以查看档案移交"))
+        require(user, Act.OVERSEE, _("只有清欠办和审计可以查看档案移交"))
         page = page_of(self.request, HandoverExport.objects.select_related("unit", "requested_by"))
-        ctx.update(page_obj=page, form=HandoverForm() if services.may_seal(user) else None,
+        ctx.update(page_obj=page, form=HandoverForm() if may_seal(user) else None,
                    running=any(j.status in ("pending", "running") for j in page.object_list))
         return ctx
 
 
 # --- plain routes: reads -----------------------------------------------------------------
 
-def x_accel_response(doc, inline):
+def x_accel_response(doc: Document, inline: bool) -> HttpResponse:
     """The access is checked and logged here; nginx sends the bytes from its internal
     location (deploy/nginx/qingqian.conf), so a web worker is not tied up streaming."""
     response = HttpResponse(content_type=doc.mime_type)
@@ -178,9 +168,9 @@ class DocumentDownload(ArchiveAccess, View):
     inline = False
 
     def get(self, request, pk):
-        doc = _document_for(request.user, pk)
+        doc = access.get_document_for(request.user, pk, for_=Act.READ)
         inline = self.inline and doc.mime_type in PREVIEWABLE
-        services.log_access(doc, request.user, Action.PREVIEW if inline else Action.DOWNLOAD, request)
+        services.log_access(doc, request.user, Action.PREVIEW if inline else Action.DOWNLOAD, request=request)
         if settings.QQ_X_ACCEL:
             response = x_accel_response(doc, inline)
         else:
@@ -202,31 +192,27 @@ class DocumentDownload(ArchiveAccess, View):
 
 class CaseFileExport(ArchiveAccess, View):
     def get(self, request, debt_id):
-        debt = get_debt_for(request.user, pk=debt_id)
-        case_file = services.case_file_for(debt)
-        tmp = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        case_file = access.get_case_file_for(request.user, debt_id, for_=Act.EXPORT)
+        debt = case_file.debt
+        tmp = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
         case_file_zip(debt, tmp)
         tmp.seek(0)
-        services.log_access(case_file, request.user, Action.EXPORT, request, detail="zip")
+        services.log_access(case_file, request.user, Action.EXPORT, request=request, detail="zip")
         return FileResponse(tmp, as_attachment=True, filename=f"{safe(debt.code)}-case-file.zip",
                             content_type="application/zip")
 
 
 class HandoverProgress(ArchiveAccess, View):
     def get(self, request, pk):
-        if not (services.may_seal(request.user) or services.is_auditor(request.user)):
-            raise PermissionDenied
-        job = get_object_or_404(HandoverExport, pk=pk)
+        job = access.get_handover_export_for(request.user, pk)
         return JsonResponse({"id": job.pk, "status": job.status, "done": job.done, "total": job.total,
                              "percent": job.percent, "sha256": job.sha256, "error": job.error})
 
 
 class HandoverDownload(ArchiveAccess, View):
     def get(self, request, pk):
-        if not (services.may_seal(request.user) or services.is_auditor(request.user)):
-            raise PermissionDenied
-        job = get_object_or_404(HandoverExport, pk=pk, status=HandoverExport.Status.DONE)
-        services.log_access(None, request.user, Action.DOWNLOAD, request, detail=f"handover #{job.pk}")
+        job = access.get_handover_export_for(request.user, pk, done=True)
+        services.log_access(None, request.user, Action.DOWNLOAD, request=request, detail=f"handover #{job.pk}")
         name = f"handover-{job.unit.code if job.unit else 'all'}-{job.pk}.zip"
         return FileResponse(archive_storage().open(job.storage_name, "rb"), as_attachment=True,
                             filename=safe(name), content_type="application/zip")
@@ -240,9 +226,7 @@ def _back(debt):
 
 class UploadView(ArchiveWrite, View):
     def post(self, request, debt_id):
-        if not services.may_upload(request.user):
-            raise PermissionDenied(_("没有上传档案文件的权限"))
-        debt = get_debt_for(request.user, pk=debt_id)
+        debt = access.get_case_file_for(request.user, debt_id, for_=Act.UPLOAD).debt
         form = UploadForm(request.POST, request.FILES, current=services.current_documents(debt))
         if not form.is_valid():
             for field, errors in form.errors.items():
@@ -254,7 +238,7 @@ class UploadView(ArchiveWrite, View):
             doc = services.attach(debt, form.cleaned_data["doc_type"], form.cleaned_data["file"], request.user,
                                   title=form.cleaned_data["title"], request=request,
                                   supersedes=form.cleaned_data["supersedes"])
-        except services.UploadRefused as exc:
+        except UploadRefused as exc:
             messages.error(request, _("文件：%(msg)s") % {"msg": exc.message})
         else:
             messages.success(request, _("已上传“%(title)s”第 %(v)s 版") % {"title": doc.title, "v": doc.version})
@@ -263,12 +247,10 @@ class UploadView(ArchiveWrite, View):
 
 class SealView(ArchiveWrite, View):
     def post(self, request, debt_id):
-        if not services.may_seal(request.user):
-            raise PermissionDenied(_("只有清欠办可以封档"))
-        debt = get_debt_for(request.user, pk=debt_id)
+        debt = access.get_case_file_for(request.user, debt_id, for_=Act.SEAL).debt
         try:
             seal = services.seal_case_file(debt, request.user, request=request)
-        except (services.SealRefused, services.lifecycle.LifecycleError) as exc:
+        except (SealRefused, LifecycleError) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
         else:
             messages.success(request, _("已封档，清单 SHA-256：%(h)s") % {"h": seal.manifest_sha256})
@@ -277,15 +259,13 @@ class SealView(ArchiveWrite, View):
 
 class LegalHoldView(ArchiveWrite, View):
     def post(self, request, debt_id):
-        if not services.may_seal(request.user):
-            raise PermissionDenied(_("只有清欠办可以设置法律保全"))
-        debt = get_debt_for(request.user, pk=debt_id)
+        debt = access.get_case_file_for(request.user, debt_id, for_=Act.LEGAL_HOLD).debt
         form = LegalHoldForm(request.POST)
         if form.is_valid():
             try:
-                services.set_legal_hold(debt, form.cleaned_data["on"], request.user,
+                services.set_legal_hold(debt, on=form.cleaned_data["on"], by=request.user,
                                         reason=form.cleaned_data["reason"], request=request)
-            except services.SealRefused as exc:
+            except SealRefused as exc:
                 messages.error(request, _("原因：%(msg)s") % {"msg": exc.message})
         else:
             messages.error(request, _("原因：最多 300 个字符"))
@@ -294,14 +274,13 @@ class LegalHoldView(ArchiveWrite, View):
 
 class HandoverStart(ArchiveWrite, View):
     def post(self, request):
-        if not services.may_seal(request.user):
-            raise PermissionDenied(_("只有清欠办可以导出移交档案"))
+        require(request.user, Act.HANDOVER)
         form = HandoverForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
                     messages.error(request, error)
         else:
-            job = start_handover_export(form.cleaned_data["unit"], request.user, request=request)
+            job = start_handover_export(form.cleaned_data["unit"], by=request.user, request=request)
             messages.success(request, _("移交导出 #%(id)s 已开始") % {"id": job.pk})
         return HttpResponseRedirect(reverse("archive:handover"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from collection.contacts import log_contact
-from collection.errors import CollectionError
+from collection.exceptions import CollectionError
 from collection.models import ContactKind
 from documents.forms import SearchForm
 from tests import factories as f

@@ -1,4 +1,4 @@
-"""Aging buckets (账龄分段, DOMAIN §5): days past the due date, grouped by configurable bounds.
+"""Aging buckets (账龄分段, rule R5.7): days past the due date, grouped by configurable bounds.
 
 Bucket 0 is "not due"; bucket i (1..n) holds days in (bound[i-2], bound[i-1]]; bucket n+1 is
 beyond the last bound. The same rule is given twice: as a Python function (pages, tests) and

@@ -30,7 +30,7 @@ from workflows.models import Category, Contract, Debt, Debtor, EntryKind, OrgUni
 DEMO_PASSWORD = "demo-2026"
 SOURCE = "seed_demo"
 DEBT_COUNT = 200
-KEY_MONITORING_THRESHOLD = Decimal("500000.00")  # DOMAIN §5, 000:91
+KEY_MONITORING_THRESHOLD = Decimal("500000.00")  # rule R5.14
 
 
 def demo_allowed():

@@ -1,4 +1,4 @@
-"""The limitation period (诉讼时效, DOMAIN §5; PRC Civil Code art. 188, 195).
+"""The limitation period (诉讼时效, rules R5.8-R5.10; PRC Civil Code art. 188, 195).
 
 The period runs from the due date and restarts at each interrupting event. The events form
 a chain: each must fall on or before the deadline the previous one set. The first event that

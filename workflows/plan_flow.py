@@ -1,4 +1,4 @@
-"""Approval chain of a clearing plan (rule R6.1) on viewflow:
+"""Approval chain of a clearing plan (rule R6.3; its deadline R6.2) on viewflow:
 
 经办人提交 (deadline 31 January; a late plan is flagged) → 清欠小组审批: approve, reject, or
 return for rework → the handler revises and resubmits → 清欠小组 again.

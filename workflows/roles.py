@@ -1,4 +1,4 @@
-"""The roles of DOMAIN §1 as Django groups. Group names are stable codes; labels are Chinese."""
+"""The roles of rule R1.1 as Django groups. Group names are stable codes; labels are Chinese."""
 from django.utils.translation import gettext_lazy as _
 
 HANDLER = "handler"
@@ -35,7 +35,7 @@ LABELS = {
     INSPECTOR: _("验收人员"),
 }
 
-# Roles that act for the whole group and therefore see every unit (DOMAIN §1, last line).
+# Roles that act for the whole group and therefore see every unit (rule R1.3).
 GROUP_LEVEL = {COMMITTEE, COMMITTEE_HEAD, GM, GM_OFFICE, BOARD, SHAREHOLDERS, AUDITOR}
 
 VIEW_ALL_UNITS = "workflows.view_all_units"

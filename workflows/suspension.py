@@ -1,4 +1,4 @@
-"""特殊原因: suspending pursuit of an overdue debt (DOMAIN §3, 004:439).
+"""特殊原因: suspending pursuit of an overdue debt (rules R4.91, R5.5, R5.6).
 
 It needs the 清欠办 head's approval and an end date; while it is in force the daily run
 creates no 清欠办 task for the debt. The approval chain (chain G) calls `suspend`.

@@ -1,4 +1,4 @@
-"""Defaults: the authority matrix of DOMAIN §4 C (version 1), each role's claim permission
+"""Defaults: the authority matrix of rule R4.46 (version 1), each role's claim permission
 granted to its group, and the composite indexes on viewflow's task table the inbox needs."""
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ def add_defaults(apps, schema_editor):
     Matrix = apps.get_model("approvals", "AuthorityMatrix")
     Rule = apps.get_model("approvals", "AuthorityRule")
     matrix = Matrix.objects.create(version=1, effective_from=date(2000, 1, 1),
-                                   note="DOMAIN §4 C 默认值：≤50万 总经理办公会；≤500万 董事会；以上 股东大会")
+                                   note="规则 R4.46 默认值：≤50万 总经理办公会；≤500万 董事会；以上 股东大会")
     for max_amount, body in DEFAULT_RULES:
         Rule.objects.create(matrix=matrix, max_amount=max_amount, body=body)
 

@@ -1,6 +1,5 @@
 """The REST API: permissions per role and unit over every endpoint, ledger posting rules,
 upload rules and the access log — the same services as the pages."""
-from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -10,6 +9,7 @@ from rest_framework.test import APIClient
 from documents import services
 from documents.catalogue import DocType
 from documents.models import AccessLog, Action, Document
+from documents.permissions import may_upload as role_may_upload
 from tests import factories as f
 from tests.documents import samples
 from workflows.models import LedgerEntry
@@ -98,7 +98,7 @@ def test_permission_matrix_over_every_endpoint(role, people, world):
 
     uploaded = c.post("/api/documents/", upload_data(own), format="multipart")
     if may_upload is None:
-        may_upload = services.may_upload(user)
+        may_upload = role_may_upload(user)
     assert uploaded.status_code == (201 if may_upload else 403), uploaded.content
 
 

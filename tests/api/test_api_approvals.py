@@ -116,7 +116,12 @@ def test_tasks_outside_the_unit_are_404(org, people):
     process_id = start_write_off(people, debt).json()["id"]
     task_id = open_task_id(process_id, api(people["handler"]))
     assert api(people["handler_b"]).post(f"/api/tasks/{task_id}/claim/").status_code == 404
+    assert api(people["handler_b"]).post(f"/api/tasks/{task_id}/complete/", {"decision": "approve"}).status_code == 404
+    assert api(people["handler_b"]).get(f"/api/tasks/{task_id}/").status_code == 404
+    assert task_id not in [t["id"] for t in api(people["handler_b"]).get("/api/tasks/").json()["results"]]
     assert api(people["handler_b"]).get(f"/api/chains/{process_id}/").status_code == 404
+    # The same task and chain, read by someone whose units hold the debt.
+    assert api(people["committee"]).get(f"/api/chains/{process_id}/").json()["open_tasks"] == [task_id]
     other_unit = f.debt(org["b"], people["handler_b"])
     assert api(people["handler"]).post("/api/chains/", {"chain": "write_off", "debt": other_unit.pk,
                                                         "reason": "x"}).status_code == 404

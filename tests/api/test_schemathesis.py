@@ -10,7 +10,6 @@ from config.wsgi import application
 from tests import factories as f
 from tests.documents import samples
 
-
 # Fetched at collection time: the schema view reads no table (drf-spectacular's fake views).
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

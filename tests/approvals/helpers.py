@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 from viewflow.workflow.status import STATUS
 
 from approvals import inbox
-from approvals.frontend import url
 from approvals.models import ChainProcess
 from tests import factories as f
 from tests.factories import user as make_user  # noqa: F401
@@ -46,7 +46,7 @@ def files(*doc_types):
 
 def start(user, chain, debt, **data):
     c = client_for(user)
-    first = c.get(url("start", chain, debt.pk))
+    first = c.get(reverse("approvals:start", args=[chain, debt.pk]))
     assert first.status_code == 302, first.status_code
     response = c.post(first["Location"], data)
     process = ChainProcess.objects.filter(debt=debt, chain=chain).order_by("-pk").first()

@@ -46,7 +46,7 @@ def test_requester_holding_the_role_does_not_see_their_own_request(org, people):
 
 
 def test_parallel_signatures_by_one_person_holding_two_roles(org, people):
-    debt, process = in_kind_at_receipt(org, people)
+    _debt, process = in_kind_at_receipt(org, people)
     two_hats = f.user("resp_fin_a", ["responsible", "finance"], org["a"])
     assert {"sign_manager", "sign_finance_head"} <= listed(two_hats)
     # They claim both, then sign one: the other is handed back to the queue, out of their inbox.

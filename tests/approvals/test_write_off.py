@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from approvals.authority import rule_for
-from approvals.models import Chain, Decision, DecisionKind, Outcome, Signature
+from approvals.models import Chain, Decision, Outcome, Signature
 from approvals.signatures import coverage, verify
 from documents.catalogue import DocType
 from tests import factories as f
@@ -117,6 +117,7 @@ def test_authority_boundaries(org, people, amount, body):
 
 def test_new_matrix_version_applies_from_its_date(org, people):
     from datetime import date
+
     from approvals.models import AuthorityMatrix, AuthorityRule
     m = AuthorityMatrix.objects.create(version=2, effective_from=date(2030, 1, 1))
     AuthorityRule.objects.create(matrix=m, max_amount=Decimal("1000000.00"), body="gm_office")

@@ -140,3 +140,21 @@ def login():
         return page
 
     return do_login
+
+
+# Screenshots of the journeys, kept as CI's artefact folder (test-results/ is git-ignored):
+# look at them before resolving a page's issue.
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+
+@pytest.fixture
+def shot(page, request):
+    """shot(name): a full-page screenshot at test-results/screenshots/<test>--<name>.png."""
+
+    def take(name, target=None):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{request.node.name}--{name}.png"
+        (target or page).screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from collection import clock
 from collection.contacts import log_contact
-from collection.errors import CollectionError
+from collection.exceptions import CollectionError
 from collection.models import Contact, ContactKind, PromiseState
 from documents.models import Document
 from documents.timeline import case_file_timeline

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader
 
-from collection.errors import CollectionError
+from collection.exceptions import CollectionError
 from collection.letters import generate_letter, record_receipt, record_signed_confirmation
 from collection.models import Contact, ContactKind, LetterKind
 from collection.visits import record_visit

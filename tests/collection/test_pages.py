@@ -92,5 +92,6 @@ def test_agency_registry(people):
     r = c.post(reverse("collection:agency_add"), {"name": "广东某律师事务所", "kind": "law_firm",
                                                   "default_fee_percent": "120"}, follow=True)
     assert "默认费率(%)：须在 0 到 100 之间" in r.content.decode()
-    c.post(reverse("collection:agency_add"), {"name": "广东某律师事务所", "kind": "law_firm", "default_fee_percent": "12"})
+    c.post(reverse("collection:agency_add"),
+           {"name": "广东某律师事务所", "kind": "law_firm", "default_fee_percent": "12"})
     assert "广东某律师事务所" in c.get(reverse("collect:agencies")).content.decode()

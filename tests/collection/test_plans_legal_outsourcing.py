@@ -9,7 +9,7 @@ from django.utils import timezone
 from approvals.flows import OutsourcingFlow
 from approvals.models import Chain, ChainProcess, Outcome
 from collection import clock
-from collection.errors import CollectionError
+from collection.exceptions import CollectionError
 from collection.legal import add_cost, add_hearing, move_stage, take_case
 from collection.models import AgencyKind, Instalment, LegalCase, Stage, StageChange
 from collection.outsourcing import engage, fee, pay_fee, register_agency
@@ -29,10 +29,11 @@ def test_payments_match_instalments_oldest_first_and_missed_ones_are_flagged(ove
                                     (date(2026, 4, 30), "25000.00")])
     assert plan.total == D("75000.00")
     assert LimitationEvent.objects.get(debt=overdue).kind == "repayment_plan"
-    first, second, third = plan.instalments.order_by("seq")
+    first, second, _third = plan.instalments.order_by("seq")
     assert (first.due_date, first.amount) == (date(2026, 3, 31), D("20000.00"))
     record_plan_payment(plan, "30000.00", date(2026, 3, 1), by=people["handler"])
-    first.refresh_from_db(); second.refresh_from_db()
+    first.refresh_from_db()
+    second.refresh_from_db()
     assert first.paid_amount == D("20000.00") and second.paid_amount == D("10000.00")
     overdue.refresh_from_db()
     assert overdue.balance == D("90000.00")  # posted to the ledger too
@@ -133,11 +134,10 @@ def test_outsourcing_fee_is_never_payable_before_recovery(overdue, people):
 
 
 def test_stage_history_is_append_only(in_legal, people, on_postgres):
-    from django.db import connection, transaction
+    from django.db import InternalError, connection, transaction
     case = take_case(in_legal, by=people["legal"])
-    with pytest.raises(Exception):
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("UPDATE collection_stagechange SET to_stage = 'closed' WHERE case_id = %s", [case.pk])
+    with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE collection_stagechange SET to_stage = 'closed' WHERE case_id = %s", [case.pk])
     assert StageChange.objects.get(case=case).to_stage == Stage.TAKEN
 
 
@@ -180,7 +180,7 @@ def test_legal_board_lists_waiting_debts_near_hearings_and_deadlines(in_legal, p
     board = legal_board(debts_for(people["legal"]), LegalCase.objects.all())
     assert list(board["hearings"]) == [soon]
     assert not board["waiting"] and not board["limitation"]  # taken and filed
-    assert dict((code, n) for _label, code, n in board["counts"])["filed"] == 1
+    assert {code: n for _label, code, n in board["counts"]}["filed"] == 1
     case = move_stage(case, Stage.HEARING, by=people["legal"])
     case = move_stage(case, Stage.JUDGMENT, by=people["legal"], outcome="judgment", judgment_amount="1000")
     board = legal_board(debts_for(people["legal"]), LegalCase.objects.all(),

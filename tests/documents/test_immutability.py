@@ -6,8 +6,9 @@ from django.db.utils import DatabaseError
 
 from documents import services
 from documents.catalogue import DocType
+from documents.exceptions import ArchiveStorageRefused
 from documents.models import AccessLog, CaseFile, Document, Seal
-from documents.storage import ArchiveStorageRefused, archive_storage
+from documents.storage import archive_storage
 from workflows.exceptions import AppendOnlyError
 
 from . import samples

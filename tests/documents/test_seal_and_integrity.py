@@ -8,9 +8,9 @@ from django.core.management.base import CommandError
 
 from documents import services
 from documents.catalogue import DocType
+from documents.exceptions import SealRefused, UploadRefused
 from documents.integrity import last_check
 from documents.models import AccessLog, Seal
-from documents.services import SealRefused, UploadRefused
 from documents.tasks import verify_archive_task
 from workflows.models import State
 

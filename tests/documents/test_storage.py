@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from documents.storage import ArchiveS3Storage, ArchiveStorageRefused
+from documents.exceptions import ArchiveStorageRefused
+from documents.storage import ArchiveS3Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 

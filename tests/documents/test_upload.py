@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 
 from documents import services
 from documents.catalogue import DocType
+from documents.exceptions import UploadRefused
 from documents.models import AccessLog, CaseFile, Document
-from documents.services import UploadRefused
 from documents.storage import archive_storage
 
 from . import samples

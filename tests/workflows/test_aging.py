@@ -1,4 +1,4 @@
-"""Aging buckets of DOMAIN §5: the boundaries, in Python and in the daily run's SQL."""
+"""Aging buckets of rule R5.7: the boundaries, in Python and in the daily run's SQL."""
 from datetime import date, timedelta
 
 import pytest

@@ -1,4 +1,4 @@
-"""Every allowed and every forbidden edge of the debt lifecycle (DOMAIN §3)."""
+"""Every allowed and every forbidden edge of the debt lifecycle (rule R3.1)."""
 from datetime import date
 
 import pytest
@@ -11,7 +11,7 @@ from workflows.exceptions import AppendOnlyError
 from workflows.models import GATED_TARGETS, Debt, EntryKind, State, StateChange
 
 ALL = list(State)
-# DOMAIN §3, written out independently of the model so a wrong edge in the model fails here.
+# Rule R3.1, written out independently of the model so a wrong edge in the model fails here.
 EDGES = {
     State.OVERDUE: {State.NORMAL},
     State.VISIT: {State.OVERDUE},

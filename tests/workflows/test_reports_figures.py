@@ -96,7 +96,7 @@ def test_handler_sees_only_own_numbers(aging_world, people, org):
     assert resp.total == D("900.00")  # d31 (responsible) + d365
     assert aging_report(report_debts(people["handler_b"]), AS_OF, "unit").total == D("700.00")
     assert not drill_down(report_debts(people["handler"]), AS_OF, "unit", org["b"].pk).exists()
-    # finance of unit A still sees every unit's figures (DOMAIN §6: finance pays from them)
+    # finance of unit A still sees every unit's figures (rule R1.5: finance pays from them)
     assert aging_report(report_debts(people["finance"]), AS_OF, "unit").total == D("2800.00")
 
 

@@ -269,7 +269,7 @@ def test_rates_are_added_as_new_versions_in_the_admin(client, db):
     rates = RewardRates.objects.get()
     assert rates.recovery_rate == D("2.50") and rates.created_by == admin_user
     assert RewardRates.in_force(date(2025, 6, 30)) == rates
-    assert RewardRates.in_force(date(2024, 12, 31)).recovery_rate == D("2.00")   # DOMAIN default
+    assert RewardRates.in_force(date(2024, 12, 31)).recovery_rate == D("2.00")   # the default of rule R6.14
     change = reverse("admin:workflows_rewardrates_change", args=[rates.pk])
     client.post(change, {**fields, "recovery_rate": "9"})
     rates.refresh_from_db()

@@ -1,5 +1,6 @@
-"""The daily run (每日任务, DOMAIN §3 and §5): overdue detection, aging, limitation,
-key monitoring, pre-warnings, accountability records and 清欠办 tasks.
+"""The daily run (每日任务): overdue detection, aging, limitation, key monitoring, pre-warnings,
+accountability records and 清欠办 tasks (rules R5.1-R5.5, R3.6; aging R5.7, limitation R5.8-R5.9,
+warnings R5.13-R5.15).
 
 Set-based: every rule is one SQL statement over a range of debt ids, never a Python object
 per debt. A run walks the debts in primary-key chunks, one transaction per chunk, in three

@@ -1,4 +1,4 @@
-"""Warnings pages (预警, DOMAIN §5): limitation lapsing soon, lapsed, key monitoring, limits
+"""Warnings pages (预警, rule R5.16): limitation lapsing soon, lapsed, key monitoring, limits
 exceeded and accountability records. A handler sees their own debts ("mine"); 清欠办 and the
 other group-level roles see every unit ("all"); everyone else sees their unit's debts."""
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin

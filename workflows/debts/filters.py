@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from workflows.models import Category, Debt, OrgUnit, State, User
 from workflows.scoping import unit_ids_in_scope
 
-# (code, label, lowest days overdue, highest days overdue or None), DOMAIN §5 aging buckets.
+# (code, label, lowest days overdue, highest days overdue or None), the aging buckets of rule R5.7.
 OVERDUE_BUCKETS = [
     ("1-30", _("逾期1-30天"), 1, 30),
     ("31-90", _("逾期31-90天"), 31, 90),

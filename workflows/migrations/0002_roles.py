@@ -1,4 +1,4 @@
-"""Create the roles of DOMAIN §1 as groups with their permissions.
+"""Create the roles of rule R1.1 as groups with their permissions.
 
 The role list is frozen here as it was when this migration was written: roles added later
 come with migrations of their own (e.g. approvals 0004), so replaying history never depends

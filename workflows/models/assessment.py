@@ -1,4 +1,4 @@
-"""Data of assessment, rewards and penalties (DOMAIN §6).
+"""Data of assessment, rewards and penalties (rules R6.6-R6.15).
 
 Configuration (rates, weights) is versioned by an effective date so a past quarter is always
 recomputed with the rates that were in force at its end. Collection costs are append-only:
@@ -43,7 +43,7 @@ class CollectionCost(AppendOnlyModel):
 
 
 class RewardRates(models.Model):
-    """Reward and penalty rates in percent; the defaults are DOMAIN §6 (source 000:111-129).
+    """Reward and penalty rates in percent; the defaults are rules R6.8-R6.13.
     The row with the latest effective_from on or before a date is the one in force."""
 
     effective_from = models.DateField(_("生效日期"), unique=True)
@@ -94,7 +94,7 @@ class RewardRates(models.Model):
 
     @classmethod
     def in_force(cls, on):
-        """The rates in force on a date; DOMAIN defaults when none is configured."""
+        """The rates in force on a date; the defaults of rule R6.14 when none is configured."""
         return cls.objects.filter(effective_from__lte=on).first() or cls(effective_from=on)
 
 

@@ -1,5 +1,6 @@
-"""Data of the daily clock (DOMAIN §3, §5): its settings, per-debt clock state, limitation
-events, suspensions, accountability records, 清欠办 tasks and the run log.
+"""Data of the daily clock (rules R5.x; suspensions R4.91, accountability R5.4): its settings,
+per-debt clock state, limitation events, suspensions, accountability records, 清欠办 tasks and the
+run log.
 
 Clock data lives in its own tables so the clock can rewrite it in bulk without touching the
 debt rows (whose state changes go through the lifecycle only).
@@ -27,7 +28,7 @@ def _int_list(text, field):
 
 
 class ClockSettings(models.Model):
-    """One row (pk=1) of clock configuration; defaults are DOMAIN's [default] values."""
+    """One row (pk=1) of clock configuration; defaults are those of docs/rules.md, Appendix A."""
 
     overdue_grace_days = models.PositiveIntegerField(
         _("逾期宽限天数"), default=0, help_text=_("到期日后经过多少天仍有余额即转为逾期；0 表示到期次日"))

@@ -97,7 +97,7 @@ class State(models.TextChoices):
 
 OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
 CLEARABLE_FROM = [*OPEN_STATES, State.WRITTEN_OFF]
-# Targets that need an approved authorisation from an approval chain (DOMAIN §3-§4).
+# Targets that need an approved authorisation from an approval chain (rule R3.5).
 GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
 
 
@@ -232,7 +232,7 @@ class Debt(ConcurrentTransitionMixin, models.Model):
         return (self.authorisations.filter(target=target, from_state=self.state, consumed_at__isnull=True)
                 .order_by("pk").first())
 
-    # Transitions: exactly the edges of DOMAIN §3. Bodies stay empty: side effects
+    # Transitions: exactly the edges of rule R3.1. Bodies stay empty: side effects
     # (history, consuming the authorisation) live in workflows.lifecycle, which wraps
     # these in a transaction and a row lock.
     @transition(field=state, source=State.NORMAL, target=State.OVERDUE)

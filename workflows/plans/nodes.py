@@ -1,5 +1,5 @@
 """The nodes of the clearing-plan chain (workflows.plan_flow): who may take and perform each step.
-Four eyes (rule R6.1): the review step refuses the plan's handler even if they hold a 清欠小组
+Four eyes (rule R6.3): the review step refuses the plan's handler even if they hold a 清欠小组
 role; the revision step belongs to the handler alone."""
 from viewflow.utils import is_owner
 from viewflow.workflow import flow

@@ -1,4 +1,4 @@
-"""Rewards and penalties (奖罚, DOMAIN §6; source 000:107-131) and the quarterly assessment.
+"""Rewards and penalties (奖罚, rules R6.6-R6.13, R6.15) and the quarterly assessment.
 
 Rewards, on NET recovery (recovered in the quarter minus collection costs not yet counted):
 - a debt aged more than 1 and at most 3 years when recovered (age = last recovery date in the

@@ -1,4 +1,4 @@
-"""Clearing plans (清欠计划, DOMAIN §6): a handler's annual target split into twelve months
+"""Clearing plans (清欠计划, rules R6.1-R6.4): a handler's annual target split into twelve months
 (quarters are sums of three months), submitted by the end of January and approved by
 清欠小组; progress compares each month's target with what was recovered on the handler's debts.
 
@@ -27,7 +27,7 @@ APPROVER_ROLES = (roles.COMMITTEE, roles.COMMITTEE_HEAD)
 
 
 def submission_deadline(year: int) -> date:
-    """Plans are due by the end of January of their year (DOMAIN §6)."""
+    """Plans are due by the end of January of their year (rule R6.2)."""
     return date(year, 1, 31)
 
 

@@ -1,4 +1,4 @@
-"""Key figures for the 总经理 and 清欠小组 (DOMAIN §6), all computed from the ledger in SQL.
+"""Key figures for the 总经理 and 清欠小组 (rule R6.5), all computed from the ledger in SQL.
 
 For a period [start, end], with "opening" meaning the day before start:
 

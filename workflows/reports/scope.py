@@ -1,4 +1,4 @@
-"""Whose numbers a user may see in plans, reports and KPIs (DOMAIN §6).
+"""Whose numbers a user may see in plans, reports and KPIs (rule R1.5).
 
 总经理, 清欠办/清欠小组, finance and the auditor steer or pay from these figures and see every
 unit; everyone else sees only their own numbers: debts where they are the handler or the

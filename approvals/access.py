@@ -1,0 +1,40 @@
+"""May this user read this approval task / chain process? One helper per object kind, called by
+every page, API view and viewflow route that loads one (as healthchecks.io's
+`_get_rw_check_for_user`).
+
+Reading follows the debt: a chain or a task of a debt outside the user's units (workflows.scoping)
+is answered with 404, so its existence is not disclosed. A task assigned to the user (by a
+delegation or an escalation) is theirs to read wherever its debt is. Acting on a task is the
+node's question on top of this one (nodes.ApprovalStep.can_assign / can_execute: roles, units,
+four eyes).
+"""
+from django.http import Http404
+from viewflow.workflow.models import Task
+
+from workflows.models import User
+from workflows.scoping import debts_for
+
+from .models import ChainProcess
+
+
+def _debt_in_scope(user: User, debt_id: int) -> bool:
+    return debts_for(user).filter(pk=debt_id).exists()
+
+
+def get_task_for(user: User, pk: int) -> Task:
+    """The approval task `pk` (one with a StepInfo) when `user` may read it; else Http404."""
+    task = Task.objects.select_related("process", "step_info").filter(pk=pk).first()
+    if task is None or not hasattr(task, "step_info"):  # no such task, or not an approval step's
+        raise Http404("No approval task matches the given query.")
+    assigned_to_user = task.owner_id is not None and task.owner_id == user.pk
+    if not assigned_to_user and not _debt_in_scope(user, task.step_info.debt_id):
+        raise Http404("No approval task matches the given query.")
+    return task
+
+
+def get_process_for(user: User, pk: int) -> ChainProcess:
+    """The chain process `pk` when its debt is in `user`'s scope; else Http404."""
+    process = ChainProcess.objects.select_related("debt").filter(pk=pk).first()
+    if process is None or not _debt_in_scope(user, process.debt_id):
+        raise Http404("No approval chain matches the given query.")
+    return process

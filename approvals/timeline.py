@@ -1,0 +1,19 @@
+"""Approvals' part of the archive's case-file timeline (documents.timeline): every decision of
+every chain on the debt. Registered in ApprovalsConfig.ready(); the archive, a lower layer,
+never imports approvals."""
+from django.utils.translation import gettext as _
+
+from documents.timeline import Event
+from workflows.models import Debt
+
+from .models import Decision
+
+
+def decision_events(debt: Debt) -> list[Event]:
+    events = []
+    for row in Decision.objects.filter(debt=debt).select_related("by"):
+        text = f"{row.get_chain_display()} {row.step_title or row.step}：{row.get_decision_display()}"
+        if row.comment:
+            text += f"（{row.comment}）"
+        events.append(Event(row.at, "approval", _("审批"), text, row.by))
+    return events
