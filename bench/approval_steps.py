@@ -179,6 +179,13 @@ def print_counts(counts, baseline=None, role_size=20):
             print(f"{label:44s} {phase:9s}" + "".join(f"{cell:>34s}" for cell in cells))
     cells = [f"{chain_total(counts[k])} [{chain_total(counts[f'{k}_tx'])}]" for k, _t in columns]
     print(f"{'whole chain (start + 3 steps)':44s} {'':9s}" + "".join(f"{cell:>34s}" for cell in cells))
+    # The service calls copy approvals/api.py's view bodies; the REST request adds only token
+    # authentication and the response (0-6 statements). More means the copy has drifted.
+    drift = [f"{k} {p}" for k in KINDS for p in counts["service"][k]
+             if not 0 <= counts["api"][k][p] - counts["service"][k][p] <= 6]
+    if drift:
+        print(f"!! service calls and REST requests differ by more than the API's own statements at {drift}: "
+              f"bench/step_workers.py OursService may no longer do what approvals/api.py does")
     print("ours, service calls, by verb and table (the largest; --sql-dir has every statement):")
     for kind in KINDS:
         for phase, parts in counts["service_by_table"][kind].items():

@@ -270,8 +270,8 @@ class OursService(OursBase):
         from django.db import transaction
         from django.utils.datastructures import MultiValueDict
 
+        from approvals import registry
         from approvals.chain_requests import start_chain
-        from approvals.flows import FLOWS
         from approvals.forms import RequestForm
         from workflows.scoping import get_debt_for
 
@@ -280,7 +280,7 @@ class OursService(OursBase):
         data = start_data(debt_id)
         files = MultiValueDict({"file_1": [_pdf("application", n)], "file_2": [_pdf("evidence", n)]})
         debt = get_debt_for(user, pk=debt_id)
-        start = FLOWS[data["chain"]].instance.start
+        start = registry.flow_for(data["chain"]).instance.start
         form = RequestForm(data, files, chain=data["chain"])
         if not form.is_valid():
             raise RuntimeError(f"ours: start form {form.errors.as_json()}")
@@ -304,15 +304,9 @@ class OursService(OursBase):
         return task_id
 
     def _task(self, user, task_id):
-        from viewflow.workflow.models import Task
+        from approvals.access import get_task_for
 
-        from workflows.scoping import get_debt_for
-
-        task = Task.objects.select_related("process").get(pk=task_id)
-        if not hasattr(task, "step_info"):
-            raise RuntimeError("ours: not an approval task")
-        get_debt_for(user, pk=task.step_info.debt_id)
-        return task
+        return get_task_for(user, task_id)
 
     def claim(self, role, task_id):
         from django.db import transaction
