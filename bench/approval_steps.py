@@ -238,7 +238,9 @@ def measure(env, system, workers, seconds, base):
         if system == "http":
             cmd += ["--base", base]
         # stderr to a file: a pipe nobody reads during the run could fill and stall the worker
-        log = open(f"{env.tmp}/{system}-{workers}-{w}.log", "w")  # noqa: SIM115 (closed with the worker)
+        log = open(f"{env.tmp}/{system}-{workers}-{w}.log", "a")  # noqa: SIM115 (closed with the worker)
+        log.write(f"--- {time.strftime('%H:%M:%S')} {system}, {workers} workers, worker {w}\n")
+        log.flush()
         procs.append(subprocess.Popen(cmd, env=e, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=log, text=True))
         procs[-1].log = log
