@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import apprise
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models

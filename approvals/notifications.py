@@ -4,6 +4,7 @@ the transaction commits, never inside the web request — a slow mail server or 
 cannot hold up or undo an approval. Without a broker (the embedded default) the delivery runs
 in-process after commit."""
 import logging
+from datetime import timedelta
 
 import apprise
 from celery import current_app
@@ -11,7 +12,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from datetime import timedelta
 
 from workflows.models import User
 

@@ -25,7 +25,11 @@ class ArchiveStorage(HealthCheck):
     def run(self):
         storage = storages[self.alias]
         if isinstance(storage, FileSystemStorage):
-            if not os.path.isdir(storage.location) or not os.access(storage.location, os.W_OK):
+            try:  # what the storage does on its first save anyway
+                os.makedirs(storage.location, exist_ok=True)
+            except OSError:
+                raise ServiceUnavailable("archive directory missing or not writable") from None
+            if not os.access(storage.location, os.W_OK):
                 raise ServiceUnavailable("archive directory missing or not writable")
             return
         try:
