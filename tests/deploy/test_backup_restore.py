@@ -36,7 +36,8 @@ def fresh_database(tmp_path):
         return
     name = f"qq_restore_{uuid.uuid4().hex[:10]}"
     settings_dict = connection.settings_dict
-    server = f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+    host, port = settings_dict["HOST"] or "127.0.0.1", settings_dict["PORT"] or 5432
+    server = f"postgres://{settings_dict['USER']}@{host}:{port}"
     psql = ["psql", "-h", settings_dict["HOST"] or "127.0.0.1", "-U", settings_dict["USER"], "-d", "postgres", "-qc"]
     subprocess.run([*psql, f"CREATE DATABASE {name}"], check=True)
     try:
@@ -71,7 +72,8 @@ def test_backup_restores_into_a_fresh_database_and_verifies(archived, tmp_path, 
     verified = manage("verify_archive", "-v", "0", **env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "已核验 3 个文件" in verified.stdout and "全部一致" in verified.stdout
-    codes = manage("shell", "--no-imports", "-c", "from workflows.models import Debt; print(sorted(Debt.objects.values_list('code', flat=True)))", **env)
+    probe = "from workflows.models import Debt; print(sorted(Debt.objects.values_list('code', flat=True)))"
+    codes = manage("shell", "--no-imports", "-c", probe, **env)
     assert codes.stdout.strip() == str(sorted(Debt.objects.values_list("code", flat=True))), codes.stderr
 
 

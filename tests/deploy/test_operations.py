@@ -52,7 +52,8 @@ def test_healthz_names_the_broken_part(db, settings, tmp_path):
     (tmp_path / "archive").write_text("a file where the archive mount should be")
     response = Client().get("/healthz", HTTP_ACCEPT="application/json")
     assert response.status_code == 500
-    assert response.json()["ArchiveStorage(alias='archive')"] == "Unavailable: archive directory missing or not writable"
+    problem = response.json()["ArchiveStorage(alias='archive')"]
+    assert problem == "Unavailable: archive directory missing or not writable"
 
 
 @pytest.mark.redis
@@ -181,7 +182,8 @@ def test_a_chat_channel_gets_the_message_through_apprise(person, monkeypatch, se
     posted = []
     monkeypatch.setattr(notifications.apprise.Apprise, "notify",
                         lambda self, title, body: posted.append((len(self), title, body)) or True)
-    note = notifications.notify(person, NotificationKind.ASSIGNED, "以物抵债 D-3：技术工程部鉴定", url="/approvals/task/7/")
+    note = notifications.notify(person, NotificationKind.ASSIGNED, "以物抵债 D-3：技术工程部鉴定",
+                                url="/approvals/task/7/")
     assert notifications.deliver(note.pk) == {"mail": True, "channel": True}
     assert posted == [(1, "[清欠] 以物抵债 D-3：技术工程部鉴定",
                        "以物抵债 D-3：技术工程部鉴定\nhttps://qingqian.example.com/approvals/task/7/")]
