@@ -2,6 +2,7 @@
 (decisions, signatures, deadlines, the authority matrix, delegations, notifications)."""
 from decimal import Decimal
 
+import apprise
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -273,3 +274,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class NotificationChannel(models.Model):
+    """Where a person's notifications go besides the inbox and e-mail: an apprise URL such as
+    wecombot://<key> (企业微信 群机器人), dingtalk://<token> (钉钉) or feishu://<token> (飞书)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+                                related_name="notification_channel")
+    url = models.CharField(_("通知地址"), max_length=500,
+                           help_text=_("apprise 地址，例如 wecombot://机器人密钥、dingtalk://令牌、feishu://令牌"))
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("通知渠道")
+        verbose_name_plural = _("通知渠道")
+
+    def __str__(self):
+        return gettext("%(user)s 的通知渠道") % {"user": self.user}
+
+    def clean(self):
+        if not apprise.Apprise().add(self.url):
+            raise ValidationError({"url": gettext("通知地址无法识别：请填写 apprise 支持的地址（如 wecombot://…）")})

@@ -1,33 +1,76 @@
-"""In-app notifications plus e-mail (console backend in the embedded default)."""
+"""Notifications: the in-app row is written in the caller's transaction; e-mail and the
+person's chat channel (企业微信 / 钉钉 / 飞书 through apprise) are delivered by Celery after
+the transaction commits, never inside the web request — a slow mail server or a chat outage
+cannot hold up or undo an approval. Without a broker (the embedded default) the delivery runs
+in-process after commit."""
 import logging
+from datetime import timedelta
 
+import apprise
+from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from workflows.models import User
 
-from .models import Notification
+from .models import Notification, NotificationChannel
 
 log = logging.getLogger(__name__)
+
+DELIVER_TASK = "approvals.deliver_notification"  # approvals.tasks defines it
 
 
 def notify(user: User | None, kind: str, message: str, url: str = "") -> Notification | None:
     if user is None or not user.is_active:
         return None
     note = Notification.objects.create(user=user, kind=kind, message=str(message)[:300], url=url)
-    if user.email:
-        # After commit: a rolled-back decision must not have mailed anybody.
-        transaction.on_commit(lambda: _mail(user.email, str(message)))
+    if user.email or NotificationChannel.objects.filter(user=user, active=True).exists():
+        # After commit: a rolled-back decision must not have told anybody.
+        transaction.on_commit(lambda: _deliver_later(note.pk))
     return note
 
 
-def _mail(address, message):
-    try:
-        send_mail(f"[清欠] {message[:60]}", message, settings.DEFAULT_FROM_EMAIL, [address])
-    except Exception:  # a mail outage must not undo an approval
-        log.exception("notification mail to %s failed", address)
+def _deliver_later(pk):
+    if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        current_app.send_task(DELIVER_TASK, args=[pk])
+    else:
+        deliver(pk)
+
+
+def deliver(pk: int) -> dict[str, bool]:
+    """Send one notification by e-mail and to the person's channel; a failure is logged, never
+    raised (the task is not retried: a chat message twice is worse than once missing)."""
+    note = Notification.objects.select_related("user").filter(pk=pk).first()
+    if note is None:
+        return {}
+    sent = {}
+    subject = f"[清欠] {note.message[:60]}"
+    body = note.message + (f"\n{settings.QQ_SITE_URL}{note.url}" if note.url and settings.QQ_SITE_URL else "")
+    if note.user.email:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [note.user.email])
+            sent["mail"] = True
+        except Exception:  # the mail server's own errors
+            log.exception("notification %s: mail to %s failed", pk, note.user.email)
+            sent["mail"] = False
+    channel = NotificationChannel.objects.filter(user=note.user, active=True).first()
+    if channel is not None:
+        target = apprise.Apprise()
+        target.add(channel.url)
+        sent["channel"] = bool(target.notify(title=subject, body=body))
+        if not sent["channel"]:
+            log.warning("notification %s: channel of user %s did not accept it", pk, note.user_id)
+    return sent
 
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def purge_read(*, older_than_days: int) -> int:
+    """Read notifications older than the retention period go (unread ones stay)."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = Notification.objects.filter(read_at__isnull=False, created_at__lt=cutoff).delete()
+    return deleted

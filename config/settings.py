@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import logs, sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("QQ_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "health_check",
     "pgtrigger",
     "viewflow",
     "viewflow.workflow",
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -156,18 +160,32 @@ CELERY_BEAT_SCHEDULE["documents-verify-archive"] = {
 # Approvals: overdue steps escalate and delegations take effect every 15 minutes; deadlines
 # are N working days per step, write-off by "no performance" needs N years.
 CELERY_BEAT_SCHEDULE["approvals-escalate-overdue"] = {"task": "approvals.escalate_overdue", "schedule": 15 * 60}
+# Housekeeping, nightly: expired sessions, and read notifications past their keep period.
+CELERY_BEAT_SCHEDULE["workflows-clear-expired-sessions"] = {"task": "workflows.clear_expired_sessions",
+                                                            "schedule": crontab(hour=2, minute=30)}
+CELERY_BEAT_SCHEDULE["approvals-purge-read-notifications"] = {"task": "approvals.purge_read_notifications",
+                                                              "schedule": crontab(hour=2, minute=40)}
+QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180"))
+# The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
+QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
 QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = int(os.environ.get("QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", "3"))
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Logs: time, level, logger and request id on every line; QQ_LOG_JSON=1 for JSON lines.
+LOGGING = logs.env_logging()
+
+# Error reporting to a self-hosted Sentry, only when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    sentry.init(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+                traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")))
+
+# Prometheus metrics at /metrics (django-prometheus), only with QQ_PROMETHEUS=1; nginx keeps
+# /metrics off the public site (deploy/nginx/qingqian.conf), the scraper reaches it directly.
+QQ_PROMETHEUS = env_bool("QQ_PROMETHEUS", False)
 
 # The archive (documents app): files go through Django's storage API under the alias
 # "archive": the file system under var/ by default, S3-compatible (django-storages) when a
@@ -244,3 +262,9 @@ else:
 # Documents: with QQ_X_ACCEL=1 Django checks access and logs it, nginx sends the file.
 QQ_X_ACCEL = env_bool("QQ_X_ACCEL", False)
 QQ_X_ACCEL_PREFIX = os.environ.get("QQ_X_ACCEL_PREFIX", "/protected-archive/")
+
+if QQ_PROMETHEUS:
+    INSTALLED_APPS += ["django_prometheus"]
+    # Before first and After last: the pair times every request and counts its responses.
+    MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+                  "django_prometheus.middleware.PrometheusAfterMiddleware"]

@@ -61,7 +61,12 @@ AXES_ENABLED = True
 SILENCED_SYSTEM_CHECKS = []
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 if "axes.middleware.AxesMiddleware" not in MIDDLEWARE:
-    MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+    # Last, but before django-prometheus's closing middleware when metrics are on.
+    _after = "django_prometheus.middleware.PrometheusAfterMiddleware"
+    MIDDLEWARE.insert(MIDDLEWARE.index(_after) if _after in MIDDLEWARE else len(MIDDLEWARE),
+                      "axes.middleware.AxesMiddleware")
+# Load balancers and uptime monitors probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -70,6 +70,12 @@ class AssessmentError(QingqianError):
     """A cost, hard-debt designation or quarterly assessment that cannot be recorded."""
 
 
+# --- operations ------------------------------------------------------------------------------
+
+class BackupError(QingqianError):
+    """A backup or restore that cannot be made; the message says what to do."""
+
+
 # --- the demo ---------------------------------------------------------------------------------
 
 class DemoRefused(QingqianError):

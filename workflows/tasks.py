@@ -2,7 +2,9 @@
 from datetime import date
 
 from celery import shared_task
+from django.contrib.sessions.models import Session
 from django.db import DatabaseError
+from django.utils import timezone
 
 from workflows.clock.run import run_daily
 from workflows.exceptions import ClockBusy
@@ -23,3 +25,10 @@ def run_daily_task(self, run_date=None):
 @shared_task(name=jobs.RUN_JOB_TASK)
 def run_job_task(job_id):
     jobs.run_job(job_id)
+
+
+@shared_task(name="workflows.clear_expired_sessions")
+def clear_expired_sessions() -> int:
+    """What `manage.py clearsessions` does, nightly (sessions live in the database)."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,29 @@
+"""Admin of the approvals app: configuration only (the authority matrix, notification
+channels). Decisions, signatures and the chains themselves change only through their services."""
+from django.contrib import admin
+
+from .models import AuthorityMatrix, AuthorityRule, NotificationChannel
+
+
+class AuthorityRuleInline(admin.TabularInline):
+    model = AuthorityRule
+    extra = 0
+
+
+@admin.register(AuthorityMatrix)
+class AuthorityMatrixAdmin(admin.ModelAdmin):
+    """A new version with a later effective date, never an edit of one in force (rule R4.46)."""
+
+    list_display = ["version", "effective_from", "note", "created_at"]
+    inlines = [AuthorityRuleInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ["user", "active"]
+    list_filter = ["active"]
+    search_fields = ["user__username", "user__last_name"]
+    autocomplete_fields = ["user"]
