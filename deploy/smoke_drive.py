@@ -112,12 +112,12 @@ print(f"smoke: debt {debt['code']} written off ({debt['written_off_amount']})")
 
 # The daily run through the broker: a date nobody has run yet, sent to the worker by name.
 run_date = manage_shell(
-    "import datetime;from workflows.clock_models import ClockRun;d=datetime.date.today()+datetime.timedelta(days=1)\n"
+    "import datetime;from workflows.models import ClockRun;d=datetime.date.today()+datetime.timedelta(days=1)\n"
     "while ClockRun.objects.filter(run_date=d).exists(): d+=datetime.timedelta(days=1)\nprint(d)")
 subprocess.run([".venv/bin/celery", "-A", "config", "call", "workflows.run_daily", "--args", f'["{run_date}"]'],
                check=True, capture_output=True)
 wait_for("the daily run on the worker", lambda: manage_shell(
-    f"from workflows.clock_models import ClockRun;r=ClockRun.objects.filter(run_date='{run_date}').first();"
+    f"from workflows.models import ClockRun;r=ClockRun.objects.filter(run_date='{run_date}').first();"
     "print(r.status if r else '')") == "done", seconds=120)
 with open(f"{LOGS}/worker.log", encoding="utf-8") as fh:
     if "workflows.run_daily" not in fh.read():
