@@ -136,7 +136,7 @@ def test_the_database_refuses_a_visit_report_without_signature_or_reason(visitin
 
 def test_a_second_identical_visit_report_is_refused(visiting, people):
     first = _visit(visiting, people["handler"], no_signature_reason="对方拒绝签字")
-    with pytest.raises(CollectionError, match="相同内容的走访报告已由.*登记"):
+    with pytest.raises(CollectionError, match=r"相同内容的走访报告已由.*登记"):
         # the same report again, by whoever submits it, with stray whitespace
         _visit(visiting, people["committee"], met_whom=" 财务经理张伟 ", no_signature_reason="对方拒绝签字 ")
     assert VisitReport.objects.count() == 1 and Contact.objects.filter(kind=ContactKind.VISIT).count() == 1
@@ -148,7 +148,7 @@ def test_a_tracking_number_alone_does_not_interrupt_the_limitation_period(overdu
     letter = generate_letter(overdue, LetterKind.DEMAND, by=people["handler"])
     deadline = refresh_debt_clock(overdue).limitation_deadline
     today = timezone.localdate()
-    with pytest.raises(CollectionError, match="回执扫描件：须上传.*只有快递单号不能证明送达"):
+    with pytest.raises(CollectionError, match=r"回执扫描件：须上传.*只有快递单号不能证明送达"):
         record_receipt(letter, by=people["handler"], tracking_no="EMS1234567890CN", receipt_date=today)
     with pytest.raises(CollectionError, match="存证编号：登记存证记录时必须填写"):
         record_receipt(letter, by=people["handler"], receipt_date=today, proof_kind=DeliveryProof.EVIDENCE,
