@@ -9,15 +9,17 @@ from pathlib import Path
 import pytest
 import viewflow
 from django.conf import settings
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import translation
+from django.views.defaults import server_error
 
 from tests.test_i18n import parse_po, text_of
 
 ZH_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 VIEWFLOW_PO = Path(viewflow.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 CJK = re.compile(r"[\u3400-\u9fff]")
+SAME_IN_CHINESE = ("#", "PNG", "BPMN", "%(label)s %(name)s")
 FOREIGN_TITLES = ("Django Material", "Viewflow Demo suite", "Django 站点管理员", "Django administration")
 
 
@@ -50,7 +52,7 @@ def test_every_viewflow_string_has_a_chinese_translation():
             problems.append(e["msgid"].strip())
         elif "fuzzy" in mine["flags"]:
             problems.append(f"fuzzy: {e['msgid'].strip()}")
-        elif not CJK.search("".join(mine["msgstr"].values())) and e["msgid"].strip() not in ("#", "PNG", "BPMN", "%(label)s %(name)s"):
+        elif not CJK.search("".join(mine["msgstr"].values())) and e["msgid"].strip() not in SAME_IN_CHINESE:
             problems.append(f"not Chinese: {e['msgid'].strip()}")
     assert not problems, problems
 
@@ -151,9 +153,6 @@ def test_403_page_says_why_and_offers_a_way_back(client, people):
 
 
 def test_500_page_renders_without_a_request(db):
-    from django.views.defaults import server_error
-
-    from django.test import RequestFactory
     with translation.override("zh-hans"):
         html = server_error(RequestFactory().get("/")).content.decode()
     assert "系统错误" in html and '<a href="/"' in html and "清欠管理系统" in html
