@@ -68,20 +68,28 @@ def _ahead(node) -> list[str]:
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        if getattr(node, "task_title", None) and not getattr(node, "is_rework", False):
+        if hasattr(node, "decisions") and not getattr(node, "is_rework", False):  # an ApprovalStep
             titles.append(str(node.task_title))
         branches = [n for n, *_rest in getattr(node, "_activate_next", [])]
         queue.extend(branches or [getattr(node, "_next", None)])
     return titles
 
 
+def _title(process: ChainProcess, step_name: str, stored: str) -> str:
+    """The step's title in the reader's language (the stored one is the language of the day)."""
+    if step_name == "start":
+        return str(DecisionKind.SUBMIT.label)
+    node = process.flow_class.instance.node(step_name)
+    return str(getattr(node, "task_title", "") or stored)
+
+
 def chain_path(process: ChainProcess, step=None) -> list[dict]:
     """Every decision so far (who, what, when, why), then the open steps, then what follows."""
-    rows = [{"title": d.step_title, "decision": d.get_decision_display(), "kind": d.decision, "by": d.by,
+    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(), "kind": d.decision, "by": d.by,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
             for d in process.decisions.select_related("by", "on_behalf_of")]
     for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
-        rows.append({"title": info.step_title, "by": info.owner, "at": None, "due_at": info.due_at,
+        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None, "due_at": info.due_at,
                      "state": "current" if step is not None and info.step == step.name else "open"})
     if step is not None and process.active:
         rows.extend({"title": title, "state": "ahead"} for title in _ahead(step))

@@ -37,7 +37,8 @@ def text(response):
 
 def test_task_page_shows_debt_path_and_documents(org, people):
     debt, process = write_off_at_gm(org, people)
-    DebtClock.objects.update_or_create(debt=debt, defaults={"limitation_deadline": timezone.localdate() + timedelta(days=40)})
+    DebtClock.objects.update_or_create(debt=debt,
+                                       defaults={"limitation_deadline": timezone.localdate() + timedelta(days=40)})
     task = open_task(process, "gm_instruction")
     page = text(client_for(people["gm"]).get(inbox.task_url(task)))
     # the debt, with links to it and its case file
@@ -59,7 +60,8 @@ def test_task_page_shows_debt_path_and_documents(org, people):
 
 def test_lapsed_limitation_is_shown_in_red(org, people):
     debt, process = write_off_at_gm(org, people)
-    DebtClock.objects.update_or_create(debt=debt, defaults={"limitation_deadline": timezone.localdate() - timedelta(days=3)})
+    DebtClock.objects.update_or_create(debt=debt,
+                                       defaults={"limitation_deadline": timezone.localdate() - timedelta(days=3)})
     page = text(client_for(people["gm"]).get(inbox.task_url(open_task(process, "gm_instruction"))))
     assert 'id="dossier-limitation" class="qq-lapsed"' in page and "已届满 3 天" in page
 
@@ -80,7 +82,7 @@ def test_required_documents_come_first_marked_present_or_missing(org, people):
 
 
 def test_preview_is_served_inline_framable_by_us_and_recorded(org, people):
-    debt, process = write_off_at_gm(org, people)
+    debt, _process = write_off_at_gm(org, people)
     doc = Document.objects.filter(case_file__debt=debt, doc_type=DocType.BANKRUPTCY_RULING).get()
     response = client_for(people["gm"]).get(reverse("documents:preview", kwargs={"pk": doc.pk}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
