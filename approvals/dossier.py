@@ -85,11 +85,13 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
 
 def chain_path(process: ChainProcess, step=None) -> list[dict]:
     """Every decision so far (who, what, when, why), then the open steps, then what follows."""
-    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(), "kind": d.decision, "by": d.by,
+    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
+             "kind": d.decision, "by": d.by,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
             for d in process.decisions.select_related("by", "on_behalf_of")]
     for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
-        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None, "due_at": info.due_at,
+        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
+                     "due_at": info.due_at,
                      "state": "current" if step is not None and info.step == step.name else "open"})
     if step is not None and process.active:
         rows.extend({"title": title, "state": "ahead"} for title in _ahead(step))

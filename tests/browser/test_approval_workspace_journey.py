@@ -4,12 +4,11 @@ password; a handler starts a write-off through the labelled slots; a request tha
 deadlock is refused at submit."""
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from approvals.models import Chain, ChainProcess, Decision, Signature
+from approvals.models import Chain
 from documents.catalogue import DocType
 from tests import factories as f
 from tests.approvals.helpers import act, files, start
@@ -47,7 +46,7 @@ def write_off_at_gm(org, people, code):
 
 
 def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people, shot):
-    debt, process = write_off_at_gm(org, people, "QQ-WS-D1")
+    write_off_at_gm(org, people, "QQ-WS-D1")
     page.set_viewport_size({"width": 1366, "height": 900})
     login(page, "gm", PASSWORD)
     page.goto("/approvals/inbox/")
