@@ -1,5 +1,6 @@
 """Approval pages. Thin: they parse forms and call the services."""
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -232,11 +233,13 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         return redirect("approvals:delegations")
 
 
+@login_required
 def start_redirect(request, chain, debt_pk):
     """/approvals/start/<chain>/<debt>/ -> the chain's viewflow start page for that debt."""
     try:
         flow_class = registry.flow_for(chain)
     except LookupError:
         raise Http404("unknown chain") from None
+    get_debt_for(request.user, pk=debt_pk)  # another unit's debt: 404 here already, not at the form
     url = flow_class.start.reverse("execute")
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")
