@@ -40,6 +40,10 @@ from workflows.models.debts import (  # noqa: F401
     State,
     StateChange,
 )
+from workflows.models.holidays import (  # noqa: F401
+    DayKind,
+    HolidayCalendar,
+)
 from workflows.models.ledger import (  # noqa: F401
     EntryKind,
     LedgerEntry,
