@@ -188,7 +188,8 @@ def _rolls_cte(vendor, pairs):
     """rolls(day, ends_on): the days of the known calendar years where a period ending on
     that day ends on another day than the weekend rule says (rule R8.14); see _rolled."""
     if not pairs:
-        return f"rolls AS (SELECT {_date(vendor, date(2000, 1, 1))} AS day, {_date(vendor, date(2000, 1, 1))} AS ends_on WHERE 1 = 0)"
+        none = _date(vendor, date(2000, 1, 1))
+        return f"rolls AS (SELECT {none} AS day, {none} AS ends_on WHERE 1 = 0)"
     values = ", ".join(f"({_date(vendor, a)}, {_date(vendor, b)})" for a, b in pairs)
     return f"rolls (day, ends_on) AS (VALUES {values})"
 
@@ -198,7 +199,8 @@ def _rolled(vendor, expr, alias):
     R8.14): the calendar's exception joined as `alias` (LEFT JOIN rolls alias ON alias.day =
     expr), else a Saturday +2 and a Sunday +1."""
     dow = _dow(vendor, expr)
-    return (f"(CASE WHEN {alias}.ends_on IS NOT NULL THEN {alias}.ends_on WHEN {dow} = 6 THEN {_add_days(vendor, expr, 2)} "
+    return (f"(CASE WHEN {alias}.ends_on IS NOT NULL THEN {alias}.ends_on "
+            f"WHEN {dow} = 6 THEN {_add_days(vendor, expr, 2)} "
             f"WHEN {dow} = 0 THEN {_add_days(vendor, expr, 1)} ELSE {expr} END)")
 
 

@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         added = holidays.seed_from_package()
-        self.stdout.write(_("已导入 %(n)s 条法定节假日安排（%(source)s）") % {"n": added, "source": holidays.PACKAGE_SOURCE})
+        self.stdout.write(_("已导入 %(n)s 条法定节假日安排（%(source)s）") % {
+            "n": added, "source": holidays.PACKAGE_SOURCE})
         missing = holidays.missing_years()
         for year in missing:
             self.stdout.write(_("%(year)s 年的法定节假日安排尚未录入：工作日暂按周一至周五计算") % {"year": year})

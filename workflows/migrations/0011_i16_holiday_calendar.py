@@ -8,7 +8,7 @@ from workflows.holidays import PACKAGE_SOURCE, package_days
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0009_clock_edge_in_trigger_condition'),
+        ('workflows', '0010_i17_deposit_categories'),
     ]
 
     operations = [
