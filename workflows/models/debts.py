@@ -101,6 +101,8 @@ class State(models.TextChoices):
 
 OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
 CLEARABLE_FROM = [*OPEN_STATES, State.WRITTEN_OFF]
+# A person still "holds" these (rules R1.9, R1.10): a written-off debt is 账销案存, still pursued.
+HELD_STATES = [*OPEN_STATES, State.WRITTEN_OFF]
 # Targets that need an approved authorisation from an approval chain (rule R3.5).
 GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
 
@@ -163,6 +165,7 @@ class Debt(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = DebtQuerySet.as_manager()
+    HELD_STATES = HELD_STATES
 
     class Meta:
         verbose_name = _("债权")

@@ -3,7 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from workflows import holidays
+from workflows import holidays, roles
 
 register = template.Library()
 
@@ -21,6 +21,12 @@ def money(value):
     except (InvalidOperation, ValueError):
         return value
     return f"{amount:,.2f}"
+
+
+@register.filter
+def role_label(code):
+    """A role (auth group) code as its name in the user's language: handler → 清欠专员/经办人."""
+    return roles.LABELS.get(code, code)
 
 
 @register.inclusion_tag("workflows/_holiday_warnings.html", takes_context=True)

@@ -8,7 +8,7 @@ from workflows.holidays import PACKAGE_SOURCE, package_days
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0010_i17_deposit_categories'),
+        ('workflows', '0011_i17_handover_withheld'),
     ]
 
     operations = [
