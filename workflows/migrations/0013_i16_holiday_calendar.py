@@ -8,7 +8,7 @@ from workflows.holidays import PACKAGE_SOURCE, package_days
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0011_i17_handover_withheld'),
+        ('workflows', '0012_i17_written_off_stays'),
     ]
 
     operations = [
