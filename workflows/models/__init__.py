@@ -40,6 +40,9 @@ from workflows.models.debts import (  # noqa: F401
     State,
     StateChange,
 )
+from workflows.models.imports import (  # noqa: F401
+    CategoryAlias,
+)
 from workflows.models.ledger import (  # noqa: F401
     EntryKind,
     LedgerEntry,
