@@ -1,5 +1,6 @@
 """Approval pages. Thin: they parse forms and call the services."""
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -103,12 +104,15 @@ class DecisionView(TurboFormMixin, generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            decide(self.request.activation, self.request.user, decision=data["decision"],
-                   comment=data.get("comment", ""), attachments=data["attachments"],
-                   password=data.get("password", ""), extra=form.extra(), request=self.request)
+            record = decide(self.request.activation, self.request.user, decision=data["decision"],
+                            comment=data.get("comment", ""), attachments=data["attachments"],
+                            password=data.get("password", ""), extra=form.extra(), request=self.request)
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
+        if record.redo:
+            messages.warning(self.request, record.redo)
+            return redirect("approvals:inbox")
         messages.success(self.request, _("已办理：%(step)s") % {"step": self.request.activation.flow_task.task_title})
         return redirect("approvals:inbox")
 
@@ -228,11 +232,13 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         return redirect("approvals:delegations")
 
 
+@login_required
 def start_redirect(request, chain, debt_pk):
     """/approvals/start/<chain>/<debt>/ -> the chain's viewflow start page for that debt."""
     try:
         flow_class = registry.flow_for(chain)
     except LookupError:
         raise Http404("unknown chain") from None
+    get_debt_for(request.user, pk=debt_pk)  # another unit's debt: 404 here already, not at the form
     url = flow_class.start.reverse("execute")
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")

@@ -78,7 +78,11 @@ class Category(models.TextChoices):
     SETTLEMENT = "settlement", _("应收账款-结算款")
     RETENTION = "retention", _("应收账款-质保金/保修金")
     CLAIM = "claim", _("应收账款-索赔款")
-    DEPOSIT = "deposit", _("其他应收款-保证金/押金")
+    # Rule R6.12/R6.13: 履约保证金 and 押金 are penalised at 3 %, the other 保证金 at 5 %, so they
+    # are three categories (the lumped "deposit" of before was mapped by migration 0010).
+    PERFORMANCE_BOND = "performance_bond", _("其他应收款-履约保证金")
+    CASH_DEPOSIT = "cash_deposit", _("其他应收款-押金")
+    OTHER_BOND = "other_bond", _("其他应收款-其他保证金")
     ADVANCE = "advance", _("其他应收款-备用金/垫付款")
     OTHER_RECEIVABLE = "other_receivable", _("其他应收款")
     UNSETTLED = "unsettled", _("已完工未结算款")
@@ -97,6 +101,8 @@ class State(models.TextChoices):
 
 OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
 CLEARABLE_FROM = [*OPEN_STATES, State.WRITTEN_OFF]
+# A person still "holds" these (rules R1.9, R1.10): a written-off debt is 账销案存, still pursued.
+HELD_STATES = [*OPEN_STATES, State.WRITTEN_OFF]
 # Targets that need an approved authorisation from an approval chain (rule R3.5).
 GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
 
@@ -159,6 +165,7 @@ class Debt(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = DebtQuerySet.as_manager()
+    HELD_STATES = HELD_STATES
 
     class Meta:
         verbose_name = _("债权")

@@ -58,14 +58,14 @@ def aging_workbook(report):
 def assessment_workbook(assessment, lines, items):
     """The quarter's list for finance: one sheet of people, one of the items behind them."""
     wb = Workbook()
-    headers = [_("人员"), _("奖励(元)"), _("扣回(元)"), _("罚款(元)"), _("应发/应扣净额(元)"),
+    headers = [_("人员"), _("奖励(元)"), _("扣回(元)"), _("罚款(元)"), _("暂扣(元)"), _("应发/应扣净额(元)"),
                _("计划完成率得分"), _("回收率得分"), _("逾期控制得分"), _("时效管理得分"), _("综合得分")]
-    ws = _sheet(wb, _("季度奖罚名单"), headers, [18, 14, 14, 14, 18, 14, 12, 14, 14, 12])
+    ws = _sheet(wb, _("季度奖罚名单"), headers, [18, 14, 14, 14, 14, 18, 14, 12, 14, 14, 12])
     for line in lines:
         ws.append([str(line.person) if line.person else _("未分配(相关责任人)"), line.reward, line.clawback,
-                   line.penalty, line.net, line.plan_score, line.recovery_score, line.overdue_score,
+                   line.penalty, line.withheld, line.net, line.plan_score, line.recovery_score, line.overdue_score,
                    line.limitation_score, line.score])
-        _money(ws, ws.max_row, 2, 5)
+        _money(ws, ws.max_row, 2, 6)
     ws.append([])
     state = assessment.get_state_display()
     approver = str(assessment.approved_by) if assessment.approved_by else ""

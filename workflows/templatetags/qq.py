@@ -3,6 +3,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from workflows import roles
+
 register = template.Library()
 
 CENT = Decimal("0.01")
@@ -19,3 +21,9 @@ def money(value):
     except (InvalidOperation, ValueError):
         return value
     return f"{amount:,.2f}"
+
+
+@register.filter
+def role_label(code):
+    """A role (auth group) code as its name in the user's language: handler → 清欠专员/经办人."""
+    return roles.LABELS.get(code, code)

@@ -3,14 +3,14 @@
 from django.db import migrations, models
 
 
-# The spellings finance's ledgers use most (rule R2.17); the admin adds more. No alias for
-# 保证金/押金: which category those go to depends on what the deposit is (rule R2.1).
+# The spellings finance's ledgers use most (rule R2.17); the admin adds more. No alias for a bare
+# 保证金: which category it goes to depends on what the deposit secures (rule R2.1).
 DEFAULT_ALIASES = [
     ("工程进度款", "progress"), ("进度款", "progress"),
     ("工程结算款", "settlement"), ("结算款", "settlement"),
     ("质保金", "retention"), ("保修金", "retention"), ("质量保证金", "retention"),
     ("索赔款", "claim"), ("备用金", "advance"), ("垫付款", "advance"),
-    ("已完工未结算", "unsettled"),
+    ("已完工未结算", "unsettled"), ("履约保证金", "performance_bond"), ("押金", "cash_deposit"),
 ]
 
 
@@ -28,7 +28,7 @@ def remove_aliases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0009_clock_edge_in_trigger_condition'),
+        ('workflows', '0011_i17_handover_withheld'),
     ]
 
     operations = [
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('alias', models.CharField(help_text='台账中出现的类别写法，如“工程进度款”', max_length=64, unique=True, verbose_name='别名')),
-                ('category', models.CharField(choices=[('receivable', '应收账款'), ('progress', '应收账款-进度款'), ('settlement', '应收账款-结算款'), ('retention', '应收账款-质保金/保修金'), ('claim', '应收账款-索赔款'), ('deposit', '其他应收款-保证金/押金'), ('advance', '其他应收款-备用金/垫付款'), ('other_receivable', '其他应收款'), ('unsettled', '已完工未结算款')], max_length=32, verbose_name='类别')),
+                ('category', models.CharField(choices=[('receivable', '应收账款'), ('progress', '应收账款-进度款'), ('settlement', '应收账款-结算款'), ('retention', '应收账款-质保金/保修金'), ('claim', '应收账款-索赔款'), ('performance_bond', '其他应收款-履约保证金'), ('cash_deposit', '其他应收款-押金'), ('other_bond', '其他应收款-其他保证金'), ('advance', '其他应收款-备用金/垫付款'), ('other_receivable', '其他应收款'), ('unsettled', '已完工未结算款')], max_length=32, verbose_name='类别')),
             ],
             options={
                 'verbose_name': '类别别名',
