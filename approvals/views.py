@@ -14,12 +14,13 @@ from viewflow.workflow.status import STATUS
 
 from workflows.scoping import get_debt_for
 
-from . import inbox, registry, required_documents
+from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
 from .chain_requests import start_chain
 from .decisions import decide
 from .delegation import record_absence
+from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
 from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
@@ -97,16 +98,15 @@ class DecisionView(TurboFormMixin, generic.FormView):
         return super().get_context_data(
             process=process, task=activation.task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=activation.task).first(),
-            decisions=process.decisions.select_related("by", "on_behalf_of"),
-            missing=required_documents.missing(process.debt, step.requirements(process)),
-            **kwargs)
+            dossier=dossier(process, step), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
             record = decide(self.request.activation, self.request.user, decision=data["decision"],
                             comment=data.get("comment", ""), attachments=data["attachments"],
-                            password=data.get("password", ""), extra=form.extra(), request=self.request)
+                            password=data.get("password", ""), extra=form.extra(), request=self.request,
+                            covers=self.request.POST.get("covers", ""))
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
@@ -163,8 +163,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         task, step, reason = self.get_task()
+        process = task.process.coerced
         return super().get_context_data(task=task, step=step, reason=reason, info=task.step_info,
-                                        process=task.process.coerced, **kwargs)
+                                        process=process, dossier=dossier(process, step), **kwargs)
 
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""

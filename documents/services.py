@@ -199,7 +199,7 @@ def attach(debt: Debt | int, doc_type: DocType | str, uploaded_file: UploadedFil
             case_file=case_file, doc_type=doc_type, original_name=uploaded_file.name,
             storage_name=stored_name, sha256=reader.digest.hexdigest(), size=reader.size, mime_type=mime,
             uploaded_by=by, system_generated=system_generated,
-            title=title or (supersedes.title if supersedes else uploaded_file.name),
+            title=title or (supersedes.title if supersedes else default_title(doc_type, debt)),
         )
         if supersedes is not None:
             fields.update(chain=supersedes.chain, version=supersedes.version + 1, supersedes=supersedes,
@@ -208,6 +208,12 @@ def attach(debt: Debt | int, doc_type: DocType | str, uploaded_file: UploadedFil
         log_access(document, by, Action.UPLOAD, request=request,
                    detail=_("第 %(v)s 版") % {"v": document.version} if supersedes else "")
     return document
+
+
+def default_title(doc_type: DocType | str, debt: Debt) -> str:
+    """A document's title when none is typed: its type and the debt (rule R4.103), not the
+    uploaded file's name."""
+    return f"{DocType(doc_type).label} {debt.code}"
 
 
 def open_document(document: Document) -> BinaryIO:

@@ -28,7 +28,7 @@ def remove_aliases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0011_i17_handover_withheld'),
+        ('workflows', '0012_i17_written_off_stays'),
     ]
 
     operations = [
