@@ -28,7 +28,7 @@ def remove_aliases(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0012_i17_written_off_stays'),
+        ('workflows', '0013_i16_holiday_calendar'),
     ]
 
     operations = [
