@@ -1,9 +1,10 @@
-"""Excel workbooks (openpyxl) of the aging report and of a quarter's reward/penalty list:
+"""Excel workbooks (openpyxl) of the aging report, of a quarter's reward/penalty list and of the debt list:
 bold headers, money as #,##0.00, the header row frozen, readable column widths."""
 from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -87,3 +88,49 @@ def assessment_workbook(assessment, lines, items):
         detail.cell(row=detail.max_row, column=5).number_format = MONEY_FORMAT
         detail.cell(row=detail.max_row, column=7).number_format = MONEY_FORMAT
     return _bytes(wb)
+
+
+def debts_workbook(debts, *, today, exported_at, filters):
+    """The debt list as the page filters and sorts it (issue 19 item 7): one row per debt, money
+    as numbers formatted #,##0.00, dates as dates, the time of export in Asia/Shanghai and the
+    filters used below the table. Written row by row (write-only), so a long list stays small
+    in memory."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("债权列表"))
+    headers = [_("债权编号"), _("债务人"), _("债权余额(元)"), _("状态"), _("逾期天数"), _("到期日"), _("单位"),
+               _("经办人"), _("类别"), _("合同编号"), _("已核销金额(元)")]
+    widths = [18, 28, 16, 12, 10, 12, 28, 12, 22, 18, 16]
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "B2"
+    ws.append([_header(ws, h) for h in headers])
+    count = 0
+    for debt in debts:
+        overdue = (today - debt.due_date).days if debt.balance > 0 and debt.due_date < today else 0
+        row = [debt.code, debt.debtor.name, debt.balance, debt.get_state_display(), overdue, debt.due_date,
+               debt.unit.name, str(debt.handler) if debt.handler_id else "", debt.get_category_display(),
+               debt.contract.number, debt.written_off_amount]
+        ws.append([_cell(ws, value, MONEY_FORMAT if col in (2, 10) else "yyyy-mm-dd" if col == 5 else None)
+                   for col, value in enumerate(row)])
+        count += 1
+    ws.append([])
+    ws.append([_("共计笔数"), count])
+    ws.append([_("导出时间"), exported_at.strftime("%Y-%m-%d %H:%M:%S (Asia/Shanghai)")])
+    for label, value in filters:
+        ws.append([label, value])
+    return _bytes(wb)
+
+
+def _header(ws, text):
+    cell = WriteOnlyCell(ws, value=str(text))
+    cell.font = BOLD
+    cell.fill = HEADER_FILL
+    return cell
+
+
+def _cell(ws, value, number_format):
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
