@@ -169,7 +169,6 @@ QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
-QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = int(os.environ.get("QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", "3"))
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)

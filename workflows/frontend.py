@@ -10,7 +10,9 @@ from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 from workflows.clock.views import view_for
 from workflows.debts import handover as handover_views
 from workflows.debts import views as debt_views
+from workflows.flow_routes import scoped
 from workflows.plan_flow import ClearingPlanFlow
+from workflows.plans import chain as plan_chain
 from workflows.plans import views as plan_views
 from workflows.reports import views as report_views
 from workflows.reports.scope import may_open_reports
@@ -83,7 +85,15 @@ class PlanApprovalsApp(WorkflowAppViewset):
         return may_open_reports(user)
 
 
-plan_approvals_app = PlanApprovalsApp(flow_viewsets=[FlowViewset(ClearingPlanFlow, icon="event_note")])
+class PlanFlowViewset(FlowViewset):
+    """The plan chain's viewflow routes, each behind plans.chain.check_route: another
+    handler's plan is 404 on every one of them (rule R8.5)."""
+
+    def _get_urls(self):
+        return scoped(super()._get_urls(), plan_chain.check_route)
+
+
+plan_approvals_app = PlanApprovalsApp(flow_viewsets=[PlanFlowViewset(ClearingPlanFlow, icon="event_note")])
 
 
 applications = [DebtsApplication(), WarningsApplication(), ReportsApplication(), plan_approvals_app]

@@ -46,6 +46,10 @@ from workflows.models.handover import (  # noqa: F401
     HandoverItem,
     HandoverRole,
 )
+from workflows.models.holidays import (  # noqa: F401
+    DayKind,
+    HolidayCalendar,
+)
 from workflows.models.ledger import (  # noqa: F401
     EntryKind,
     LedgerEntry,
