@@ -207,6 +207,18 @@ if AWS_STORAGE_BUCKET_NAME:
             "location": os.environ.get("QQ_ARCHIVE_S3_PREFIX", "archive"),
         },
     }
+# Ledger-import uploads (workflows.ledger_import.jobs) go through the storage API too: the job
+# names the file by its storage name, so a Celery worker on another host reads the same file.
+# MEDIA_ROOT by default (shared between web and worker hosts, or one host only); the bucket
+# when one is configured (under QQ_IMPORT_S3_PREFIX), or any backend set in QQ_IMPORT_STORAGE.
+STORAGES["ledger_imports"] = {"BACKEND": os.environ.get(
+    "QQ_IMPORT_STORAGE", "django.core.files.storage.FileSystemStorage")}
+if AWS_STORAGE_BUCKET_NAME and not os.environ.get("QQ_IMPORT_STORAGE"):
+    STORAGES["ledger_imports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**STORAGES["archive"]["OPTIONS"], "location": os.environ.get("QQ_IMPORT_S3_PREFIX", "imports"),
+                    "file_overwrite": False},
+    }
 QQ_DOCUMENT_MAX_BYTES = int(os.environ.get("QQ_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
 
 # Background-job progress (the ledger import page) is written by whoever runs the job and read

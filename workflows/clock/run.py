@@ -555,8 +555,9 @@ def _chunk(q, lo, hi, now):
         "prewarn_credit": f"({is_open} AND COALESCE(x.near_limit, FALSE))",
         "over_safe_aging": f"({is_open} AND {q.safe_exceeded})",
         "prewarn_safe_aging": f"({is_open} AND {q.safe_known} AND {D} >= {safe_warn_from} AND {D} <= {q.safe_limit})",
-        "prewarn_contract": (f"(d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D}"
-                             f" AND d.due_date <= {contract_warn})"),
+        # Rule R5.15: the contract's own deadline (合同期限), not the debt's due date.
+        "prewarn_contract": (f"(d.state = 'normal' AND d.balance > 0 AND c.due_on >= {D}"
+                             f" AND c.due_on <= {contract_warn})"),
         "lapsed": f"({has_claim} AND k.limitation_deadline < {D})",
         "warning_days": (f"CASE WHEN {has_claim} AND k.limitation_deadline >= {D}"
                          f" THEN (CASE {warn} ELSE NULL END) ELSE NULL END"),
