@@ -28,6 +28,7 @@ from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
 from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo, WriteOffCondition
 from .signatures import coverage, verify
+from .working_days import working_days_covered
 
 
 class TurboFormMixin:
@@ -241,8 +242,10 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_context_data(self, **kwargs):
-        mine = Delegation.objects.filter(user=self.request.user).select_related("delegate")
-        for_me = Delegation.objects.filter(delegate=self.request.user).select_related("user")
+        mine = list(Delegation.objects.filter(user=self.request.user).select_related("delegate"))
+        for_me = list(Delegation.objects.filter(delegate=self.request.user).select_related("user"))
+        for d in mine + for_me:  # counted on the statutory calendar (rule R8.12)
+            d.working_days = working_days_covered(d.starts, d.ends)
         acted = (Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user)
                  .select_related("on_behalf_of")[:50])
         return super().get_context_data(mine=mine, for_me=for_me, acted=acted, **kwargs)
@@ -255,7 +258,8 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
-        messages.success(self.request, _("已登记委托"))
+        messages.success(self.request, _("已登记委托（共 %(n)s 个工作日）") % {
+            "n": working_days_covered(data["starts"], data["ends"])})
         return redirect("approvals:delegations")
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import lifecycle
+from workflows.exports import local_iso
 from workflows.models import Authorisation, Debt, State, StateChange, User
 
 from .catalogue import DocType
@@ -241,20 +242,20 @@ def build_manifest(debt: Debt, case_file: CaseFile, *, by: User, sealed_at: date
         "debtor": debt.debtor.name,
         "contract": debt.contract.number,
         "unit": debt.unit.code,
-        "sealed_at": sealed_at.isoformat(),
+        "sealed_at": local_iso(sealed_at),
         "sealed_by": by.get_username(),
         "documents": [
             {
                 "id": d.pk, "chain": str(d.chain), "version": d.version, "doc_type": d.doc_type,
                 "title": d.title, "original_name": d.original_name, "sha256": d.sha256, "size": d.size,
                 "mime_type": d.mime_type, "uploaded_by": d.uploaded_by.get_username() if d.uploaded_by else None,
-                "uploaded_at": d.uploaded_at.isoformat(),
+                "uploaded_at": local_iso(d.uploaded_at),
                 "supersedes": d.supersedes_id,
             }
             for d in docs
         ],
         "state_history": [
-            {"from": c.from_state, "to": c.to_state, "at": c.at.isoformat(),
+            {"from": c.from_state, "to": c.to_state, "at": local_iso(c.at),
              "by": c.by.get_username() if c.by else None, "reason": c.reason}
             for c in StateChange.objects.filter(debt=debt).select_related("by").order_by("at", "pk")
         ],
