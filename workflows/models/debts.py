@@ -159,6 +159,8 @@ class Debt(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = DebtQuerySet.as_manager()
+    # Debts are never deleted: the application role has no DELETE on the table (workflows.db_roles).
+    app_role_revoke = ("DELETE",)
 
     class Meta:
         verbose_name = _("债权")
@@ -285,6 +287,9 @@ class Authorisation(models.Model):
     # On PostgreSQL the id of the transaction that consumed it: the debt's trigger accepts a
     # gated state change only if an authorisation was consumed in that same transaction.
     consumed_txid = models.BigIntegerField(null=True, blank=True, editable=False)
+    # Never deleted; of its columns the application role updates only the consuming ones
+    # (workflows.db_roles.AUTHORISATION_CONSUMING_COLUMNS).
+    app_role_revoke = ("DELETE",)
 
     class Meta:
         verbose_name = _("状态变更授权")
