@@ -16,7 +16,7 @@ from workflows.models import User
 from . import required_documents
 from .case_file import attach
 from .exceptions import AttachmentRefused, DecisionError, SignatureError
-from .models import ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
+from .models import REDO, ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
 from .notifications import notify
 from .signatures import check_password, sign
 
@@ -46,6 +46,12 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             kind = decision
             if step.is_rework and decision == DecisionKind.APPROVE:
                 kind = DecisionKind.SUBMIT
+            # A guard refuses the approval and sends the chain back (rule R4.47): the attempt is
+            # recorded as a return whose comment says why, and nothing of the effect happens.
+            redo = step.guard(process) if kind == DecisionKind.APPROVE and step.guard is not None else None
+            if redo:
+                kind, decision = DecisionKind.RETURN, REDO
+                comment = f"{redo}\n{comment}".strip()
             if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
                 missing = required_documents.missing(process.debt, step.requirements(process))
                 if missing:
@@ -68,6 +74,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             _finish(activation, step, process, user, decision)
             if not step.is_rework:
                 _release_barred(process, user, task)
+            record.redo = redo
             return record
     except SignatureError as exc:
         raise DecisionError(str(exc), "password") from exc
@@ -79,6 +86,9 @@ def _finish(activation, step, process, user, decision):
         step.effect(process, user)
         _close(process, Outcome.APPROVED)
         notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
+    elif decision == REDO:
+        notify(process.requested_by, NotificationKind.RETURNED,
+               _("%(label)s 在“%(step)s”退回重新审批") % {"label": label, "step": step.task_title})
     elif decision == DecisionKind.REJECT:
         _close(process, Outcome.WITHDRAWN if step.is_rework else Outcome.REJECTED)
         if not step.is_rework:

@@ -19,7 +19,7 @@ from viewflow.workflow.status import STATUS
 from . import four_eyes, inbox
 from .access import get_task_for
 from .delegation import delegate_for
-from .models import DecisionKind, NotificationKind, StepInfo
+from .models import REDO, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify
 from .working_days import due_for_new_step
 
@@ -48,7 +48,10 @@ class StepActivation(ViewActivation):
         decision = (self.task.data or {}).get("decision", DecisionKind.APPROVE)
         node = self.flow_task._next
         token = self.task.token
-        if decision in (DecisionKind.REJECT, DecisionKind.RETURN):
+        if decision == REDO:
+            # The step's guard refused the approval (rule R4.47): back to the step it names.
+            node = self.flow_task._on_redo
+        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN):
             node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
             # A reject or return inside a parallel section (chain A's receipt signatures) ends
             # that section: the other signatures still open and the waiting join are cancelled,
@@ -75,6 +78,8 @@ class ApprovalStep(flow.View):
     required: callable(process) -> [Requirement] checked before an approval completes;
     signature: approving needs the password again and is signed (SHA-256);
     effect: callable(process, user) run in the same transaction when this step approves;
+    guard: callable(process) -> message or None, asked before an approval: a message refuses
+        the approval and sends the chain to the node given by .Redo() (the message says why);
     decisions: the decisions this step offers.
     """
 
@@ -83,7 +88,8 @@ class ApprovalStep(flow.View):
     _owner_permission_obj = None
 
     def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
-                 effect=None, decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
+                 effect=None, guard=None,
+                 decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
                  extra_fields=(), **kwargs):
         super().__init__(view, **kwargs)
         self.task_title = title
@@ -92,10 +98,12 @@ class ApprovalStep(flow.View):
         self.required = required
         self.signature = signature
         self.effect = effect
+        self.guard = guard
         self.decisions = tuple(decisions)
         self.extra_fields = tuple(extra_fields)
         self._on_reject = None
         self._on_return = None
+        self._on_redo = None
 
     def Reject(self, node):
         self._on_reject = node
@@ -105,10 +113,15 @@ class ApprovalStep(flow.View):
         self._on_return = node
         return self
 
+    def Redo(self, node):
+        self._on_redo = node
+        return self
+
     def _resolve(self, instance):
         super()._resolve(instance)
         self._on_reject = this.resolve(instance, self._on_reject)
         self._on_return = this.resolve(instance, self._on_return)
+        self._on_redo = this.resolve(instance, self._on_redo)
 
     def _outgoing(self):
         yield from super()._outgoing()
@@ -116,6 +129,8 @@ class ApprovalStep(flow.View):
             yield Edge(src=self, dst=self._on_reject, edge_class="cond_false")
         if self._on_return:
             yield Edge(src=self, dst=self._on_return, edge_class="default")
+        if self._on_redo:
+            yield Edge(src=self, dst=self._on_redo, edge_class="default")
 
     def _get_urls(self):
         # Every route of this node (index, detail, execute, assign, unassign, cancel, ...) takes

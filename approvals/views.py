@@ -103,12 +103,15 @@ class DecisionView(TurboFormMixin, generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            decide(self.request.activation, self.request.user, decision=data["decision"],
-                   comment=data.get("comment", ""), attachments=data["attachments"],
-                   password=data.get("password", ""), extra=form.extra(), request=self.request)
+            record = decide(self.request.activation, self.request.user, decision=data["decision"],
+                            comment=data.get("comment", ""), attachments=data["attachments"],
+                            password=data.get("password", ""), extra=form.extra(), request=self.request)
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
+        if record.redo:
+            messages.warning(self.request, record.redo)
+            return redirect("approvals:inbox")
         messages.success(self.request, _("已办理：%(step)s") % {"step": self.request.activation.flow_task.task_title})
         return redirect("approvals:inbox")
 

@@ -35,7 +35,7 @@ N_HANDLERS = 200
 N_DEBTORS = 50_000
 N_CONTRACTS = 100_000
 AS_OF = date(2026, 6, 30)
-CATEGORIES = ["receivable", "progress", "settlement", "retention", "claim", "deposit", "advance", "unsettled"]
+CATEGORIES = ["receivable", "progress", "settlement", "retention", "claim", "other_bond", "advance", "unsettled"]
 STATES = ["normal"] * 30 + ["overdue"] * 40 + ["visit"] * 5 + ["legal"] * 5 + ["written_off"] * 5 + ["cleared"] * 15
 
 

@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, AgencyKind, CaseOutcome, ContactKind, LetterKind, Stage
+from .models import Agency, AgencyKind, CaseOutcome, ContactKind, DeliveryProof, LetterKind, Stage
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -66,9 +66,15 @@ class LetterForm(forms.Form):
 
 
 class ReceiptForm(forms.Form):
-    tracking_no = forms.CharField(label=_("回执/快递单号"), max_length=60, error_messages={"required": _("必须填写")})
+    proof_kind = forms.ChoiceField(label=_("送达证明"), choices=DeliveryProof.choices, initial=DeliveryProof.RECEIPT,
+                                   error_messages={"invalid_choice": _("请选择回执扫描件或存证记录"),
+                                                   "required": _("请选择回执扫描件或存证记录")})
     receipt_date = _date(_("送达日期"))
-    file = _file(_("回执扫描件"))
+    file = _file(_("回执扫描件/存证证明"), required=True)
+    evidence_no = forms.CharField(label=_("存证编号"), max_length=100, required=False,
+                                  help_text=_("登记存证记录时必须填写"))
+    tracking_no = forms.CharField(label=_("快递单号"), max_length=60, required=False,
+                                  help_text=_("选填；只有快递单号不能证明送达"))
 
 
 class ConfirmationForm(forms.Form):
@@ -87,6 +93,9 @@ class VisitForm(forms.Form):
                                 error_messages={"required": _("必须填写下一步安排")})
     photos = MultiFileField(label=_("照片"), required=False)
     signed_record = _file(_("债务人签字的走访记录"))
+    no_signature_reason = forms.CharField(label=_("未取得签字的原因"), required=False, max_length=1000,
+                                          widget=forms.Textarea(attrs={"rows": 2}),
+                                          help_text=_("没有债务人代表签字的走访记录时必须填写，如：对方拒绝签字"))
 
 
 class PlanForm(forms.Form):

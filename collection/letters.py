@@ -20,7 +20,7 @@ from workflows.models import Debt, LimitationEventKind, User
 
 from .contacts import attach_all, check_debt_open, log_contact
 from .exceptions import CollectionError
-from .models import AgencyKind, ContactKind, Engagement, Letter, LetterKind
+from .models import AgencyKind, ContactKind, DeliveryProof, Engagement, Letter, LetterKind
 from .permissions import Act, is_legal, require
 
 DOC_TYPE = {
@@ -114,22 +114,41 @@ def _proof(letter, by, event_kind, day, file, doc_type, title, source, request):
     letter.proof_recorded_at = timezone.now()
 
 
-def record_receipt(letter: Letter, *, by: User, tracking_no: str, receipt_date: date | None,
-                   file: UploadedFile | None = None, request: HttpRequest | None = None) -> Letter:
-    """回执: proof that a demand or lawyer's letter reached the debtor."""
+def record_receipt(letter: Letter, *, by: User, receipt_date: date | None, file: UploadedFile | None = None,
+                   proof_kind: str = DeliveryProof.RECEIPT, tracking_no: str = "", evidence_no: str = "",
+                   request: HttpRequest | None = None) -> Letter:
+    """送达: proof that a demand, lawyer's or legal notice letter reached the debtor. Only the
+    receipt's scan or the 存证 record interrupts the limitation period, never a tracking number
+    alone (rule R5.11)."""
     require(by, Act.WORK)
     if letter.kind == LetterKind.BALANCE_CONFIRMATION:
         raise CollectionError(_("对账确认函请登记债务人签认日期"))
+    if proof_kind not in DeliveryProof.values:
+        raise CollectionError(_("送达证明：请选择回执扫描件或存证记录"))
     tracking_no = (tracking_no or "").strip()
-    if not tracking_no:
-        raise CollectionError(_("回执/快递单号：必须填写"))
+    evidence_no = (evidence_no or "").strip()
+    if proof_kind == DeliveryProof.RECEIPT:
+        if file is None:
+            raise CollectionError(_("回执扫描件：须上传债务人签收的回执扫描件；只有快递单号不能证明送达"))
+        doc_type = DocType.DELIVERY_RECEIPT
+        title = _("回执 %(number)s") % {"number": letter.number}
+    else:
+        if not evidence_no:
+            raise CollectionError(_("存证编号：登记存证记录时必须填写"))
+        if file is None:
+            raise CollectionError(_("存证记录：须上传存证机构出具的存证证明文件"))
+        doc_type = DocType.POSTAL_EVIDENCE_LETTER
+        title = _("存证记录 %(number)s（%(no)s）") % {"number": letter.number, "no": evidence_no}
+    if tracking_no:
+        title = f"{title} {tracking_no}"
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
-        _proof(letter, by, LimitationEventKind.DEMAND_LETTER_RECEIPT, receipt_date, file, DocType.DELIVERY_RECEIPT,
-               _("回执 %(number)s（%(no)s）") % {"number": letter.number, "no": tracking_no},
+        _proof(letter, by, LimitationEventKind.DEMAND_LETTER_RECEIPT, receipt_date, file, doc_type, title[:200],
                f"collection:letter:{letter.pk}:receipt", request)
         letter.receipt_tracking_no = tracking_no
         letter.receipt_date = receipt_date
+        letter.proof_kind = proof_kind
+        letter.evidence_no = evidence_no
         letter.save()
     return letter
 

@@ -90,11 +90,21 @@ class VisitReport(models.Model):
     # The visit record signed on site by the debtor's representative (rule R9.4).
     signed_record = models.ForeignKey(Document, verbose_name=_("债务人签字的走访记录"), null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+")
+    # Without a signed record, why none could be had (rule R9.4): refused, nobody authorised …
+    no_signature_reason = models.TextField(_("未取得签字的原因"), blank=True)
+    # SHA-256 of what was reported (rule R9.4: a second identical submission is refused);
+    # empty on reports recorded before the rule.
+    fingerprint = models.CharField(_("内容指纹"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("走访报告")
         verbose_name_plural = _("走访报告")
         ordering = ["-visited_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="visit_signed_or_reason",
+                                   condition=models.Q(signed_record__isnull=False) | ~models.Q(no_signature_reason="")),
+            models.UniqueConstraint(fields=["debt", "fingerprint"], name="visit_report_once"),
+        ]
 
     def __str__(self):
         return gettext("走访报告 %(day)s（债权 #%(debt)s）") % {"day": self.visited_on, "debt": self.debt_id}
@@ -104,6 +114,11 @@ class LetterKind(models.TextChoices):
     DEMAND = "demand", _("催款函")
     BALANCE_CONFIRMATION = "balance_confirmation", _("对账确认函")
     LAWYER = "lawyer", _("律师函")
+
+
+class DeliveryProof(models.TextChoices):
+    RECEIPT = "receipt", _("回执扫描件")
+    EVIDENCE = "evidence", _("存证记录")
 
 
 class Letter(models.Model):
@@ -118,6 +133,9 @@ class Letter(models.Model):
     created_by = models.ForeignKey(USER, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     receipt_tracking_no = models.CharField(_("回执/快递单号"), max_length=60, blank=True)
+    # Rule R5.11: what proves delivery — the signed receipt's scan or the 存证 record.
+    proof_kind = models.CharField(_("送达证明"), max_length=12, choices=DeliveryProof.choices, blank=True)
+    evidence_no = models.CharField(_("存证编号"), max_length=100, blank=True)
     receipt_date = models.DateField(_("送达日期"), null=True, blank=True)
     signed_confirmation_date = models.DateField(_("债务人签认日期"), null=True, blank=True)
     proof = models.ForeignKey(Document, verbose_name=_("回执/签认文件"), null=True, blank=True,

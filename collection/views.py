@@ -259,8 +259,9 @@ class ReceiptPost(LetterProofPost):
     success = _("已登记回执，诉讼时效重新起算")
 
     def act(self, request, letter, d):
-        letters.record_receipt(letter, by=request.user, tracking_no=d["tracking_no"], receipt_date=d["receipt_date"],
-                               file=d["file"], request=request)
+        letters.record_receipt(letter, by=request.user, receipt_date=d["receipt_date"], file=d["file"],
+                               proof_kind=d["proof_kind"], tracking_no=d["tracking_no"],
+                               evidence_no=d["evidence_no"], request=request)
 
 
 class ConfirmationPost(LetterProofPost):
@@ -280,7 +281,7 @@ class VisitPost(DebtPost):
         visits.record_visit(debt, by=request.user, visited_on=d["visited_on"],
                             business_operating=d["business_operating"], met_whom=d["met_whom"],
                             next_step=d["next_step"], assets_seen=d["assets_seen"], photos=d["photos"],
-                            signed_record=d["signed_record"],
+                            signed_record=d["signed_record"], no_signature_reason=d["no_signature_reason"],
                             request=request)
 
 

@@ -78,3 +78,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # The browsable API is a development aid; production answers JSON only.
 REST_FRAMEWORK = {**REST_FRAMEWORK,
                   "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}
+
+# The OpenAPI schema and its docs page name every endpoint and field: in production only a
+# logged-in user (session or token) reads them (issue 15 item 9); development keeps them open.
+SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS,
+                        "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"]}

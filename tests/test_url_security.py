@@ -7,7 +7,8 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 # Pages a visitor may see without logging in. The API schema and its docs page describe the
-# endpoints (no data), as published OpenAPI documents do; /healthz names its checks and their
+# endpoints (no data); outside production they stay open (the production settings ask for a
+# login: tests/deploy/test_production_settings.py); /healthz names its checks and their
 # status only (tests/deploy/test_operations.py holds that it shows no data).
 PUBLIC = re.compile(r"^/(accounts/(login|logout|password_reset|reset)|i18n/|static/|admin/login/|api/token/"
                     r"|api/schema/$|api/docs/$|healthz$)")

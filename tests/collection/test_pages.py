@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from collection.models import Contact, LegalCase, Letter, PaymentPlan, Stage
 from tests import factories as f
+from tests.approvals.helpers import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,12 @@ def test_letter_and_plan_through_the_pages(overdue, people):
     c.post(reverse("collection:letter", kwargs={"debt_id": overdue.pk}), {"kind": "demand"})
     letter = Letter.objects.get()
     assert letter.document.system_generated
-    r = c.post(reverse("collection:receipt", kwargs={"pk": letter.pk}),
-               {"tracking_no": "EMS1", "receipt_date": timezone.localdate().isoformat()}, follow=True)
+    url = reverse("collection:receipt", kwargs={"pk": letter.pk})
+    r = c.post(url, {"proof_kind": "receipt", "tracking_no": "EMS1", "receipt_date": timezone.localdate().isoformat()},
+               follow=True)
+    assert "回执扫描件/存证证明：请选择文件" in r.content.decode()  # a tracking number alone proves nothing
+    r = c.post(url, {"proof_kind": "receipt", "tracking_no": "EMS1", "receipt_date": timezone.localdate().isoformat(),
+                     "file": pdf("回执.pdf")}, follow=True)
     assert "已登记回执" in r.content.decode()
     today = timezone.localdate()
     c.post(reverse("collection:plan", kwargs={"debt_id": overdue.pk}),

@@ -115,3 +115,27 @@ def test_x_accel_download_checks_access_and_logs(org, people, archive_dir, setti
     assert not AccessLog.objects.filter(document=doc, user=people["handler_b"]).exists()
     # Anonymous: sent to the login page.
     assert Client().get(url).status_code == 302
+
+
+def test_api_schema_and_docs_need_a_login_in_production():
+    """Issue 15 item 9: the schema names every endpoint and field; in production an anonymous
+    visitor gets 401/403, a logged-in user (here one authenticated by the request) the schema."""
+    code = (
+        "from rest_framework.test import APIRequestFactory, force_authenticate;"
+        "from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView;"
+        "from workflows.models import User;"
+        "rf = APIRequestFactory();"
+        "views = {'schema': SpectacularAPIView.as_view(),"
+        " 'docs': SpectacularSwaggerSplitView.as_view(url_name='api-schema')};"
+        "anon = {k: v(rf.get('/api/' + k + '/', secure=True, HTTP_HOST='qingqian.example.com')).status_code"
+        " for k, v in views.items()};"
+        "r = rf.get('/api/schema/', secure=True, HTTP_HOST='qingqian.example.com');"
+        "force_authenticate(r, user=User(username='reader', is_active=True));"
+        "resp = SpectacularAPIView.as_view()(r); resp.render();"
+        "print(anon['schema'], anon['docs'], resp.status_code, b'/api/debts/' in resp.content)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, SECRET_KEY=KEY, ALLOWED_HOSTS="qingqian.example.com")
+    assert result.returncode == 0, result.stderr
+    schema, docs, logged_in, names_debts = result.stdout.split()
+    assert schema in ("401", "403") and docs in ("401", "403")
+    assert (logged_in, names_debts) == ("200", "True")

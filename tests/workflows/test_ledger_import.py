@@ -123,7 +123,7 @@ def test_identical_duplicate_rows_in_one_file_are_skipped(people):
 
 def test_new_rows_are_added_beside_existing_ones(people):
     import_ledger(xlsx([row()]), by=people["finance"])
-    report = import_ledger(xlsx([row(), row(**{"合同编号": "HT-2", "类别": "deposit"})]), by=people["finance"])
+    report = import_ledger(xlsx([row(), row(**{"合同编号": "HT-2", "类别": "other_bond"})]), by=people["finance"])
     assert (report.debts_created, report.skipped_identical, report.debtors_created) == (1, 1, 0)
     assert Debt.objects.count() == 2
 

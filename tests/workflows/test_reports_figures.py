@@ -1,10 +1,12 @@
 """Every figure of the aging report, the KPIs, the plans and the reward/penalty calculator,
 checked against values computed by hand on small fixed data sets."""
+import importlib
 from datetime import date
 from decimal import Decimal as D
 from io import BytesIO
 
 import pytest
+from django.apps import apps as real_apps
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
@@ -15,6 +17,7 @@ from workflows.models import (
     AssessmentState,
     ClockSettings,
     CollectionCost,
+    Debt,
     DebtClock,
     EntryKind,
     HardDebt,
@@ -311,6 +314,39 @@ def test_penalty_splits_in_the_year_end_assessment(org, people):
     assert lines[r.pk].penalty == D("350.00") and lines[r.pk].net == D("-350.00")
     assert lines[h.pk].penalty == D("220.00")
     assert lines[None].penalty == D("10.00")
+
+
+def test_deposits_are_penalised_at_three_percent_other_guarantees_at_five(org, people):
+    """Rules R6.12/R6.13: 履约保证金 and 押金 cost 2 % + 1 %; 质保金 and the other 保证金 3 % + 2 %."""
+    h, r = people["handler"], people["responsible"]
+    due = date(2025, 6, 30)
+    bond = f.debt(org["a"], h, r, amount="10000.00", due=due, category="performance_bond")
+    cash = f.debt(org["a"], h, r, amount="10000.00", due=due, category="cash_deposit")
+    other = f.debt(org["a"], h, r, amount="10000.00", due=due, category="other_bond")
+    q4 = rewards.compute_assessment(2025, 4, by=people["committee"])
+    rates = {(i.debt_id, i.share): i.rate for i in q4.items.filter(kind=ItemKind.PENALTY)}
+    assert rates == {(bond.pk, "responsible"): D("2.00"), (bond.pk, "others"): D("1.00"),
+                     (cash.pk, "responsible"): D("2.00"), (cash.pk, "others"): D("1.00"),
+                     (other.pk, "responsible"): D("3.00"), (other.pk, "others"): D("2.00")}
+
+
+def test_the_deposit_split_migration_keeps_meaning_both_ways(org, people):
+    """Migration 0010: a lumped "deposit" debt becomes 其他保证金 (it was penalised as a 保证金) and a
+    rates row keeps computing past quarters as before; reversing maps back."""
+    migration = importlib.import_module("workflows.migrations.0010_i17_deposit_categories")
+    h = people["handler"]
+    old = f.debt(org["a"], h, amount="100.00", category="deposit")
+    rates = RewardRates.objects.create(effective_from=date(2020, 1, 1), retention_categories="retention,deposit",
+                                       advance_categories="advance,other_receivable")
+    migration.forwards(real_apps, None)
+    assert Debt.objects.get(pk=old.pk).category == "other_bond"
+    rates.refresh_from_db()
+    assert rates.retention_categories == "retention,other_bond"
+    rates.full_clean()      # every token is a known category again
+    migration.backwards(real_apps, None)
+    assert Debt.objects.get(pk=old.pk).category == "deposit"
+    rates.refresh_from_db()
+    assert rates.retention_categories == "retention,deposit"
 
 
 def test_rates_are_configuration(org, people):

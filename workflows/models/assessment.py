@@ -60,11 +60,13 @@ class RewardRates(models.Model):
                                                      default=Decimal("3.00"))
     retention_others_rate = models.DecimalField(_("质保金/保证金罚款(相关责任人,%)"), **RATE,
                                                 default=Decimal("2.00"))
-    retention_categories = models.CharField(_("质保金/保证金类别"), max_length=200, default="retention,deposit")
+    retention_categories = models.CharField(_("质保金/保证金类别"), max_length=200,
+                                            default="retention,other_bond")
     advance_responsible_rate = models.DecimalField(_("押金/预付款罚款(第一责任人,%)"), **RATE,
                                                    default=Decimal("2.00"))
     advance_others_rate = models.DecimalField(_("押金/预付款罚款(相关责任人,%)"), **RATE, default=Decimal("1.00"))
-    advance_categories = models.CharField(_("押金/预付款类别"), max_length=200, default="advance,other_receivable")
+    advance_categories = models.CharField(_("押金/预付款类别"), max_length=200,
+                                          default="advance,other_receivable,performance_bond,cash_deposit")
     penalty_quarter = models.PositiveSmallIntegerField(
         _("计提罚款的季度"), default=4, validators=[MinValueValidator(1), MaxValueValidator(4)],
         help_text=_("罚款从当年业绩工资中抵扣，默认在第四季度考核中计提"))

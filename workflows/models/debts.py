@@ -78,7 +78,11 @@ class Category(models.TextChoices):
     SETTLEMENT = "settlement", _("应收账款-结算款")
     RETENTION = "retention", _("应收账款-质保金/保修金")
     CLAIM = "claim", _("应收账款-索赔款")
-    DEPOSIT = "deposit", _("其他应收款-保证金/押金")
+    # Rule R6.12/R6.13: 履约保证金 and 押金 are penalised at 3 %, the other 保证金 at 5 %, so they
+    # are three categories (the lumped "deposit" of before was mapped by migration 0010).
+    PERFORMANCE_BOND = "performance_bond", _("其他应收款-履约保证金")
+    CASH_DEPOSIT = "cash_deposit", _("其他应收款-押金")
+    OTHER_BOND = "other_bond", _("其他应收款-其他保证金")
     ADVANCE = "advance", _("其他应收款-备用金/垫付款")
     OTHER_RECEIVABLE = "other_receivable", _("其他应收款")
     UNSETTLED = "unsettled", _("已完工未结算款")
