@@ -28,5 +28,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workflows", "0009_clock_edge_in_trigger_condition")]
+    dependencies = [("workflows", "0010_i17_deposit_categories")]
     operations = [migrations.RunPython(forwards, backwards)]
