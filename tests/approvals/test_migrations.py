@@ -17,6 +17,7 @@ def migrate(targets):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(targets)
+    db_roles.grant_configured()  # tables made again get the application role's grants, as after migrate
 
 
 def latest():
