@@ -3,9 +3,6 @@ outgoing path depends on the decision (approve / reject / return for rework).
 
 The nodes take their views from flows.py (as viewflow's cookbook does): nodes never import views.
 """
-from functools import update_wrapper
-
-from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -17,23 +14,10 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from . import four_eyes, inbox
-from .access import get_task_for
 from .delegation import delegate_for
 from .models import REDO, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify
 from .working_days import due_for_new_step
-
-
-def _task_in_scope(view):
-    """Wrap one of viewflow's task routes: a task outside the user's units is 404 before
-    viewflow's own checks run (they answer 403, which would tell that the task exists)."""
-
-    def scoped(request, *args, **kwargs):
-        if request.user.is_authenticated and "task_pk" in kwargs:
-            get_task_for(request.user, kwargs["task_pk"])
-        return view(request, *args, **kwargs)
-
-    return update_wrapper(scoped, view)
 
 
 class StepActivation(ViewActivation):
@@ -131,12 +115,6 @@ class ApprovalStep(flow.View):
             yield Edge(src=self, dst=self._on_return, edge_class="default")
         if self._on_redo:
             yield Edge(src=self, dst=self._on_redo, edge_class="default")
-
-    def _get_urls(self):
-        # Every route of this node (index, detail, execute, assign, unassign, cancel, ...) takes
-        # a task: each first asks access.get_task_for, as the approvals pages and API do.
-        return [URLPattern(p.pattern, _task_in_scope(p.callback), p.default_args, p.name)
-                if isinstance(p, URLPattern) else p for p in super()._get_urls()]
 
     # -- who -------------------------------------------------------------------------------
     def role_for(self, process):

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, connections
 
 from tests import factories as f
-from workflows import db_roles, roles
+from workflows import db_roles, holidays, roles
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +30,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         db_roles.connect_as_owner("default")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_holiday_calendar():
+    """Each test reads the working-day calendar from its own database (rule R8.12): the
+    process-wide cache would carry another test's rows."""
+    holidays.clear_cache()
+    yield
+    holidays.clear_cache()
 
 
 @pytest.fixture
