@@ -376,7 +376,7 @@ def _refresh_statistics(q, inserted=None):
         stale = sorted(stale)
         for table in stale:
             # Through the owner's function: ANALYZE needs the table's owner, and the application
-            # role owns nothing (issue 15, workflows/migrations/0011).
+            # role owns nothing (issue 15, workflows/migrations/0015).
             cursor.execute("SELECT qq_analyze(%s::regclass)", [connection.ops.quote_name(table)])
     return stale
 

@@ -28,5 +28,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workflows", "0010_i17_deposit_categories")]
+    dependencies = [("workflows", "0014_i16_category_alias")]
     operations = [migrations.RunPython(forwards, backwards)]
