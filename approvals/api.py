@@ -59,7 +59,7 @@ class StartInput(serializers.Serializer):
 class DecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject", "return"])
     comment = serializers.CharField(required=False, allow_blank=True)
-    password = serializers.CharField(required=False, allow_blank=True)
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     appraised_value = serializers.CharField(required=False)
     doc_type_1 = serializers.CharField(required=False)
     file_1 = serializers.FileField(required=False)
@@ -123,7 +123,14 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                        comment=data.get("comment", ""), attachments=data["attachments"],
                        password=data.get("password", ""), extra=form.extra(), request=request._request)
             except DecisionError as exc:
-                raise _refusal(exc) from None
+                # Refused with nothing of the decision saved (decide's own transaction); what
+                # it recorded about the attempt (a wrong signing password, a lock) is kept:
+                # this transaction commits before the 400 goes out.
+                refusal = exc
+            else:
+                refusal = None
+        if refusal is not None:
+            raise _refusal(refusal)
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
 
 

@@ -35,49 +35,51 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
         raise DecisionError(reason)
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
-    try:
-        with transaction.atomic():
-            for doc_type, uploaded in attachments:
-                _attach(process.debt, doc_type, uploaded, user, request=request)
-            if extra:
-                for name, value in extra.items():
-                    setattr(process, name, value)
-                process.save()
-            kind = decision
-            if step.is_rework and decision == DecisionKind.APPROVE:
-                kind = DecisionKind.SUBMIT
-            # A guard refuses the approval and sends the chain back (rule R4.47): the attempt is
-            # recorded as a return whose comment says why, and nothing of the effect happens.
-            redo = step.guard(process) if kind == DecisionKind.APPROVE and step.guard is not None else None
-            if redo:
-                kind, decision = DecisionKind.RETURN, REDO
-                comment = f"{redo}\n{comment}".strip()
-            if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
-                missing = required_documents.missing(process.debt, step.requirements(process))
-                if missing:
-                    raise DecisionError(required_documents.missing_message(missing), "attachments")
-            # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
-            # not the password.
-            signs = step.signature and decision == DecisionKind.APPROVE
-            if signs:
-                check_password(user, password)
-            info = StepInfo.objects.filter(task=task).first()
-            on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
-            record = Decision.objects.create(
-                debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
-                decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
-                process=process, task=task)
-            if signs:
-                sign(record)
-            if info:
-                StepInfo.objects.filter(pk=info.pk).update(open=False)
-            _finish(activation, step, process, user, decision)
-            if not step.is_rework:
-                _release_barred(process, user, task)
-            record.redo = redo
-            return record
-    except SignatureError as exc:
-        raise DecisionError(str(exc), "password") from exc
+    # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
+    # not the password. Checked before the decision's transaction: a wrong password is recorded
+    # (and may lock signing) in the caller's transaction, which keeps it.
+    signs = step.signature and decision == DecisionKind.APPROVE
+    if signs:
+        try:
+            check_password(user, password, task_id=task.pk, request=request)
+        except SignatureError as exc:
+            raise DecisionError(str(exc), "password") from exc
+    with transaction.atomic():
+        for doc_type, uploaded in attachments:
+            _attach(process.debt, doc_type, uploaded, user, request=request)
+        if extra:
+            for name, value in extra.items():
+                setattr(process, name, value)
+            process.save()
+        kind = decision
+        if step.is_rework and decision == DecisionKind.APPROVE:
+            kind = DecisionKind.SUBMIT
+        # A guard refuses the approval and sends the chain back (rule R4.47): the attempt is
+        # recorded as a return whose comment says why, and nothing of the effect happens.
+        redo = step.guard(process) if kind == DecisionKind.APPROVE and step.guard is not None else None
+        if redo:
+            kind, decision = DecisionKind.RETURN, REDO
+            comment = f"{redo}\n{comment}".strip()
+            signs = False  # a return is not signed
+        if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
+            missing = required_documents.missing(process.debt, step.requirements(process))
+            if missing:
+                raise DecisionError(required_documents.missing_message(missing), "attachments")
+        info = StepInfo.objects.filter(task=task).first()
+        on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
+        record = Decision.objects.create(
+            debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
+            decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
+            process=process, task=task)
+        if signs:
+            sign(record)
+        if info:
+            StepInfo.objects.filter(pk=info.pk).update(open=False)
+        _finish(activation, step, process, user, decision)
+        if not step.is_rework:
+            _release_barred(process, user, task)
+        record.redo = redo
+        return record
 
 
 def _finish(activation, step, process, user, decision):
