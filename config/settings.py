@@ -174,7 +174,6 @@ QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAY
 QQ_SIGNATURE_FAILURE_LIMIT = int(os.environ.get("QQ_SIGNATURE_FAILURE_LIMIT", "5"))
 QQ_SIGNATURE_FAILURE_WINDOW_MINUTES = int(os.environ.get("QQ_SIGNATURE_FAILURE_WINDOW_MINUTES", "15"))
 QQ_SIGNATURE_LOCK_MINUTES = int(os.environ.get("QQ_SIGNATURE_LOCK_MINUTES", "15"))
-QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = int(os.environ.get("QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", "3"))
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)
@@ -212,6 +211,18 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "location": os.environ.get("QQ_ARCHIVE_S3_PREFIX", "archive"),
         },
+    }
+# Ledger-import uploads (workflows.ledger_import.jobs) go through the storage API too: the job
+# names the file by its storage name, so a Celery worker on another host reads the same file.
+# MEDIA_ROOT by default (shared between web and worker hosts, or one host only); the bucket
+# when one is configured (under QQ_IMPORT_S3_PREFIX), or any backend set in QQ_IMPORT_STORAGE.
+STORAGES["ledger_imports"] = {"BACKEND": os.environ.get(
+    "QQ_IMPORT_STORAGE", "django.core.files.storage.FileSystemStorage")}
+if AWS_STORAGE_BUCKET_NAME and not os.environ.get("QQ_IMPORT_STORAGE"):
+    STORAGES["ledger_imports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**STORAGES["archive"]["OPTIONS"], "location": os.environ.get("QQ_IMPORT_S3_PREFIX", "imports"),
+                    "file_overwrite": False},
     }
 QQ_DOCUMENT_MAX_BYTES = int(os.environ.get("QQ_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
 

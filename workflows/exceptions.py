@@ -24,6 +24,10 @@ class TransitionConflict(LifecycleError):
     """Someone else changed the debt meanwhile; the user refreshes and tries again."""
 
 
+class WrittenOffDebtImmovable(LifecycleError):
+    """A written-off debt keeps its unit, debtor and contract (rule R3.10)."""
+
+
 class DebtDeletionRefused(LifecycleError):
     """Debts are never deleted (账销案存)."""
 

@@ -46,6 +46,13 @@ from workflows.models.handover import (  # noqa: F401
     HandoverItem,
     HandoverRole,
 )
+from workflows.models.holidays import (  # noqa: F401
+    DayKind,
+    HolidayCalendar,
+)
+from workflows.models.imports import (  # noqa: F401
+    CategoryAlias,
+)
 from workflows.models.ledger import (  # noqa: F401
     EntryKind,
     LedgerEntry,
