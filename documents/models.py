@@ -34,6 +34,8 @@ class CaseFile(models.Model):
     legal_hold_reason = models.CharField(_("保全原因"), max_length=300, blank=True)
 
     objects = CaseFileQuerySet.as_manager()
+    # Never deleted: the application role has no DELETE on the table (workflows.db_roles).
+    app_role_revoke = ("DELETE",)
 
     class Meta:
         verbose_name = _("案卷")

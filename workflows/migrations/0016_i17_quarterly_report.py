@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0014_i16_category_alias'),
+        ('workflows', '0015_i15_analyze_as_owner'),
     ]
 
     operations = [
