@@ -47,9 +47,9 @@ def test_letter_pdf_carries_the_debtors_chinese_name_in_its_text_layer(overdue, 
 
 
 def test_lawyer_letter_only_by_legal_team(overdue, people):
-    with pytest.raises(CollectionError, match="律师函"):
+    with pytest.raises(CollectionError, match="律师函只能由法务部出具"):
         generate_letter(overdue, LetterKind.LAWYER, by=people["handler"])
-    letter = generate_letter(overdue, LetterKind.LAWYER, by=people["legal"])
+    letter = generate_letter(overdue, LetterKind.LEGAL_NOTICE, by=people["legal"])
     assert "广州恒基建材有限公司" in _text(letter.document)
     with pytest.raises(PermissionDenied):
         generate_letter(overdue, LetterKind.DEMAND, by=people["auditor"])
