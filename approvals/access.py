@@ -32,6 +32,22 @@ def get_task_for(user: User, pk: int) -> Task:
     return task
 
 
+def check_flow_route(user: User, *, process_pk: int, task_pk: int | None = None) -> None:
+    """viewflow's own routes of a chain (workflows.flow_routes): the process page, chart and
+    cancel, and every node's task routes, Start, End, Split and Join included. The process's
+    debt must be in scope, or the task (of that process) assigned to the user; else Http404."""
+    if task_pk is None:
+        get_process_for(user, process_pk)
+        return
+    row = (Task.objects.filter(pk=task_pk, process_id=process_pk)
+           .values_list("owner_id", "process__chainprocess__debt_id").first())
+    if row is None:
+        raise Http404("No approval task matches the given query.")
+    owner_id, debt_id = row
+    if not (owner_id is not None and owner_id == user.pk) and (debt_id is None or not _debt_in_scope(user, debt_id)):
+        raise Http404("No approval task matches the given query.")
+
+
 def get_process_for(user: User, pk: int) -> ChainProcess:
     """The chain process `pk` when its debt is in `user`'s scope; else Http404."""
     process = ChainProcess.objects.select_related("debt").filter(pk=pk).first()

@@ -18,6 +18,7 @@ from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .chain_requests import start_chain
 from .decisions import decide
+from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, RequestForm
 from .models import Chain, ChainProcess, StepInfo
@@ -47,6 +48,67 @@ class ProcessSerializer(serializers.ModelSerializer):
         return list(process.step_infos.filter(open=True).values_list("task_id", flat=True))
 
 
+class DocumentOut(serializers.Serializer):
+    id = serializers.IntegerField(source="document.pk")
+    doc_type = serializers.CharField(source="document.doc_type")
+    doc_type_label = serializers.CharField(source="document.get_doc_type_display")
+    title = serializers.CharField(source="document.title")
+    version = serializers.IntegerField(source="document.version")
+    uploaded_by = serializers.CharField(source="document.uploaded_by", default=None)
+    uploaded_at = serializers.DateTimeField(source="document.uploaded_at")
+    sha256 = serializers.CharField(source="document.sha256")
+    preview_url = serializers.CharField()
+    download_url = serializers.CharField()
+
+
+class RequiredOut(serializers.Serializer):
+    label = serializers.CharField()
+    present = serializers.BooleanField()
+    documents = DocumentOut(many=True)
+
+
+class PathOut(serializers.Serializer):
+    title = serializers.CharField()
+    state = serializers.CharField()
+    decision = serializers.CharField(default="")
+    by = serializers.CharField(default=None)
+    at = serializers.DateTimeField(default=None)
+    comment = serializers.CharField(default="")
+
+
+class DossierOut(serializers.Serializer):
+    """The decision dossier (rule R4.101), as the task page shows it."""
+
+    debt = serializers.SerializerMethodField()
+    path = PathOut(many=True)
+    required = RequiredOut(many=True, source="documents.required")
+    others = DocumentOut(many=True, source="documents.others")
+    covers = serializers.CharField(source="documents.covers",
+                                   help_text="ids of the document versions a signature would cover; "
+                                             "send it back as `covers` when approving a signed step")
+    signs = serializers.BooleanField()
+
+    def get_debt(self, d) -> dict:
+        f, debt = d["facts"], d["facts"]["debt"]
+        return {"id": debt.pk, "code": debt.code, "debtor": debt.debtor.name, "unit": debt.unit.name,
+                "state": debt.state, "balance": str(debt.balance), "written_off_amount": str(debt.written_off_amount),
+                "due_date": debt.due_date, "days_overdue": f["days_overdue"],
+                "limitation_deadline": f["limitation_deadline"], "days_left": f["days_left"], "lapsed": f["lapsed"],
+                "url": f["debt_url"], "case_file_url": f["case_file_url"]}
+
+
+class TaskDetailSerializer(StepSerializer):
+    dossier = serializers.SerializerMethodField()
+
+    class Meta(StepSerializer.Meta):
+        fields = [*StepSerializer.Meta.fields, "dossier"]
+        read_only_fields = fields
+
+    def get_dossier(self, info) -> DossierOut:
+        process = info.process
+        return DossierOut(dossier(process, info.task.flow_task)).data
+
+
 class StartInput(serializers.Serializer):
     chain = serializers.ChoiceField(choices=Chain.choices)
     debt = serializers.IntegerField()
@@ -61,6 +123,8 @@ class DecisionInput(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True)
     password = serializers.CharField(required=False, allow_blank=True)
     appraised_value = serializers.CharField(required=False)
+    covers = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="the dossier's `covers`: refused if the case file changed since")
     doc_type_1 = serializers.CharField(required=False)
     file_1 = serializers.FileField(required=False)
 
@@ -71,8 +135,9 @@ def _refusal(exc):
     return PermissionDenied(str(exc))
 
 
-class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The caller's inbox: tasks assigned to them and tasks they may claim (?show=mine|claimable)."""
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's inbox: tasks assigned to them and tasks they may claim (?show=mine|claimable);
+    one task with its decision dossier."""
 
     serializer_class = StepSerializer
     permission_classes = [IsAuthenticated]
@@ -86,6 +151,13 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         steps = inbox.open_steps(self.request.user, mine=show in ("all", "mine"),
                                  claimable=show in ("all", "claimable"))
         return steps.select_related("owner").order_by("due_at", "pk")
+
+    def get_serializer_class(self):
+        return TaskDetailSerializer if self.action == "retrieve" else StepSerializer
+
+    def get_object(self):
+        task = get_task_for(self.request.user, self.kwargs["pk"])
+        return StepInfo.objects.select_related("owner", "task", "process__debt").get(task=task)
 
     @extend_schema(request=None, responses={200: StepSerializer})
     @action(detail=True, methods=["post"])
@@ -121,7 +193,8 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             try:
                 decide(activation, request.user, decision=data["decision"],
                        comment=data.get("comment", ""), attachments=data["attachments"],
-                       password=data.get("password", ""), extra=form.extra(), request=request._request)
+                       password=data.get("password", ""), extra=form.extra(), request=request._request,
+                       covers=request.data.get("covers"))
             except DecisionError as exc:
                 raise _refusal(exc) from None
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)

@@ -9,9 +9,10 @@ class ApprovalsConfig(AppConfig):
     def ready(self):
         # Django imports apps.py before any models module, so modules that need models are
         # imported here, once every app's models are loaded (Django's documented place for it).
+        from documents.export import register_manifest_section
         from documents.timeline import register_timeline_source
 
-        from . import flows, registry, signals, timeline  # noqa: F401
+        from . import flows, manifest, registry, signals, timeline  # noqa: F401
 
         # The views and the API look a chain's Flow up in the registry: flows.py imports the
         # views, so they cannot import flows.py.
@@ -19,3 +20,5 @@ class ApprovalsConfig(AppConfig):
             registry.register(flow_class)
         # The case file's timeline (documents, a lower layer) shows every decision.
         register_timeline_source(timeline.decision_events)
+        # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
+        register_manifest_section(manifest.SECTION)

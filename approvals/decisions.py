@@ -14,17 +14,24 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 
 from . import required_documents
-from .case_file import attach
+from .case_file import attach, current_documents
+from .dossier import covers_token
 from .exceptions import AttachmentRefused, DecisionError, SignatureError
-from .models import ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
+from .models import REDO, ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
 from .notifications import notify
-from .signatures import check_password, sign
+from .signatures import Verified, check_password, sign
 
 
 def decide(activation: Activation, user: User, *, decision: str, comment: str = "",
            attachments: Iterable[tuple[str, UploadedFile]] = (), password: str = "",
-           extra: Mapping[str, Any] | None = None, request: HttpRequest | None = None) -> Decision:
-    """Complete the activation's task with `decision`. Raises DecisionError (nothing saved)."""
+           extra: Mapping[str, Any] | None = None, request: HttpRequest | None = None,
+           covers: str | None = None, verified: Verified | None = None) -> Decision:
+    """Complete the activation's task with `decision`. Raises DecisionError (nothing saved).
+
+    covers: the versions the signer was shown (dossier.covers_token); a signing approval is
+    refused when the case file changed since (rule R4.102). The pages always send it; an API
+    client that omits it signs what is current.
+    verified: the password already checked in this request (batch signing, rule R4.104)."""
     step = activation.flow_task
     task = activation.task
     process = activation.process
@@ -35,10 +42,13 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
         raise DecisionError(reason)
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
+    signs = step.signature and decision == DecisionKind.APPROVE
     try:
         with transaction.atomic():
+            shown = current_documents(process.debt) if signs else []
+            changed = signs and covers is not None and covers != covers_token(shown)
             for doc_type, uploaded in attachments:
-                _attach(process.debt, doc_type, uploaded, user, request=request)
+                shown.append(_attach(process.debt, doc_type, uploaded, user, request=request))
             if extra:
                 for name, value in extra.items():
                     setattr(process, name, value)
@@ -46,15 +56,23 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             kind = decision
             if step.is_rework and decision == DecisionKind.APPROVE:
                 kind = DecisionKind.SUBMIT
+            # A guard refuses the approval and sends the chain back (rule R4.47): the attempt is
+            # recorded as a return whose comment says why, and nothing of the effect happens.
+            redo = step.guard(process) if kind == DecisionKind.APPROVE and step.guard is not None else None
+            if redo:
+                kind, decision = DecisionKind.RETURN, REDO
+                signs = changed = False  # a return is not signed (rule R4.11)
+                comment = f"{redo}\n{comment}".strip()
             if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
                 missing = required_documents.missing(process.debt, step.requirements(process))
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
             # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
             # not the password.
-            signs = step.signature and decision == DecisionKind.APPROVE
-            if signs:
+            if signs and not (isinstance(verified, Verified) and verified.user_pk == user.pk):
                 check_password(user, password)
+            if changed:
+                raise DecisionError(changed_message(shown), "covers")
             info = StepInfo.objects.filter(task=task).first()
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
@@ -62,12 +80,13 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
                 process=process, task=task)
             if signs:
-                sign(record)
+                sign(record, shown)
             if info:
                 StepInfo.objects.filter(pk=info.pk).update(open=False)
             _finish(activation, step, process, user, decision)
             if not step.is_rework:
                 _release_barred(process, user, task)
+            record.redo = redo
             return record
     except SignatureError as exc:
         raise DecisionError(str(exc), "password") from exc
@@ -79,6 +98,9 @@ def _finish(activation, step, process, user, decision):
         step.effect(process, user)
         _close(process, Outcome.APPROVED)
         notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
+    elif decision == REDO:
+        notify(process.requested_by, NotificationKind.RETURNED,
+               _("%(label)s 在“%(step)s”退回重新审批") % {"label": label, "step": step.task_title})
     elif decision == DecisionKind.REJECT:
         _close(process, Outcome.WITHDRAWN if step.is_rework else Outcome.REJECTED)
         if not step.is_rework:
@@ -115,3 +137,9 @@ def _attach(debt, doc_type, uploaded, user, request=None):
     except AttachmentRefused as exc:
         raise DecisionError(_("附件“%(name)s”：%(problem)s") % {"name": getattr(uploaded, "name", ""), "problem": exc},
                             "attachments") from exc
+
+
+def changed_message(current) -> str:
+    """The refusal when the case file changed after the page was opened: the new list."""
+    names = "；".join(f"{d.get_doc_type_display()}《{d.title}》v{d.version}" for d in current) or _("无")
+    return _("打开页面后案卷文件有变化，未签署。请核对现在将覆盖的文件后重新输入密码签署：%(names)s") % {"names": names}

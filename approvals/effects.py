@@ -1,15 +1,18 @@
 """What a chain does to the debt when its final step approves. Runs inside the approving
 step's transaction: the authorisation, the state change and the ledger entry commit together
 or not at all."""
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import lifecycle
 from workflows.ledger import post_entry
 from workflows.models import Debt, EntryKind, State, User
+from workflows.roles import COMMITTEE, COMMITTEE_HEAD
 from workflows.suspension import suspend as suspend_debt
 
 from .models import ChainProcess
+from .notifications import copy_to
 
 
 def _source(process: ChainProcess) -> str:
@@ -22,11 +25,21 @@ def _gated(process, user, target):
     return lifecycle.apply_transition(process.debt_id, target, by=user, reason=reason)
 
 
+def case_file_url(debt: Debt) -> str:
+    return reverse("archive:case_file", kwargs={"debt_id": debt.pk})
+
+
 def write_off(process: ChainProcess, user: User) -> None:
+    """Finance's filing and booking (rule R4.48), after the body's approval (the guard
+    write_off.authority_moved has checked the body against the balance now, rule R4.47); the
+    write-off file goes to 清欠办 (rule R4.50)."""
     _gated(process, user, State.WRITTEN_OFF)
     debt = Debt.objects.get(pk=process.debt_id)
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
                reference=f"WO-{process.pk}")
+    message = _("坏账核销档案 %(code)s（流程 #%(pk)s）：已核销入账，报清欠办备案") % {
+        "code": debt.code, "pk": process.pk}
+    copy_to([COMMITTEE, COMMITTEE_HEAD], debt, message, case_file_url(debt))
 
 
 def visit(process: ChainProcess, user: User) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from workflows import holidays
 from workflows.models import User
 from workflows.roles import COMMITTEE_HEAD
 
@@ -35,9 +36,14 @@ def escalation_target(task: Task) -> User | None:
 
 
 def escalate_overdue(now: datetime | None = None) -> int:
-    """Escalate every open step past its deadline once; returns how many were escalated."""
+    """Escalate every open step past its deadline once; returns how many were escalated.
+
+    Only on working days of the statutory calendar (rule R8.12): a step overdue during 国庆 is
+    escalated on the first working day after it, when the superior is at work to act on it."""
     now = now or timezone.now()
     count = 0
+    if not holidays.is_working_day(timezone.localtime(now).date()):
+        return count
     due = StepInfo.objects.filter(open=True, escalated_at__isnull=True, due_at__lt=now).values_list("pk", flat=True)
     for pk in list(due):
         with transaction.atomic():

@@ -41,7 +41,8 @@ class ChainFlow(flow.Flow):
 class WriteOffFlow(ChainFlow):
     """坏账核销
 
-    清欠办审核 → 总经理批示 → 按金额确定的审批机构批准 → 记核销分录，转入备查账。
+    清欠办审核 → 总经理批示 → 按金额确定的审批机构批准 → 财务部备案并列销账项（转入备查账，
+    核销档案报清欠办）。
     """
 
     chain = Chain.WRITE_OFF
@@ -59,8 +60,16 @@ class WriteOffFlow(ChainFlow):
     )
     authority_approval = (
         ApprovalStep(DecisionView.as_view(), title=_("审批机构批准"), role=lambda p: p.authority_body,
-                     signature=True, required=_docs(DocType.MEETING_RESOLUTION), effect=effects.write_off)
-        .Next(this.approved).Reject(this.rejected).Return(this.rework)
+                     signature=True, required=_docs(DocType.MEETING_RESOLUTION))
+        .Next(this.finance_filing).Reject(this.rejected).Return(this.rework)
+    )
+    # Rule R4.48: the unit's finance files the resolution and books the write-off; rule R4.47:
+    # a balance now in another body's band refuses the booking and goes back to that body.
+    finance_filing = (
+        ApprovalStep(DecisionView.as_view(), title=_("财务部备案并列销账项"), role=roles.FINANCE, unit_scoped=True,
+                     required=_docs(DocType.MEETING_RESOLUTION), guard=write_off.authority_moved,
+                     effect=effects.write_off)
+        .Next(this.approved).Reject(this.rejected).Return(this.rework).Redo(this.authority_approval)
     )
     rework = ReworkStep(DecisionView.as_view(), required=lambda p: write_off.required_for(p.condition)).Next(
         this.committee_review).Reject(this.rejected)

@@ -122,6 +122,12 @@ class DecisionForm(AttachmentsMixin, forms.Form):
             self.add_error("appraised_value", _("评估价值：同意时必须填写评估价值"))
         return self.clean_attachments(cleaned)
 
+    def visible_fields_without_password(self):
+        return [f for f in self.visible_fields() if f.name != "password"]
+
+    def password_fields(self):
+        return [f for f in self.visible_fields() if f.name == "password"]
+
     def extra(self):
         if "appraised_value" in self.fields and self.cleaned_data.get("appraised_value"):
             return {"appraised_value": self.cleaned_data["appraised_value"]}

@@ -4,12 +4,23 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
+from workflows.flow_routes import scoped
+
 from . import inbox, views
+from .access import check_flow_route
 from .flows import FLOWS
 from .notifications import unread_count
 
 ICONS = {"write_off": "money_off", "visit": "directions_walk", "litigation": "gavel", "suspension": "pause_circle",
          "outsourcing": "business", "in_kind": "inventory_2", "disposal": "sell"}
+
+
+class ScopedFlowViewset(FlowViewset):
+    """A chain's viewflow routes, each behind access.check_flow_route: another unit's process
+    or task is 404 on every one of them (rule R8.5)."""
+
+    def _get_urls(self):
+        return scoped(super()._get_urls(), check_flow_route)
 
 
 class ApprovalsApp(WorkflowAppViewset):
@@ -62,7 +73,8 @@ class ApprovalsApp(WorkflowAppViewset):
 
 
 approvals_app = ApprovalsApp(
-    flow_viewsets=[FlowViewset(flow_class, icon=ICONS.get(chain, "assignment")) for chain, flow_class in FLOWS.items()]
+    flow_viewsets=[ScopedFlowViewset(flow_class, icon=ICONS.get(chain, "assignment"))
+                   for chain, flow_class in FLOWS.items()]
 )
 
 applications = [approvals_app]

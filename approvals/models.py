@@ -91,6 +91,11 @@ class DecisionKind(models.TextChoices):
     RETURN = "return", _("退回修改")
 
 
+# task.data["decision"] when a step's guard refused an approval and sent the chain back to the
+# node its .Redo() names (recorded as a RETURN decision whose comment says why).
+REDO = "redo"
+
+
 class Decision(AppendOnlyModel):
     """One person's decision on one step; the archive reads these for the debt's timeline."""
 
@@ -256,6 +261,7 @@ class NotificationKind(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
     APPROVED = "approved", _("已批准")
     ESCALATED = "escalated", _("已升级")
+    COPY = "copy", _("抄送")
 
 
 class Notification(models.Model):

@@ -3,9 +3,6 @@ outgoing path depends on the decision (approve / reject / return for rework).
 
 The nodes take their views from flows.py (as viewflow's cookbook does): nodes never import views.
 """
-from functools import update_wrapper
-
-from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -17,23 +14,10 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from . import four_eyes, inbox
-from .access import get_task_for
 from .delegation import delegate_for
-from .models import DecisionKind, NotificationKind, StepInfo
+from .models import REDO, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify
 from .working_days import due_for_new_step
-
-
-def _task_in_scope(view):
-    """Wrap one of viewflow's task routes: a task outside the user's units is 404 before
-    viewflow's own checks run (they answer 403, which would tell that the task exists)."""
-
-    def scoped(request, *args, **kwargs):
-        if request.user.is_authenticated and "task_pk" in kwargs:
-            get_task_for(request.user, kwargs["task_pk"])
-        return view(request, *args, **kwargs)
-
-    return update_wrapper(scoped, view)
 
 
 class StepActivation(ViewActivation):
@@ -48,7 +32,10 @@ class StepActivation(ViewActivation):
         decision = (self.task.data or {}).get("decision", DecisionKind.APPROVE)
         node = self.flow_task._next
         token = self.task.token
-        if decision in (DecisionKind.REJECT, DecisionKind.RETURN):
+        if decision == REDO:
+            # The step's guard refused the approval (rule R4.47): back to the step it names.
+            node = self.flow_task._on_redo
+        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN):
             node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
             # A reject or return inside a parallel section (chain A's receipt signatures) ends
             # that section: the other signatures still open and the waiting join are cancelled,
@@ -75,6 +62,8 @@ class ApprovalStep(flow.View):
     required: callable(process) -> [Requirement] checked before an approval completes;
     signature: approving needs the password again and is signed (SHA-256);
     effect: callable(process, user) run in the same transaction when this step approves;
+    guard: callable(process) -> message or None, asked before an approval: a message refuses
+        the approval and sends the chain to the node given by .Redo() (the message says why);
     decisions: the decisions this step offers.
     """
 
@@ -83,7 +72,8 @@ class ApprovalStep(flow.View):
     _owner_permission_obj = None
 
     def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
-                 effect=None, decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
+                 effect=None, guard=None,
+                 decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
                  extra_fields=(), **kwargs):
         super().__init__(view, **kwargs)
         self.task_title = title
@@ -92,10 +82,12 @@ class ApprovalStep(flow.View):
         self.required = required
         self.signature = signature
         self.effect = effect
+        self.guard = guard
         self.decisions = tuple(decisions)
         self.extra_fields = tuple(extra_fields)
         self._on_reject = None
         self._on_return = None
+        self._on_redo = None
 
     def Reject(self, node):
         self._on_reject = node
@@ -105,10 +97,15 @@ class ApprovalStep(flow.View):
         self._on_return = node
         return self
 
+    def Redo(self, node):
+        self._on_redo = node
+        return self
+
     def _resolve(self, instance):
         super()._resolve(instance)
         self._on_reject = this.resolve(instance, self._on_reject)
         self._on_return = this.resolve(instance, self._on_return)
+        self._on_redo = this.resolve(instance, self._on_redo)
 
     def _outgoing(self):
         yield from super()._outgoing()
@@ -116,12 +113,8 @@ class ApprovalStep(flow.View):
             yield Edge(src=self, dst=self._on_reject, edge_class="cond_false")
         if self._on_return:
             yield Edge(src=self, dst=self._on_return, edge_class="default")
-
-    def _get_urls(self):
-        # Every route of this node (index, detail, execute, assign, unassign, cancel, ...) takes
-        # a task: each first asks access.get_task_for, as the approvals pages and API do.
-        return [URLPattern(p.pattern, _task_in_scope(p.callback), p.default_args, p.name)
-                if isinstance(p, URLPattern) else p for p in super()._get_urls()]
+        if self._on_redo:
+            yield Edge(src=self, dst=self._on_redo, edge_class="default")
 
     # -- who -------------------------------------------------------------------------------
     def role_for(self, process):

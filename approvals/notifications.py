@@ -13,9 +13,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from workflows.models import User
+from workflows.models import Debt, User
+from workflows.roles import GROUP_LEVEL
 
-from .models import Notification, NotificationChannel
+from .models import Notification, NotificationChannel, NotificationKind
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,21 @@ def notify(user: User | None, kind: str, message: str, url: str = "") -> Notific
         # After commit: a rolled-back decision must not have told anybody.
         transaction.on_commit(lambda: _deliver_later(note.pk))
     return note
+
+
+def copy_to(roles: list[str], debt: Debt, message: str, url: str) -> list[Notification]:
+    """抄送: one COPY notification with a link to every active holder of `roles` who sees
+    `debt` (a group-level role: every holder; a unit role: holders in the debt's unit or a
+    unit above it, as 集团公司财务部 and the unit's own 财务部 both receive the copy)."""
+    units, node = [], debt.unit
+    while node is not None:
+        units.append(node.pk)
+        node = node.parent
+    holders = User.objects.none()
+    for role in roles:
+        users = User.objects.filter(is_active=True, groups__name=role)
+        holders |= users if role in GROUP_LEVEL else users.filter(unit_id__in=units)
+    return [notify(user, NotificationKind.COPY, message, url) for user in holders.distinct().order_by("pk")]
 
 
 def _deliver_later(pk):

@@ -1,5 +1,6 @@
 """Approval pages. Thin: they parse forms and call the services."""
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,16 +14,18 @@ from viewflow.workflow.status import STATUS
 
 from workflows.scoping import get_debt_for
 
-from . import inbox, registry, required_documents
+from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
 from .chain_requests import start_chain
 from .decisions import decide
 from .delegation import record_absence
+from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
 from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
 from .signatures import coverage, verify
+from .working_days import working_days_covered
 
 
 class TurboFormMixin:
@@ -96,19 +99,21 @@ class DecisionView(TurboFormMixin, generic.FormView):
         return super().get_context_data(
             process=process, task=activation.task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=activation.task).first(),
-            decisions=process.decisions.select_related("by", "on_behalf_of"),
-            missing=required_documents.missing(process.debt, step.requirements(process)),
-            **kwargs)
+            dossier=dossier(process, step), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            decide(self.request.activation, self.request.user, decision=data["decision"],
-                   comment=data.get("comment", ""), attachments=data["attachments"],
-                   password=data.get("password", ""), extra=form.extra(), request=self.request)
+            record = decide(self.request.activation, self.request.user, decision=data["decision"],
+                            comment=data.get("comment", ""), attachments=data["attachments"],
+                            password=data.get("password", ""), extra=form.extra(), request=self.request,
+                            covers=self.request.POST.get("covers", ""))
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
+        if record.redo:
+            messages.warning(self.request, record.redo)
+            return redirect("approvals:inbox")
         messages.success(self.request, _("已办理：%(step)s") % {"step": self.request.activation.flow_task.task_title})
         return redirect("approvals:inbox")
 
@@ -159,8 +164,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         task, step, reason = self.get_task()
+        process = task.process.coerced
         return super().get_context_data(task=task, step=step, reason=reason, info=task.step_info,
-                                        process=task.process.coerced, **kwargs)
+                                        process=process, dossier=dossier(process, step), **kwargs)
 
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""
@@ -210,8 +216,10 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def get_context_data(self, **kwargs):
-        mine = Delegation.objects.filter(user=self.request.user).select_related("delegate")
-        for_me = Delegation.objects.filter(delegate=self.request.user).select_related("user")
+        mine = list(Delegation.objects.filter(user=self.request.user).select_related("delegate"))
+        for_me = list(Delegation.objects.filter(delegate=self.request.user).select_related("user"))
+        for d in mine + for_me:  # counted on the statutory calendar (rule R8.12)
+            d.working_days = working_days_covered(d.starts, d.ends)
         acted = (Decision.objects.filter(on_behalf_of__isnull=False, by=self.request.user)
                  .select_related("on_behalf_of")[:50])
         return super().get_context_data(mine=mine, for_me=for_me, acted=acted, **kwargs)
@@ -224,15 +232,18 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
-        messages.success(self.request, _("已登记委托"))
+        messages.success(self.request, _("已登记委托（共 %(n)s 个工作日）") % {
+            "n": working_days_covered(data["starts"], data["ends"])})
         return redirect("approvals:delegations")
 
 
+@login_required
 def start_redirect(request, chain, debt_pk):
     """/approvals/start/<chain>/<debt>/ -> the chain's viewflow start page for that debt."""
     try:
         flow_class = registry.flow_for(chain)
     except LookupError:
         raise Http404("unknown chain") from None
+    get_debt_for(request.user, pk=debt_pk)  # another unit's debt: 404 here already, not at the form
     url = flow_class.start.reverse("execute")
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")

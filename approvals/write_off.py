@@ -8,8 +8,10 @@ from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
 from workflows.models import Debt, EntryKind
+from workflows.templatetags.qq import money
 
-from .models import WriteOffCondition
+from .authority import rule_for
+from .models import ChainProcess, WriteOffCondition
 from .required_documents import Requirement, single
 
 DEFAULT_YEARS_WITHOUT_PERFORMANCE = 3
@@ -72,3 +74,20 @@ def required_for(condition: str) -> list[Requirement]:
 def eligible_on(debt: Debt, today: date | None = None) -> bool:
     return any(condition_error(debt, c, today) is None for c in WriteOffCondition.values)
 
+
+
+def authority_moved(process: ChainProcess) -> str | None:
+    """Rule R4.47, asked when finance books the write-off: the body is decided by the amount
+    actually written off (the balance now, under the matrix version of the request date). When
+    the balance has moved into another body's band, the process is given the right body and
+    the message says why; the booking is then refused and the chain goes back to that body."""
+    debt = Debt.objects.get(pk=process.debt_id)
+    rule = rule_for(debt.balance, timezone.localtime(process.created).date())
+    if rule.body == process.authority_body:
+        return None
+    before = process.authority_body_label
+    process.authority_rule, process.authority_body = rule, rule.body
+    process.save(update_fields=["authority_rule", "authority_body"])
+    return _("核销未入账：余额已由申请时的 %(then)s 变为 %(now)s，应由%(body)s审批（原为%(before)s），"
+             "退回%(body)s重新审批") % {"then": money(process.amount), "now": money(debt.balance),
+                                      "body": process.authority_body_label, "before": before}

@@ -49,10 +49,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 WORKER = str(ROOT / "bench" / "step_workers.py")
 BASELINE = ROOT / "bench" / "step_statements.json"
-KINDS = ("start", "plain", "signed", "effect")
-STEP_KINDS = ("plain", "signed", "effect")
+KINDS = ("start", "plain", "signed", "resolution", "effect")
+STEP_KINDS = ("plain", "signed", "resolution", "effect")
 KIND_TITLES = {"start": "chain start", "plain": "plain step (清欠办审核)", "signed": "signed step (总经理批示)",
-               "effect": "signed + write-off effect (审批机构批准)"}
+               "resolution": "signed + resolution (审批机构批准)",
+               "effect": "write-off effect (财务部备案并列销账项)"}
 PG = ["-h", "127.0.0.1", "-U", "postgres"]
 
 
@@ -148,7 +149,8 @@ def count(env, args, label=""):
 
 
 def step_total(c, kind):
-    return sum(c[kind].values())
+    # .get: a baseline written before a kind existed (the finance filing, issue 17) lacks it
+    return sum(c.get(kind, {}).values())
 
 
 def chain_total(c):
@@ -172,13 +174,14 @@ def print_counts(counts, baseline=None, role_size=20):
                     n, t = c[kind][phase], tx[kind][phase]
                 was = ""
                 if baseline and key in baseline:
-                    b = step_total(baseline[key], kind) if phase == "step" else baseline[key][kind][phase]
+                    b = (step_total(baseline[key], kind) if phase == "step"
+                         else baseline[key].get(kind, {}).get(phase, "—"))
                     was = f" (was {b})" if b != n else ""
                 cells.append(f"{n} [{t}]{was}")
             label = KIND_TITLES[kind] if phase in ("start", "find") else ""
             print(f"{label:44s} {phase:9s}" + "".join(f"{cell:>34s}" for cell in cells))
     cells = [f"{chain_total(counts[k])} [{chain_total(counts[f'{k}_tx'])}]" for k, _t in columns]
-    print(f"{'whole chain (start + 3 steps)':44s} {'':9s}" + "".join(f"{cell:>34s}" for cell in cells))
+    print(f"{'whole chain (start + 4 steps)':44s} {'':9s}" + "".join(f"{cell:>34s}" for cell in cells))
     # The service calls copy approvals/api.py's view bodies; the REST request adds only token
     # authentication and the response (0-6 statements). More means the copy has drifted.
     drift = [f"{k} {p}" for k in KINDS for p in counts["service"][k]

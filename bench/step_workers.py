@@ -15,9 +15,10 @@ at the deadline is done untimed, so no open task is left behind for the next mea
 prints one JSON line: per step kind the count and the seconds spent in find, claim and complete.
 
 The kinds: "start" (the chain start), "plain" (清欠办审核 / vanilla's review), "signed"
-(总经理批示 with the password re-entered / vanilla's instruction, no signature), "effect"
-(审批机构批准, signed, with the meeting resolution attached and the write-off effect / vanilla's
-authority step followed by its function node).
+(总经理批示 with the password re-entered / vanilla's instruction, no signature), "resolution"
+(审批机构批准, signed, with the meeting resolution attached / vanilla's authority step), "effect"
+(财务部备案并列销账项 with the write-off effect, rule R4.48 / vanilla's filing step followed by
+its function node).
 
 "service" calls what approvals/api.py calls, in the same order (the view bodies of
 ChainViewSet.create, TaskViewSet.claim and TaskViewSet.complete; "find" is the claimable
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 PASSWORD = "Bench-steps-2026!"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-KINDS = ("start", "plain", "signed", "effect")
+KINDS = ("start", "plain", "signed", "resolution", "effect")
 OURS_PREFIX = "B20-"
 
 
@@ -51,7 +52,7 @@ def setup_django():
 
 # --------------------------------------------------------------------------- vanilla
 VANILLA_ROLES = {"requester": "start_write_off", "review": "review", "instruct": "instruct", "authorise": "authorise"}
-VANILLA_STEPS = (("plain", "review"), ("signed", "instruct"), ("effect", "authorise"))
+VANILLA_STEPS = (("plain", "review"), ("signed", "instruct"), ("resolution", "authorise"), ("effect", "authorise"))
 
 
 def seed_vanilla(debts, role_size, workers):
@@ -161,7 +162,8 @@ class Vanilla:
 
 
 # --------------------------------------------------------------------------- ours
-OURS_STEPS = (("plain", "committee"), ("signed", "gm"), ("effect", "gm_office"))
+OURS_STEPS = (("plain", "committee"), ("signed", "gm"), ("resolution", "gm_office"), ("effect", "finance"))
+OURS_ROLES = ("handler", "committee", "gm", "gm_office", "finance")
 
 
 def _pdf(name, n):
@@ -178,9 +180,9 @@ def start_data(debt_id):
 
 def decision_data(kind):
     data = {"decision": "approve", "comment": "基准测试同意"}
-    if kind in ("signed", "effect"):
+    if kind in ("signed", "resolution"):
         data["password"] = PASSWORD
-    if kind == "effect":
+    if kind == "resolution":
         data["doc_type_1"] = "meeting_resolution"
     return data
 
@@ -209,13 +211,15 @@ def seed_ours(debts, role_size, workers):
         return user
 
     handlers = [make(f"b20_handler_{i:02d}", "handler", unit) for i in range(workers)]
-    approvers = [f"b20_{role}_{i:02d}" for role in ("committee", "gm", "gm_office") for i in range(role_size)]
+    approvers = [f"b20_{role}_{i:02d}" for role in ("committee", "gm", "gm_office", "finance")
+                 for i in range(role_size)]
     for name in approvers:
-        make(name, name[4:-3], hq)
+        # finance books in the debts' unit (a unit-scoped step); the others act for the group
+        make(name, name[4:-3], unit if name.startswith("b20_finance_") else hq)
     # Exactly role_size active users per role: a larger count seeded before (the fan-out count
     # at --role-size-large) is switched off again rather than deleted (notifications refer to it).
     User.objects.filter(username__in=approvers).update(is_active=True)
-    User.objects.filter(username__regex=r"^b20_(committee|gm|gm_office)_[0-9]+$").exclude(
+    User.objects.filter(username__regex=r"^b20_(committee|gm|gm_office|finance)_[0-9]+$").exclude(
         username__in=approvers).update(is_active=False)
     unused = Debt.objects.filter(code__startswith=OURS_PREFIX, state=State.OVERDUE, chain_runs__isnull=True).count()
     first = Debt.objects.filter(code__startswith=OURS_PREFIX).count()
@@ -239,7 +243,7 @@ class OursBase:
 
         self.User = User
         self.users = {role: User.objects.get(username=f"b20_{role}_{worker:02d}").pk
-                      for role in ("handler", "committee", "gm", "gm_office")}
+                      for role in OURS_ROLES}
 
     def debt_ids(self, worker, workers):
         from workflows.models import Debt, State
@@ -329,7 +333,7 @@ class OursService(OursBase):
 
         user = self.user(role)
         request = self.request(user)
-        files = MultiValueDict({"file_1": [_pdf("resolution", n)]} if kind == "effect" else {})
+        files = MultiValueDict({"file_1": [_pdf("resolution", n)]} if kind == "resolution" else {})
         task = self._task(user, task_id)
         with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
@@ -401,7 +405,7 @@ class OursHttp(OursBase):
 
     def complete(self, role, task_id, kind, n):
         up = None
-        if kind == "effect":
+        if kind == "resolution":
             up = {"file_1": ("resolution.pdf", PDF + f"r-{n}-{time.monotonic_ns()}".encode(), "application/pdf")}
         r = self.sessions[role].post(f"{self.base}/api/tasks/{task_id}/complete/", data=decision_data(kind),
                                      files=up, timeout=120)
@@ -550,7 +554,7 @@ def api_counts(debt_id, log):
             user=User.objects.get(username=username))[0].key)
         return c
 
-    clients = {role: client(f"b20_{role}_00") for role in ("handler", "committee", "gm", "gm_office")}
+    clients = {role: client(f"b20_{role}_00") for role in OURS_ROLES}
     result, control = {}, {}
 
     def call(kind, phase, role, method, path, expected, **kw):
@@ -571,7 +575,7 @@ def api_counts(debt_id, log):
         task_id = next(t["id"] for t in page["results"] if t["process"] == process_id)
         call(kind, "claim", role, "post", f"/api/tasks/{task_id}/claim/", 200)
         body = decision_data(kind)
-        if kind == "effect":
+        if kind == "resolution":
             body["file_1"] = _pdf("resolution", 9)
         call(kind, "complete", role, "post", f"/api/tasks/{task_id}/complete/", 200, data=body, format="multipart")
     return result, control

@@ -3,19 +3,25 @@
 Each case-file folder holds its documents, manifest.json, manifest.csv and SHA256SUMS in the
 format `sha256sum -c` reads. The hashes written are the ones recorded at upload, not ones
 computed during the export, so a file changed in storage fails the offline check.
+
+Times are Asia/Shanghai with their offset, text cells of the CSVs are neutralised against
+formula injection (workflows.exports; rules R8.3, R8.15). Higher apps add sections of their
+own (approvals: every decision and signature, rule R7.15) with register_manifest_section: each
+is a list in manifest.json and a CSV of its own, both covered by SHA256SUMS.
 """
-import csv
 import hashlib
 import io
 import json
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from workflows.exports import CsvDictWriter, CsvWriter, local_iso
 from workflows.models import Debt, OrgUnit, StateChange
 
 from .models import Document, Seal
@@ -23,6 +29,37 @@ from .storage import archive_storage
 
 CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class ManifestSection:
+    """rows(debt) -> list of dicts with `fields` as keys; a list in a row is a JSON list in
+    manifest.json and its items joined with "; " in the CSV (a dict item as its values)."""
+    name: str
+    fields: tuple[str, ...]
+    rows: Callable[[Debt], list[dict]]
+
+
+_SECTIONS: list[ManifestSection] = []
+
+
+def register_manifest_section(section: ManifestSection) -> None:
+    if all(s.name != section.name for s in _SECTIONS):
+        _SECTIONS.append(section)
+
+
+def _csv_value(value):
+    if isinstance(value, list | tuple):
+        return "; ".join(" ".join(map(str, v.values())) if isinstance(v, dict) else str(v) for v in value)
+    return value
+
+
+def _csv_bytes(fields, rows):
+    buf = io.StringIO()
+    writer = CsvDictWriter(buf, fieldnames=list(fields), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: _csv_value(v) for k, v in row.items()} for row in rows)
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def safe(part: object) -> str:
@@ -61,29 +98,30 @@ def write_case_file(zf: zipfile.ZipFile, debt: Debt, *, prefix: str = "") -> lis
             "doc_type": doc.doc_type, "doc_type_label": str(doc.get_doc_type_display()), "title": doc.title,
             "original_name": doc.original_name,
             "uploaded_by": doc.uploaded_by.get_username() if doc.uploaded_by else "",
-            "uploaded_at": doc.uploaded_at.isoformat(),
+            "uploaded_at": local_iso(doc.uploaded_at),
         })
     manifest = {
         "debt": debt.code, "debtor": debt.debtor.name, "credit_code": debt.debtor.credit_code,
         "contract": debt.contract.number, "unit": debt.unit.code, "state": debt.state,
-        "exported_at": timezone.now().isoformat(),
+        "exported_at": local_iso(timezone.now()),
         "sealed": bool(seal), "seal_manifest_sha256": seal.manifest_sha256 if seal else None,
         "documents": rows,
         "state_history": [
-            {"from": c.from_state, "to": c.to_state, "at": c.at.isoformat(),
+            {"from": c.from_state, "to": c.to_state, "at": local_iso(c.at),
              "by": c.by.get_username() if c.by else None, "reason": c.reason}
             for c in StateChange.objects.filter(debt=debt).select_related("by").order_by("at", "pk")
         ],
     }
+    section_rows = {section.name: section.rows(debt) for section in _SECTIONS}
+    manifest.update(section_rows)
     entries.append(("manifest.json", _write_bytes(
         zf, prefix + "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))))
-    buf = io.StringIO()
     fields = ["sha256", "path", "size", "mime_type", "id", "chain", "version", "supersedes", "doc_type",
               "doc_type_label", "title", "original_name", "uploaded_by", "uploaded_at"]
-    writer = csv.DictWriter(buf, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    entries.append(("manifest.csv", _write_bytes(zf, prefix + "manifest.csv", buf.getvalue().encode("utf-8-sig"))))
+    entries.append(("manifest.csv", _write_bytes(zf, prefix + "manifest.csv", _csv_bytes(fields, rows))))
+    for section in _SECTIONS:
+        name = f"{section.name}.csv"
+        entries.append((name, _write_bytes(zf, prefix + name, _csv_bytes(section.fields, section_rows[section.name]))))
     if seal:
         entries.append(("seal_manifest.json", _write_bytes(zf, prefix + "seal_manifest.json",
                                                            seal.manifest.encode("utf-8"))))
@@ -124,7 +162,7 @@ def write_bundle(fileobj: BinaryIO, *, unit: OrgUnit | None = None, progress: Ca
             if progress:
                 progress(count)
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = CsvWriter(buf)
         writer.writerow(["unit", "debt", "debtor", "contract", "state", "folder"])
         writer.writerows(index_rows)
         all_entries.append(("index.csv", _write_bytes(zf, "index.csv", buf.getvalue().encode("utf-8-sig"))))

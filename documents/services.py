@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import lifecycle
+from workflows.exports import local_iso
 from workflows.models import Authorisation, Debt, State, StateChange, User
 
 from .catalogue import DocType
@@ -199,7 +200,7 @@ def attach(debt: Debt | int, doc_type: DocType | str, uploaded_file: UploadedFil
             case_file=case_file, doc_type=doc_type, original_name=uploaded_file.name,
             storage_name=stored_name, sha256=reader.digest.hexdigest(), size=reader.size, mime_type=mime,
             uploaded_by=by, system_generated=system_generated,
-            title=title or (supersedes.title if supersedes else uploaded_file.name),
+            title=title or (supersedes.title if supersedes else default_title(doc_type, debt)),
         )
         if supersedes is not None:
             fields.update(chain=supersedes.chain, version=supersedes.version + 1, supersedes=supersedes,
@@ -208,6 +209,12 @@ def attach(debt: Debt | int, doc_type: DocType | str, uploaded_file: UploadedFil
         log_access(document, by, Action.UPLOAD, request=request,
                    detail=_("第 %(v)s 版") % {"v": document.version} if supersedes else "")
     return document
+
+
+def default_title(doc_type: DocType | str, debt: Debt) -> str:
+    """A document's title when none is typed: its type and the debt (rule R4.103), not the
+    uploaded file's name."""
+    return f"{DocType(doc_type).label} {debt.code}"
 
 
 def open_document(document: Document) -> BinaryIO:
@@ -235,20 +242,20 @@ def build_manifest(debt: Debt, case_file: CaseFile, *, by: User, sealed_at: date
         "debtor": debt.debtor.name,
         "contract": debt.contract.number,
         "unit": debt.unit.code,
-        "sealed_at": sealed_at.isoformat(),
+        "sealed_at": local_iso(sealed_at),
         "sealed_by": by.get_username(),
         "documents": [
             {
                 "id": d.pk, "chain": str(d.chain), "version": d.version, "doc_type": d.doc_type,
                 "title": d.title, "original_name": d.original_name, "sha256": d.sha256, "size": d.size,
                 "mime_type": d.mime_type, "uploaded_by": d.uploaded_by.get_username() if d.uploaded_by else None,
-                "uploaded_at": d.uploaded_at.isoformat(),
+                "uploaded_at": local_iso(d.uploaded_at),
                 "supersedes": d.supersedes_id,
             }
             for d in docs
         ],
         "state_history": [
-            {"from": c.from_state, "to": c.to_state, "at": c.at.isoformat(),
+            {"from": c.from_state, "to": c.to_state, "at": local_iso(c.at),
              "by": c.by.get_username() if c.by else None, "reason": c.reason}
             for c in StateChange.objects.filter(debt=debt).select_related("by").order_by("at", "pk")
         ],

@@ -160,8 +160,15 @@ def x_accel_response(doc: Document, inline: bool) -> HttpResponse:
     location (deploy/nginx/qingqian.conf), so a web worker is not tied up streaming."""
     response = HttpResponse(content_type=doc.mime_type)
     response["X-Accel-Redirect"] = settings.QQ_X_ACCEL_PREFIX + quote(doc.storage_name)
-    response["Content-Disposition"] = content_disposition_header(not inline, f"{doc.title}{doc.extension}")
+    response["Content-Disposition"] = content_disposition_header(not inline, download_name(doc))
     return response
+
+
+def download_name(doc: Document) -> str:
+    """The title with the file's one extension (a title typed as "report.pdf" stays so, not
+    "report.pdf.pdf")."""
+    ext = doc.extension
+    return doc.title if not ext or doc.title.lower().endswith(ext.lower()) else f"{doc.title}{ext}"
 
 
 class DocumentDownload(ArchiveAccess, View):
@@ -178,7 +185,7 @@ class DocumentDownload(ArchiveAccess, View):
                 fh = archive_storage().open(doc.storage_name, "rb")
             except FileNotFoundError:
                 raise Http404(_("文件缺失，请联系清欠办核查")) from None
-            response = FileResponse(fh, as_attachment=not inline, filename=f"{doc.title}{doc.extension}",
+            response = FileResponse(fh, as_attachment=not inline, filename=download_name(doc),
                                     content_type=doc.mime_type)
         # A stored file is shown, never run. Images get a full sandbox; Chrome refuses to open
         # PDFs in a sandboxed document, so PDFs get the strictest policy its viewer accepts.
@@ -187,6 +194,10 @@ class DocumentDownload(ArchiveAccess, View):
         else:
             response["Content-Security-Policy"] = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
         response["X-Content-Type-Options"] = "nosniff"
+        if inline:
+            # The approval dossier shows the preview inside our own page (rule R4.101); other
+            # sites still may not frame it.
+            response["X-Frame-Options"] = "SAMEORIGIN"
         return response
 
 

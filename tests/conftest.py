@@ -4,7 +4,16 @@ import pytest
 from django.db import connection
 
 from tests import factories as f
-from workflows import roles
+from workflows import holidays, roles
+
+
+@pytest.fixture(autouse=True)
+def _fresh_holiday_calendar():
+    """Each test reads the working-day calendar from its own database (rule R8.12): the
+    process-wide cache would carry another test's rows."""
+    holidays.clear_cache()
+    yield
+    holidays.clear_cache()
 
 
 @pytest.fixture

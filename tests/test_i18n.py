@@ -101,7 +101,10 @@ def text_of(html):
 
 
 def chrome(html):
-    """The parts of the shell we check: page title, headings and the navigation drawer."""
+    """The parts of the shell we check: page title, headings and the navigation drawer. An
+    element that declares its own language (the language switch names each language in
+    itself: <button lang="zh-hans">简体中文</button>) is not the page's language."""
+    html = re.sub(r'<(?!html\b)(\w+)\b[^>]*\slang="[^"]+"[^>]*>.*?</\1>', " ", html, flags=re.S)
     parts = re.findall(r"<title>(.*?)</title>", html, re.S)
     parts += re.findall(r"<h[1-3][^>]*>(.*?)</h[1-3]>", html, re.S)
     parts += re.findall(r'<nav class="mdc-drawer__content">(.*?)</nav>', html, re.S)

@@ -24,8 +24,22 @@ class TransitionConflict(LifecycleError):
     """Someone else changed the debt meanwhile; the user refreshes and tries again."""
 
 
+class WrittenOffDebtImmovable(LifecycleError):
+    """A written-off debt keeps its unit, debtor and contract (rule R3.10)."""
+
+
 class DebtDeletionRefused(LifecycleError):
     """Debts are never deleted (账销案存)."""
+
+
+# --- people: handovers and departures (rules R1.9, R1.10) ------------------------------------
+
+class HandoverError(QingqianError):
+    """A handover that cannot be made as asked (no reason, the same person, out of scope)."""
+
+
+class DepartureRefused(QingqianError):
+    """A user who still holds open debts cannot be deactivated (rule R1.10)."""
 
 
 # --- money: the ledger and amounts typed by people (rules R2.x) -----------------------------

@@ -8,8 +8,11 @@ from viewflow.urls import Application
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
 from workflows.clock.views import view_for
+from workflows.debts import handover as handover_views
 from workflows.debts import views as debt_views
+from workflows.flow_routes import scoped
 from workflows.plan_flow import ClearingPlanFlow
+from workflows.plans import chain as plan_chain
 from workflows.plans import views as plan_views
 from workflows.reports import views as report_views
 from workflows.reports.scope import may_open_reports
@@ -34,6 +37,9 @@ class DebtsApplication(Application):
     index_path = path("", debt_views.DebtListView.as_view(), name="index")
     detail_path = path("<int:pk>/", debt_views.DebtDetailView.as_view(), name="detail")
     entry_path = path("<int:pk>/entries/", debt_views.LedgerEntryCreateView.as_view(), name="add_entry")
+    handovers_path = path("handovers/", handover_views.HandoverListView.as_view(), name="handovers")
+    handover_new_path = path("handovers/new/", handover_views.HandoverCreateView.as_view(), name="handover_new")
+    handover_path = path("handovers/<int:pk>/", handover_views.HandoverDetailView.as_view(), name="handover")
 
 
 class WarningsApplication(Application):
@@ -78,7 +84,15 @@ class PlanApprovalsApp(WorkflowAppViewset):
         return may_open_reports(user)
 
 
-plan_approvals_app = PlanApprovalsApp(flow_viewsets=[FlowViewset(ClearingPlanFlow, icon="event_note")])
+class PlanFlowViewset(FlowViewset):
+    """The plan chain's viewflow routes, each behind plans.chain.check_route: another
+    handler's plan is 404 on every one of them (rule R8.5)."""
+
+    def _get_urls(self):
+        return scoped(super()._get_urls(), plan_chain.check_route)
+
+
+plan_approvals_app = PlanApprovalsApp(flow_viewsets=[PlanFlowViewset(ClearingPlanFlow, icon="event_note")])
 
 
 applications = [DebtsApplication(), WarningsApplication(), ReportsApplication(), plan_approvals_app]

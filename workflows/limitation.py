@@ -1,5 +1,8 @@
 """The limitation period (诉讼时效, rules R5.8-R5.10; PRC Civil Code art. 188, 195).
 
+A period whose last day is a statutory rest day ends on the first working day after it
+(rule R8.14, 民法典 第二百零三条), by the working-day calendar of workflows.holidays.
+
 The period runs from the due date and restarts at each interrupting event. The events form
 a chain: each must fall on or before the deadline the previous one set. The first event that
 falls after the deadline breaks the chain: the claim had already lapsed, so that event and
@@ -18,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from workflows import holidays
 from workflows.exceptions import LimitationError
 from workflows.models import ClockSettings, Debt, DebtClock, LimitationEvent, LimitationEventKind, User
 
@@ -40,23 +44,30 @@ def add_years_sql(vendor: str, expr: str, years: int) -> str:
             f"THEN date({expr}, '+{years} years', '-1 day') ELSE {shifted} END)")
 
 
-def chain(due_date: date_type, events: Iterable[tuple[date_type, bool]],
-          years: int) -> tuple[date_type, date_type, date_type | None]:
+def deadline(start: date_type, years: int, calendar: holidays.Calendar | None = None) -> date_type:
+    """The last day of a period of `years` from `start`, rolled past statutory rest days
+    (rule R8.14)."""
+    return (calendar or holidays.calendar()).roll_forward(add_years(start, years))
+
+
+def chain(due_date: date_type, events: Iterable[tuple[date_type, bool]], years: int,
+          calendar: holidays.Calendar | None = None) -> tuple[date_type, date_type, date_type | None]:
     """(start, deadline, first_break) from the due date and (date, revives) pairs.
 
     first_break is the date of the first event after lapse (None if the chain holds)."""
+    calendar = calendar or holidays.calendar()
     previous = None
     valid_last = None
     first_break = None
     for day, revives in sorted(events, key=lambda e: e[0]):
         point = due_date if previous is None or previous < due_date else previous
-        if not revives and day > add_years(point, years):
+        if not revives and day > deadline(point, years, calendar):
             first_break = day
             break
         previous = day
         valid_last = day
     start = valid_last if valid_last is not None and valid_last > due_date else due_date
-    return start, add_years(start, years), first_break
+    return start, deadline(start, years, calendar), first_break
 
 
 def refresh_debt_clock(debt: Debt, *, on_date: date_type | None = None) -> DebtClock:
@@ -64,7 +75,7 @@ def refresh_debt_clock(debt: Debt, *, on_date: date_type | None = None) -> DebtC
     years = ClockSettings.load().limitation_years
     on_date = on_date or timezone.localdate()
     events = list(debt.limitation_events.filter(date__lte=on_date))
-    start, deadline, first_break = chain(debt.due_date, [(e.date, e.revives) for e in events], years)
+    start, ends, first_break = chain(debt.due_date, [(e.date, e.revives) for e in events], years)
     for event in events:
         flag = event.revives or (first_break is not None and event.date >= first_break)
         if flag != event.after_lapse:
@@ -73,10 +84,10 @@ def refresh_debt_clock(debt: Debt, *, on_date: date_type | None = None) -> DebtC
     valid = [e.date for e in events if first_break is None or e.date < first_break]
     clock, _created = DebtClock.objects.get_or_create(debt=debt)
     clock.limitation_start = start
-    clock.limitation_deadline = deadline
+    clock.limitation_deadline = ends
     clock.last_event_on = max(valid) if valid else None
     clock.first_break_on = first_break
-    clock.lapsed = deadline < on_date
+    clock.lapsed = ends < on_date
     clock.needs_review = any(e.after_lapse and e.reviewed_at is None for e in events)
     clock.save()
     return clock

@@ -71,6 +71,13 @@ def test_write_off_chain_end_to_end_over_the_api(org, people):
     done = claim_and_decide(people["gm_office"], task_id, decision="approve", password=PASSWORD,
                             **files(DocType.MEETING_RESOLUTION))
     assert done.status_code == 200, done.content
+    # Finance files and books it (rule R4.48); the body's approval booked nothing.
+    assert done.json()["outcome"] == Outcome.RUNNING
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+    task_id = open_task_id(process_id, api(people["finance"]))
+    done = claim_and_decide(people["finance"], task_id, decision="approve", comment="已备案并列销")
+    assert done.status_code == 200, done.content
     assert done.json()["outcome"] == Outcome.APPROVED and done.json()["open_tasks"] == []
 
     debt.refresh_from_db()
@@ -78,7 +85,7 @@ def test_write_off_chain_end_to_end_over_the_api(org, people):
     assert debt.entries.filter(kind=EntryKind.WRITE_OFF).count() == 1
     assert list(Decision.objects.filter(process_id=process_id).values_list("step", "by__username")) == [
         ("start", "handler_a"), ("committee_review", "committee"), ("gm_instruction", "gm"),
-        ("authority_approval", "gm_office")]
+        ("authority_approval", "gm_office"), ("finance_filing", "finance_a")]
 
 
 def test_four_eyes_over_the_api(org, people):

@@ -1,4 +1,5 @@
 """Helpers for driving approval chains over HTTP in tests."""
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -76,7 +77,15 @@ def act(user, process, step, decision="approve", comment="", password=None, **ex
     data = {"decision": decision, "comment": comment, **extra}
     if password is not None:
         data["password"] = password
+        data.setdefault("covers", shown_covers(c, task))
     return c.post(inbox.execute_url(task), data)
+
+
+def shown_covers(c, task):
+    """The versions the decision page shows next to the password field (its hidden token)."""
+    page = c.get(inbox.execute_url(task))
+    found = re.search(r'name="covers" value="([0-9,]*)"', page.content.decode())
+    return found.group(1) if found else ""
 
 
 def reload(process):

@@ -3,14 +3,16 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
+from approvals import registry
 from approvals.models import Chain, Decision, Outcome
 from documents.catalogue import DocType
 from tests import factories as f
 from workflows.models import EntryKind, State
 from workflows.suspension import Suspension
 
-from .helpers import PASSWORD, act, files, open_task, overdue_debt, reload, start
+from .helpers import PASSWORD, act, client_for, files, open_task, overdue_debt, reload, start
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +133,10 @@ def test_wrong_unit(org, people):
     # Outside their units the task is not even shown to exist (access.get_task_for).
     assert r.status_code == 404
     assert open_task(process, "appraisal").owner_id is None
-    # ... and the other unit's handler cannot even start a chain on it.
-    r, _ = start(people["handler_b"], Chain.VISIT, debt, reason="x")
-    assert r.status_code == 404
+    # ... and the other unit's handler cannot even start a chain on it: the start link is 404
+    # already, as is the start form.
+    c = client_for(people["handler_b"])
+    assert c.get(reverse("approvals:start", args=[Chain.VISIT, debt.pk])).status_code == 404
+    start_form = f"{registry.flow_for(Chain.VISIT).start.reverse('execute')}?debt={debt.pk}"
+    assert c.get(start_form).status_code == 404
+    assert c.post(start_form, {"reason": "x"}).status_code == 404

@@ -1,4 +1,5 @@
 """Chain C (write-off) end to end over HTTP, the authority matrix and signatures."""
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -40,21 +41,87 @@ def test_write_off_end_to_end(org, people):
             **files(DocType.MEETING_RESOLUTION))
     assert r.status_code == 302, r.content.decode()[:3000]
 
+    # Rule R4.48: the body's approval books nothing; the filing is finance's, in its inbox.
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE and not debt.entries.filter(kind=EntryKind.WRITE_OFF).exists()
+    assert reload(process).outcome == Outcome.RUNNING
+    filing = open_task(process, "finance_filing")
+    assert filing is not None and filing.owner_permission == "approvals.role_finance"
+    assert people["finance"].notifications.filter(kind="assigned", message__contains="财务部备案").exists()
+    # The step of the debt's unit: another unit's finance does not even see it.
+    finance_b = f.user("finance_b", "finance", org["b"])
+    assert act(finance_b, process, "finance_filing").status_code == 404
+    assert act(people["finance"], process, "finance_filing").status_code == 302
+
     debt.refresh_from_db()
     assert debt.state == State.WRITTEN_OFF
     assert debt.written_off_amount == Decimal("120000.00")
     entry = debt.entries.get(kind=EntryKind.WRITE_OFF)
-    assert entry.amount == Decimal("120000.00") and entry.created_by == people["gm_office"]
+    assert entry.amount == Decimal("120000.00") and entry.created_by == people["finance"]
     auth = debt.authorisations.get(target=State.WRITTEN_OFF)
     assert auth.consumed_at is not None and f"process:{process.pk}" in auth.source
     process = reload(process)
     assert process.outcome == Outcome.APPROVED and not process.active
     steps = list(Decision.objects.filter(process=process).values_list("step", "decision", "by__username"))
     assert steps == [("start", "submit", "handler_a"), ("committee_review", "approve", "committee"),
-                     ("gm_instruction", "approve", "gm"), ("authority_approval", "approve", "gm_office")]
+                     ("gm_instruction", "approve", "gm"), ("authority_approval", "approve", "gm_office"),
+                     ("finance_filing", "approve", "finance_a")]
     assert Signature.objects.filter(decision__process=process).count() == 2
-    # The requester was told.
+    # The requester was told; the write-off file went to 清欠办 with a link to the case file (R4.50).
     assert people["handler"].notifications.filter(kind="approved").exists()
+    for member in (people["committee"], people["committee_head"]):
+        copy = member.notifications.get(kind="copy")
+        assert debt.code in copy.message and copy.url == f"/archive/casefile/{debt.pk}/"
+    assert not people["gm"].notifications.filter(kind="copy").exists()
+
+
+def test_booking_refused_when_the_balance_moved_into_another_band(org, people):
+    """Rule R4.47: requested at 520,000 (董事会); a payment of 30,000 before the booking leaves
+    490,000, 总经理办公会's band: finance's booking is refused, nothing is written off, and the
+    chain goes back for 总经理办公会, whose approval lets finance book the 490,000."""
+    from workflows.ledger import post_entry
+    debt = bankrupt_debt(org, people, amount="520000.00")
+    _, process = request_write_off(people, debt)
+    assert process.authority_body == "board"
+    act(people["committee"], process, "committee_review")
+    act(people["gm"], process, "gm_instruction", password=PASSWORD)
+    assert act(people["board"], process, "authority_approval", password=PASSWORD,
+               **files(DocType.MEETING_RESOLUTION)).status_code == 302
+    post_entry(debt.pk, EntryKind.PAYMENT, "30000.00", date(2026, 1, 5), by=people["finance"])
+
+    r = act(people["finance"], process, "finance_filing")
+    assert r.status_code == 302
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE and not debt.entries.filter(kind=EntryKind.WRITE_OFF).exists()
+    assert not debt.authorisations.filter(target=State.WRITTEN_OFF).exists()
+    process = reload(process)
+    assert process.active and process.authority_body == "gm_office"
+    assert process.authority_rule.body == "gm_office"
+    refused = Decision.objects.get(process=process, step="finance_filing")
+    assert refused.decision == "return" and "490,000.00" in refused.comment and "总经理办公会" in refused.comment
+    assert open_task(process, "finance_filing") is None
+    task = open_task(process, "authority_approval")
+    assert task.owner_permission == "approvals.role_gm_office"
+    # The board, no longer the right body, cannot take it.
+    assert act(people["board"], process, "authority_approval", password=PASSWORD).status_code == 403
+    assert act(people["gm_office"], process, "authority_approval", password=PASSWORD,
+               **files(DocType.MEETING_RESOLUTION)).status_code == 302
+    assert act(people["finance"], process, "finance_filing").status_code == 302
+    debt.refresh_from_db()
+    assert debt.state == State.WRITTEN_OFF and debt.written_off_amount == Decimal("490000.00")
+
+
+def test_booking_within_the_same_band_writes_off_the_balance_now(org, people):
+    from workflows.ledger import post_entry
+    debt = bankrupt_debt(org, people, amount="120000.00")
+    _, process = request_write_off(people, debt)
+    act(people["committee"], process, "committee_review")
+    act(people["gm"], process, "gm_instruction", password=PASSWORD)
+    act(people["gm_office"], process, "authority_approval", password=PASSWORD, **files(DocType.MEETING_RESOLUTION))
+    post_entry(debt.pk, EntryKind.PAYMENT, "20000.00", date(2026, 1, 5), by=people["finance"])
+    assert act(people["finance"], process, "finance_filing").status_code == 302
+    debt.refresh_from_db()
+    assert debt.state == State.WRITTEN_OFF and debt.written_off_amount == Decimal("100000.00")
 
 
 def test_missing_documents_are_named(org, people):
@@ -111,6 +178,7 @@ def test_authority_boundaries(org, people, amount, body):
                **files(DocType.MEETING_RESOLUTION)).status_code == 403
     assert act(people[body], process, "authority_approval", password=PASSWORD,
                **files(DocType.MEETING_RESOLUTION)).status_code == 302
+    assert act(people["finance"], process, "finance_filing").status_code == 302
     debt.refresh_from_db()
     assert debt.state == State.WRITTEN_OFF
 

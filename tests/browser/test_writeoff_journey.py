@@ -1,6 +1,6 @@
 """Browser journey (issue 4.12): a handler requests a write-off with evidence; 清欠办 reviews;
-the 总经理 signs with the password; the authority body approves; the debt shows written_off
-and its ledger entry."""
+the 总经理 signs with the password; the authority body approves; finance files and books it
+(rule R4.48); the debt shows written_off and its ledger entry."""
 import re
 from datetime import date
 from pathlib import Path
@@ -83,11 +83,17 @@ def test_write_off_journey(page, login, org, people, evidence):
 
     switch_user(page, login, "gm_office")
     decide(page, "QQ-WO-J1", password=PASSWORD, attach=("meeting_resolution", evidence("resolution.pdf")))
+    page.goto(f"/debts/{debt.pk}/")
+    expect(page.locator("#debt-state")).to_have_text("逾期")
+
+    switch_user(page, login, "finance_a")
+    decide(page, "QQ-WO-J1")
 
     page.goto(f"/approvals/process/{process.pk}/")
     expect(page.locator("#outcome")).to_have_text("已批准")
     expect(page.locator("#debt-state")).to_have_text("已核销(账销案存)")
     expect(page.locator("#decisions")).to_contain_text("审批机构批准")
+    expect(page.locator("#decisions")).to_contain_text("财务部备案并列销账项")
     page.goto(f"/debts/{debt.pk}/")
     expect(page.locator("#debt-state")).to_have_text("已核销(账销案存)")
     expect(page.locator("#debt-entries")).to_contain_text("核销")

@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.utils import IntegrityError, InternalError
 
@@ -318,3 +319,41 @@ def test_authorisation_refused_for_an_edge_the_debt_cannot_take(people, org):
     debt = f.debt(org["a"], people["handler"])  # normal: →written_off is no edge from here
     with pytest.raises(exceptions.LifecycleError, match="不能转为"):
         lifecycle.authorise(debt, State.WRITTEN_OFF, people["committee"], source="test")
+
+
+@pytest.mark.parametrize("field", ["unit", "debtor", "contract"])
+def test_a_written_off_debt_cannot_be_moved_on_any_orm_path(field, people, org, caplog):
+    """Rule R3.10: its unit, debtor and contract stay; every attempt is logged; nothing half-done."""
+    debt = debt_in(State.WRITTEN_OFF, people, org)
+    other = f.debt(org["b"], people["handler_b"])                 # an open debt that may be moved
+    elsewhere = {"unit": org["b"], "debtor": other.debtor, "contract": other.contract}[field]
+    with pytest.raises(exceptions.WrittenOffDebtImmovable, match=debt.code):
+        Debt.objects.filter(pk__in=[debt.pk, other.pk]).update(**{field: elsewhere})
+    with pytest.raises(exceptions.WrittenOffDebtImmovable):
+        Debt.objects.filter(pk=debt.pk).update(**{f"{field}_id": elsewhere.pk})
+    copy = Debt.objects.get(pk=debt.pk)
+    setattr(copy, field, elsewhere)
+    with pytest.raises(exceptions.WrittenOffDebtImmovable):
+        Debt.objects.bulk_update([copy], [field])
+    with pytest.raises(exceptions.WrittenOffDebtImmovable):
+        copy.save()
+    with pytest.raises(ValidationError) as form_error:
+        copy.clean()
+    assert field in form_error.value.message_dict
+    fresh = Debt.objects.get(pk=debt.pk)
+    assert getattr(fresh, f"{field}_id") == getattr(debt, f"{field}_id")
+    assert Debt.objects.get(pk=other.pk).unit == org["b"]       # the mixed update did nothing
+    assert sum("refused: moving written-off debts" in r.getMessage() for r in caplog.records) == 4
+    # an open debt still moves
+    Debt.objects.filter(pk=other.pk).update(unit=org["a"])
+    assert Debt.objects.get(pk=other.pk).unit == org["a"]
+
+
+@pytest.mark.postgres
+def test_raw_sql_cannot_move_a_written_off_debt_in_postgres(people, org, on_postgres):
+    debt = debt_in(State.WRITTEN_OFF, people, org)
+    for sql in (f"UPDATE workflows_debt SET unit_id = {org['b'].pk} WHERE id = {debt.pk}",
+                f"UPDATE workflows_debt SET debtor_id = {f.debtor().pk} WHERE id = {debt.pk}"):
+        with pytest.raises(IntegrityError, match="keeps its unit"), transaction.atomic(), connection.cursor() as c:
+            c.execute(sql)
+    assert Debt.objects.get(pk=debt.pk).unit == org["a"]

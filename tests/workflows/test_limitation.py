@@ -9,11 +9,11 @@ from django.db import connection
 from django.urls import reverse
 
 from tests import factories as f
-from workflows import ledger, limitation
+from workflows import holidays, ledger, limitation
 from workflows.admin.clock import LimitationEventAdmin
 from workflows.clock.run import run_daily
 from workflows.exceptions import LimitationError
-from workflows.limitation import add_years, chain, record_interruption, review_after_lapse
+from workflows.limitation import add_years, record_interruption, review_after_lapse
 from workflows.models import DebtClock, EntryKind, LimitationEvent, LimitationEventKind, User
 
 DUE = date(2021, 1, 31)
@@ -46,13 +46,19 @@ def test_sql_date_arithmetic_agrees_with_python(start, years):
 
 
 def test_chain_rule():
+    cal = holidays.package_calendar()
+
+    def chain(*args):
+        return limitation.chain(*args, calendar=cal)
+
     assert chain(DUE, [], 3) == (DUE, date(2024, 1, 31), None)
     # an event before the due date does not move the start back
     assert chain(DUE, [(date(2020, 6, 1), False)], 3) == (DUE, date(2024, 1, 31), None)
     # each event within the running period restarts it
     assert chain(DUE, [(date(2023, 6, 1), False), (date(2026, 5, 1), False)], 3)[1] == date(2029, 5, 1)
     # an event exactly on the deadline still interrupts; the day after does not
-    assert chain(DUE, [(date(2024, 1, 31), False)], 3) == (date(2024, 1, 31), date(2027, 1, 31), None)
+    # (31 January 2027 is a Sunday: the period ends on Monday, rule R8.14)
+    assert chain(DUE, [(date(2024, 1, 31), False)], 3) == (date(2024, 1, 31), date(2027, 2, 1), None)
     assert chain(DUE, [(date(2024, 2, 1), False)], 3) == (DUE, date(2024, 1, 31), date(2024, 2, 1))
     # everything after the break stays lapsed, however close together
     assert chain(DUE, [(date(2024, 6, 1), False), (date(2024, 7, 1), False)], 3)[1:] == (
@@ -80,12 +86,12 @@ def test_no_event_runs_three_years_from_due_date(debt):
 
 @pytest.mark.parametrize("kind", [k for k in LimitationEventKind.values if k != LimitationEventKind.PAYMENT])
 def test_each_recorded_event_kind_restarts_the_period(debt, people, kind):
-    event = record_interruption(debt, kind, date(2023, 5, 10), by=people["handler"], source="test")
+    event = record_interruption(debt, kind, date(2023, 5, 12), by=people["handler"], source="test")
     assert not event.after_lapse
-    assert _clock(debt).limitation_deadline == date(2026, 5, 10)  # visible at once
+    assert _clock(debt).limitation_deadline == date(2026, 5, 12)  # visible at once
     run_daily(date(2023, 6, 1))
     clock = _clock(debt)
-    assert clock.limitation_deadline == date(2026, 5, 10) and clock.last_event_on == date(2023, 5, 10)
+    assert clock.limitation_deadline == date(2026, 5, 12) and clock.last_event_on == date(2023, 5, 12)
     assert LimitationEvent.objects.get(pk=event.pk).recorded_by == people["handler"]
     assert LimitationEventAdmin(LimitationEvent, admin.site).registrar(event) == people["handler"]
 
@@ -132,7 +138,8 @@ def test_payment_on_29_february_lapses_on_28_february(org, people):
     debt = f.debt(org["a"], people["handler"], amount="500.00", due=date(2022, 1, 31))
     ledger.post_entry(debt.pk, EntryKind.PAYMENT, Decimal("100.00"), date(2024, 2, 29), by=people["finance"])
     run_daily(date(2024, 3, 1))
-    assert _clock(debt).limitation_deadline == date(2027, 2, 28)
+    # 28 February 2027 is a Sunday: the period ends on Monday 1 March (rule R8.14)
+    assert _clock(debt).limitation_deadline == date(2027, 3, 1)
 
 
 def test_event_after_lapse_is_recorded_flagged_and_does_not_revive(debt, people):

@@ -231,8 +231,9 @@ def reward_world(org, people):
     return {"r1": r1, "r2": r2, "r3": r3, "r4": r4}
 
 
-def _items(assessment):
-    return {(i.debt_id, i.share, i.kind): (i.person_id, i.base, i.rate, i.amount) for i in assessment.items.all()}
+def _items(assessment, kinds=(ItemKind.REWARD, ItemKind.CLAWBACK, ItemKind.PENALTY)):
+    return {(i.debt_id, i.share, i.kind): (i.person_id, i.base, i.rate, i.amount)
+            for i in assessment.items.filter(kind__in=kinds)}
 
 
 def test_rewards_on_net_recovery_claims_and_hard_debts(reward_world, people):
@@ -298,7 +299,7 @@ def test_penalty_splits_in_the_year_end_assessment(org, people):
     p1 = f.debt(org["a"], h, r, amount="10000.00", due=date(2025, 6, 30), category="retention")
     p2 = f.debt(org["a"], h, h, amount="1000.00", due=date(2025, 6, 30), category="advance")
     p3 = f.debt(org["a"], h, r, amount="5000.00", due=date(2023, 12, 30))    # 732 days at year end
-    f.debt(org["a"], h, r, amount="7000.00", due=date(2024, 1, 1))           # 730 days: not yet
+    p4 = f.debt(org["a"], h, r, amount="7000.00", due=date(2024, 1, 1))      # 730 days: not yet
     f.debt(org["a"], h, r, amount="4000.00", due=date(2026, 3, 31), category="retention")  # not due
     q3 = rewards.compute_assessment(2025, 3, by=people["committee"])
     assert not q3.items.filter(kind=ItemKind.PENALTY).exists()   # penalties are a year-end matter
@@ -310,9 +311,17 @@ def test_penalty_splits_in_the_year_end_assessment(org, people):
         (p2.pk, "others", ItemKind.PENALTY): (None, D("1000.00"), D("1.00"), D("10.00")),
         (p3.pk, "responsible", ItemKind.PENALTY): (r.pk, D("5000.00"), D("1.00"), D("50.00")),
     }
+    # Rule R6.17: 20 % of every unrecovered past-due balance is withheld from the 第一责任人.
+    assert _items(q4, kinds=[ItemKind.WITHHELD]) == {
+        (p1.pk, "responsible", ItemKind.WITHHELD): (r.pk, D("10000.00"), D("20.00"), D("2000.00")),
+        (p2.pk, "responsible", ItemKind.WITHHELD): (h.pk, D("1000.00"), D("20.00"), D("200.00")),
+        (p3.pk, "responsible", ItemKind.WITHHELD): (r.pk, D("5000.00"), D("20.00"), D("1000.00")),
+        (p4.pk, "responsible", ItemKind.WITHHELD): (r.pk, D("7000.00"), D("20.00"), D("1400.00")),
+    }
     lines = {line.person_id: line for line in q4.lines.all()}
-    assert lines[r.pk].penalty == D("350.00") and lines[r.pk].net == D("-350.00")
-    assert lines[h.pk].penalty == D("220.00")
+    assert lines[r.pk].penalty == D("350.00") and lines[r.pk].withheld == D("4400.00")
+    assert lines[r.pk].net == D("-4750.00")
+    assert lines[h.pk].penalty == D("220.00") and lines[h.pk].withheld == D("200.00")
     assert lines[None].penalty == D("10.00")
 
 
@@ -355,8 +364,8 @@ def test_rates_are_configuration(org, people):
                                retention_others_rate=D("1.50"), penalty_quarter=2)
     p1 = f.debt(org["a"], h, r, amount="2000.00", due=date(2025, 3, 31), category="retention")
     q2 = rewards.compute_assessment(2025, 2, by=people["committee"])
-    assert {(i.share, i.amount) for i in q2.items.filter(debt=p1)} == {("responsible", D("80.00")),
-                                                                     ("others", D("30.00"))}
+    penalties = q2.items.filter(debt=p1, kind=ItemKind.PENALTY)
+    assert {(i.share, i.amount) for i in penalties} == {("responsible", D("80.00")), ("others", D("30.00"))}
 
 
 def test_quarter_scores_with_weights(org, people):
@@ -383,7 +392,7 @@ def test_assessment_export_and_visibility(reward_world, people):
     wb = load_workbook(BytesIO(excel_export.assessment_workbook(q2, lines, q2.items.select_related("debt", "person"))))
     ws = wb["季度奖罚名单"]
     assert ws["A1"].value == "人员" and ws["A1"].font.bold and ws.freeze_panes == "B2"
-    found = {ws.cell(row, 1).value: D(str(ws.cell(row, 5).value)) for row in range(2, 2 + lines.count())}
+    found = {ws.cell(row, 1).value: D(str(ws.cell(row, 6).value)) for row in range(2, 2 + lines.count())}
     assert found == {str(people["responsible"]): D("110.00"), str(people["handler"]): D("200.00")}
     assert ws.cell(2, 2).number_format == "#,##0.00"
     assert wb["明细"].max_row == 1 + q2.items.count()

@@ -260,7 +260,7 @@ def test_rates_are_added_as_new_versions_in_the_admin(client, db):
     fields = {"effective_from": "2025-01-01", "recovery_rate": "2.50", "recovery_others_rate": "0",
               "reward_min_age_days": 365, "reward_max_age_days": 1095, "claim_rate": "10", "hard_debt_extra_rate": "1",
               "overdue_penalty_rate": "1", "overdue_penalty_days": 730, "retention_responsible_rate": "3",
-              "retention_others_rate": "2", "retention_categories": "retention,deposit",
+              "retention_others_rate": "2", "retention_categories": "retention,other_bond", "withhold_rate": "20",
               "advance_responsible_rate": "2", "advance_others_rate": "1", "advance_categories": "advance,bogus",
               "penalty_quarter": 4}
     refused = client.post(add, fields)

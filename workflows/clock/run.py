@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collection.clock import run_daily_steps
-from workflows import aging
+from workflows import aging, holidays
 from workflows.exceptions import ClockBusy
 from workflows.limitation import add_years_sql
 from workflows.models import (
@@ -177,6 +177,33 @@ def _same(vendor, a, b):
     return f"({a} IS NOT DISTINCT FROM {b})" if vendor == "postgresql" else f"({a} IS {b})"
 
 
+def _dow(vendor, expr):
+    """Day of the week, 0 = Sunday ... 6 = Saturday."""
+    if vendor == "postgresql":
+        return f"CAST(EXTRACT(DOW FROM {expr}) AS integer)"
+    return f"CAST(strftime('%w', {expr}) AS integer)"
+
+
+def _rolls_cte(vendor, pairs):
+    """rolls(day, ends_on): the days of the known calendar years where a period ending on
+    that day ends on another day than the weekend rule says (rule R8.14); see _rolled."""
+    if not pairs:
+        none = _date(vendor, date(2000, 1, 1))
+        return f"rolls AS (SELECT {none} AS day, {none} AS ends_on WHERE 1 = 0)"
+    values = ", ".join(f"({_date(vendor, a)}, {_date(vendor, b)})" for a, b in pairs)
+    return f"rolls (day, ends_on) AS (VALUES {values})"
+
+
+def _rolled(vendor, expr, alias):
+    """The last day of a period ending on `expr`, rolled past statutory rest days (rule
+    R8.14): the calendar's exception joined as `alias` (LEFT JOIN rolls alias ON alias.day =
+    expr), else a Saturday +2 and a Sunday +1."""
+    dow = _dow(vendor, expr)
+    return (f"(CASE WHEN {alias}.ends_on IS NOT NULL THEN {alias}.ends_on "
+            f"WHEN {dow} = 6 THEN {_add_days(vendor, expr, 2)} "
+            f"WHEN {dow} = 0 THEN {_add_days(vendor, expr, 1)} ELSE {expr} END)")
+
+
 def _in(values):
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -204,6 +231,8 @@ class _Sql:
         }
         years = conf.limitation_years
         self.addy = lambda expr: add_years_sql(v, expr, years)
+        self.rolls = _rolls_cte(v, [])
+        self.rolled = lambda expr, alias: _rolled(v, expr, alias)
         default_safe = "NULL" if conf.default_safe_aging_days is None else str(int(conf.default_safe_aging_days))
         safe_days = f"COALESCE(c.safe_aging_days, {default_safe})"
         self.safe_limit = _add_days(v, "k.arose_on", safe_days)
@@ -224,6 +253,13 @@ class _Sql:
         self.joins = (f"{self.T['debt']} d JOIN {self.T['contract']} c ON c.id = d.contract_id "
                       f"JOIN {self.T['clock']} k ON k.debt_id = d.id "
                       f"LEFT JOIN exposed x ON x.debtor_id = d.debtor_id")  # needs WITH {exposed}
+
+    def use_calendar(self, calendar, earliest_due):
+        """Read once per run: the whole run counts with one calendar. No deadline falls before
+        the earliest due date plus the period, so earlier years' exceptions are left out (they
+        were 776 rows of VALUES for 2004-2026)."""
+        first_year = earliest_due.year + int(self.conf.limitation_years) if earliest_due else 0
+        self.rolls = _rolls_cte(self.vendor, [p for p in calendar.roll_exceptions() if p[0].year >= first_year])
 
     def add_time(self, step, started):
         with self.tally_lock:
@@ -370,25 +406,29 @@ def _limitation_calc(q, lo, hi):
     T, D, rng = q.T, q.D, q.rng
     prev_point = "(CASE WHEN ev.prev_date IS NULL OR ev.prev_date < ev.due_date THEN ev.due_date ELSE ev.prev_date END)"
     return f"""
-        WITH ev AS (
+        WITH {q.rolls}, ev AS (
             SELECT l.debt_id, l.date, l.revives, d.due_date,
                    LAG(l.date) OVER (PARTITION BY l.debt_id ORDER BY l.date, l.id) AS prev_date
             FROM {T['event']} l JOIN {T['debt']} d ON d.id = l.debt_id
             WHERE {rng('l.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND l.date <= {D}
         ), brk AS (
-            SELECT ev.debt_id, MIN(ev.date) AS first_break FROM ev
-            WHERE NOT ev.revives AND ev.date > {q.addy(prev_point)}
+            SELECT ev.debt_id, MIN(ev.date) AS first_break FROM ev LEFT JOIN rolls r ON r.day = {q.addy(prev_point)}
+            WHERE NOT ev.revives AND ev.date > {q.rolled(q.addy(prev_point), 'r')}
             GROUP BY ev.debt_id
         ), lastv AS (
             SELECT ev.debt_id, MAX(ev.date) AS last_date FROM ev LEFT JOIN brk ON brk.debt_id = ev.debt_id
             WHERE brk.first_break IS NULL OR ev.date < brk.first_break
             GROUP BY ev.debt_id
-        ), calc AS (
+        ), base AS (
             SELECT d.id AS debt_id, lastv.last_date, brk.first_break,
                    CASE WHEN lastv.last_date IS NOT NULL AND lastv.last_date > d.due_date
                         THEN lastv.last_date ELSE d.due_date END AS start
             FROM {T['debt']} d LEFT JOIN lastv ON lastv.debt_id = d.id LEFT JOIN brk ON brk.debt_id = d.id
             WHERE {rng('d.id', lo, hi)}
+        ), calc AS (
+            SELECT base.debt_id, base.last_date, base.first_break, base.start,
+                   {q.rolled(q.addy('base.start'), 'r')} AS deadline
+            FROM base LEFT JOIN rolls r ON r.day = {q.addy('base.start')}
         )"""
 
 
@@ -433,7 +473,7 @@ def _clock_chunk(q, lo, hi, now):
         INSERT INTO {T['clock']} (debt_id, arose_on, limitation_start, limitation_deadline, last_event_on,
                                   first_break_on, lapsed, needs_review, over_credit_limit, over_safe_aging,
                                   prewarn_contract, prewarn_credit, prewarn_safe_aging)
-        SELECT calc.debt_id, {first_invoice.format(debt='calc.debt_id')}, calc.start, {q.addy('calc.start')},
+        SELECT calc.debt_id, {first_invoice.format(debt='calc.debt_id')}, calc.start, calc.deadline,
                calc.last_date, calc.first_break, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE
         FROM calc WHERE TRUE
         ON CONFLICT (debt_id) DO NOTHING
@@ -456,10 +496,11 @@ def _chunk(q, lo, hi, now):
     # 4. the limitation dates of debts whose chain may have changed
     if not q.is_fresh(lo):
         _exec(q, "limitation", f"""{_limitation_calc(q, lo, hi)}
-        UPDATE {T['clock']} SET limitation_start = calc.start, limitation_deadline = {q.addy('calc.start')},
+        UPDATE {T['clock']} SET limitation_start = calc.start, limitation_deadline = calc.deadline,
                last_event_on = calc.last_date, first_break_on = calc.first_break
         FROM calc WHERE {T['clock']}.debt_id = calc.debt_id AND {rng(T['clock'] + '.debt_id', lo, hi)} AND NOT (
             {_same(v, T['clock'] + '.limitation_start', 'calc.start')}
+            AND {_same(v, T['clock'] + '.limitation_deadline', 'calc.deadline')}
             AND {_same(v, T['clock'] + '.last_event_on', 'calc.last_date')}
             AND {_same(v, T['clock'] + '.first_break_on', 'calc.first_break')})
         """)
@@ -693,7 +734,8 @@ def run_daily(run_date: date | None = None, *, chunk_size: int | None = None, lo
         # Debtor totals span chunks; recomputed (idempotently) on every attempt.
         with _transaction(q):
             _exposure(q)
-        ids = Debt.objects.aggregate(low=Min("pk"), high=Max("pk"))
+        ids = Debt.objects.aggregate(low=Min("pk"), high=Max("pk"), earliest=Min("due_date"))
+        q.use_calendar(holidays.calendar(fresh=True), ids["earliest"])
         max_id = ids["high"] or 0
         first = max(run.last_debt_id + 1, ids["low"] or 1)
         chunks = [(lo, lo + chunk_size) for lo in range(first, max_id + 1, chunk_size)]

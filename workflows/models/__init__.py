@@ -28,6 +28,7 @@ from workflows.models.clock import (  # noqa: F401
 from workflows.models.debts import (  # noqa: F401
     CLEARABLE_FROM,
     GATED_TARGETS,
+    HELD_STATES,
     MONEY,
     OPEN_STATES,
     ZERO,
@@ -39,6 +40,15 @@ from workflows.models.debts import (  # noqa: F401
     DebtQuerySet,
     State,
     StateChange,
+)
+from workflows.models.handover import (  # noqa: F401
+    Handover,
+    HandoverItem,
+    HandoverRole,
+)
+from workflows.models.holidays import (  # noqa: F401
+    DayKind,
+    HolidayCalendar,
 )
 from workflows.models.ledger import (  # noqa: F401
     EntryKind,

@@ -67,6 +67,9 @@ class RewardRates(models.Model):
     advance_others_rate = models.DecimalField(_("押金/预付款罚款(相关责任人,%)"), **RATE, default=Decimal("1.00"))
     advance_categories = models.CharField(_("押金/预付款类别"), max_length=200,
                                           default="advance,other_receivable,performance_bond,cash_deposit")
+    withhold_rate = models.DecimalField(
+        _("未收回欠款暂扣业绩工资(%)"), **RATE, default=Decimal("20.00"),
+        help_text=_("欠款收回前，按未收回金额的此比例暂扣第一责任人的业绩工资，收回后补发"))
     penalty_quarter = models.PositiveSmallIntegerField(
         _("计提罚款的季度"), default=4, validators=[MinValueValidator(1), MaxValueValidator(4)],
         help_text=_("罚款从当年业绩工资中抵扣，默认在第四季度考核中计提"))
@@ -184,6 +187,7 @@ class AssessmentLine(models.Model):
     reward = models.DecimalField(_("奖励(元)"), **MONEY, default=Decimal("0.00"))
     clawback = models.DecimalField(_("扣回(元)"), **MONEY, default=Decimal("0.00"))
     penalty = models.DecimalField(_("罚款(元)"), **MONEY, default=Decimal("0.00"))
+    withheld = models.DecimalField(_("暂扣(元)"), **MONEY, default=Decimal("0.00"))
     net = models.DecimalField(_("应发/应扣净额(元)"), **MONEY, default=Decimal("0.00"))
     plan_score = models.DecimalField(_("计划完成率得分"), max_digits=6, decimal_places=2, default=Decimal("0"))
     recovery_score = models.DecimalField(_("回收率得分"), max_digits=6, decimal_places=2, default=Decimal("0"))
@@ -204,6 +208,7 @@ class ItemKind(models.TextChoices):
     REWARD = "reward", _("奖励")
     CLAWBACK = "clawback", _("费用扣回")
     PENALTY = "penalty", _("罚款")
+    WITHHELD = "withheld", _("暂扣业绩工资")
 
 
 class RewardItem(models.Model):

@@ -1,4 +1,5 @@
 """Debtors, contracts and debts, the debt's lifecycle state and its authorised edges (rules R2.x, R3.x)."""
+import logging
 from decimal import Decimal
 
 import pgtrigger
@@ -12,7 +13,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from workflows.append_only import AppendOnlyModel
 from workflows.credit_code import validate_credit_code
-from workflows.exceptions import DebtDeletionRefused, GatedTransitionError
+from workflows.exceptions import DebtDeletionRefused, GatedTransitionError, WrittenOffDebtImmovable
 from workflows.models.org import OrgUnit
 from workflows.signals import debts_registered
 
@@ -101,8 +102,25 @@ class State(models.TextChoices):
 
 OPEN_STATES = [State.NORMAL, State.OVERDUE, State.VISIT, State.LEGAL]
 CLEARABLE_FROM = [*OPEN_STATES, State.WRITTEN_OFF]
+# A person still "holds" these (rules R1.9, R1.10): a written-off debt is 账销案存, still pursued.
+HELD_STATES = [*OPEN_STATES, State.WRITTEN_OFF]
 # Targets that need an approved authorisation from an approval chain (rule R3.5).
 GATED_TARGETS = {State.VISIT, State.LEGAL, State.SETTLED_IN_KIND, State.WRITTEN_OFF, State.SEALED}
+
+
+# Rule R3.10 (账销案存): a written-off debt stays where it was booked.
+IMMOVABLE_FIELDS = {"unit", "unit_id", "debtor", "debtor_id", "contract", "contract_id"}
+log = logging.getLogger(__name__)
+
+
+def refuse_moving_written_off(codes, fields):
+    codes = list(codes)
+    if not codes:
+        return
+    names = sorted({f.removesuffix("_id") for f in fields})
+    log.warning("refused: moving written-off debts %s (%s)", ", ".join(codes), ", ".join(names))
+    raise WrittenOffDebtImmovable(gettext("已核销的债权 %(codes)s 不能变更单位、债务人或合同（账销案存）") % {
+        "codes": "、".join(codes)})
 
 
 class DebtQuerySet(models.QuerySet):
@@ -113,11 +131,20 @@ class DebtQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if "state" in kwargs:
             raise GatedTransitionError(gettext("债权状态只能通过状态机变更，不能批量更新"))
+        moved = IMMOVABLE_FIELDS & set(kwargs)
+        if moved:
+            refuse_moving_written_off(self.filter(state=State.WRITTEN_OFF).values_list("code", flat=True), moved)
         return super().update(**kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         if "state" in fields:  # refused before Django opens its transaction
             raise GatedTransitionError(gettext("债权状态只能通过状态机变更，不能批量更新"))
+        objs = list(objs)
+        moved = IMMOVABLE_FIELDS & set(fields)
+        if moved:
+            pks = [obj.pk for obj in objs]
+            refuse_moving_written_off(self.filter(pk__in=pks, state=State.WRITTEN_OFF).values_list("code", flat=True),
+                                      moved)
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -163,6 +190,7 @@ class Debt(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = DebtQuerySet.as_manager()
+    HELD_STATES = HELD_STATES
 
     class Meta:
         verbose_name = _("债权")
@@ -217,6 +245,20 @@ class Debt(ConcurrentTransitionMixin, models.Model):
                 RETURN NEW;
                 """,
             ),
+            # Rule R3.10 on every path (raw SQL included): a written-off debt is not moved.
+            pgtrigger.Trigger(
+                name="debt_written_off_stays",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=(pgtrigger.Q(old__state="written_off")
+                           & (pgtrigger.Q(old__unit_id__df=pgtrigger.F("new__unit_id"))
+                              | pgtrigger.Q(old__debtor_id__df=pgtrigger.F("new__debtor_id"))
+                              | pgtrigger.Q(old__contract_id__df=pgtrigger.F("new__contract_id")))),
+                func="""
+                RAISE EXCEPTION 'written-off debt % keeps its unit, debtor and contract', OLD.id
+                    USING ERRCODE = 'check_violation';
+                """,
+            ),
             pgtrigger.Protect(name="debt_no_delete", operation=pgtrigger.Delete),
         ]
 
@@ -226,9 +268,30 @@ class Debt(ConcurrentTransitionMixin, models.Model):
     def delete(self, *args, **kwargs):
         raise DebtDeletionRefused(gettext("债务记录不能删除（核销后账销案存）"))
 
+    def _moved_while_written_off(self):
+        if self._state.adding or self.pk is None:
+            return set()
+        stored = type(self).objects.filter(pk=self.pk, state=State.WRITTEN_OFF).values(
+            "unit_id", "debtor_id", "contract_id").first()
+        if stored is None:
+            return set()
+        return {name for name, value in stored.items() if getattr(self, name) != value}
+
+    def clean(self):
+        super().clean()
+        moved = self._moved_while_written_off()
+        if moved:
+            message = gettext("已核销的债权不能变更单位、债务人或合同（账销案存）")
+            raise ValidationError({name.removesuffix("_id"): message for name in moved})
+
     def save(self, *args, **kwargs):
         if self._state.adding and self.state != State.NORMAL:
             raise GatedTransitionError(gettext("新登记的债权只能处于“正常”状态"))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or IMMOVABLE_FIELDS & set(update_fields):
+            moved = self._moved_while_written_off()
+            if moved:
+                refuse_moving_written_off([self.code], moved)
         super().save(*args, **kwargs)
 
     def pending_authorisation(self, target):

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from workflows.exceptions import DepartureRefused
+
 
 class OrgUnit(models.Model):
     """集团公司 and its 分、子公司, as a tree."""
@@ -56,6 +58,36 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def held_debts(self):
+        """The debts this person still holds as handler or responsible person (rule R1.10).
+        The Debt model is reached through the reverse relation: models/debts.py imports this module."""
+        debt_model = self.handled_debts.model
+        return debt_model.objects.filter(models.Q(handler=self) | models.Q(responsible=self),
+                                         state__in=debt_model.HELD_STATES)
+
+    def _departing_with_debts(self):
+        if self._state.adding or self.is_active or self.pk is None:
+            return None
+        was_active = type(self).objects.filter(pk=self.pk, is_active=True).exists()
+        count = self.held_debts().count() if was_active else 0
+        if not count:
+            return None
+        return gettext("%(user)s 仍持有 %(n)d 笔未结清的债权，须先由清欠办办理交接，才能停用账号") % {
+            "user": self, "n": count}
+
+    def clean(self):
+        super().clean()
+        message = self._departing_with_debts()
+        if message:
+            raise ValidationError({"is_active": message})
+
+    def save(self, *args, **kwargs):
+        # Rule R1.10 (否则不予调离): on every save path, not only the admin form.
+        message = self._departing_with_debts()
+        if message:
+            raise DepartureRefused(message)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         # Chinese order: family name first, no space (张伟, not "伟 张").

@@ -27,7 +27,7 @@ aged debts).
 """
 import datetime
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from workflows import roles
 from workflows.exceptions import AssessmentError, LedgerError
+from workflows.handover import people_of
 from workflows.ledger import SIGN, parse_amount
 from workflows.models import (
     AssessmentLine,
@@ -99,9 +100,33 @@ def designate_hard_debt(debt: Debt, designated_on: datetime.date, resolution: st
                                    designated_by=by)
 
 
-def others_person(debt: Debt) -> User | None:
-    """相关责任人: the handler when someone else is the 第一责任人; None = unassigned."""
-    return debt.handler if debt.handler_id != debt.responsible_id else None
+def related_people(debt_ids: list[int], responsible: dict[int, int]) -> dict[int, list[int | None]]:
+    """相关责任人 of each debt: everyone it has had as handler or responsible person (its
+    handovers included) except its 第一责任人 today; [None] = unassigned, for 清欠小组 to allot
+    (rule R6.18)."""
+    return {pk: sorted(ids - {responsible[pk]}) or [None] for pk, ids in people_of(debt_ids).items()}
+
+
+def _shares(assessment, debt, kind, base, resp_rate, others_rate, related, note, **extra):
+    """The 第一责任人's item and the others' share divided equally among the related persons,
+    the fen left over by the division going to the first ones so the parts add up (R6.18)."""
+    items = []
+    if resp_rate:
+        items.append(RewardItem(assessment=assessment, debt=debt, person_id=debt.responsible_id, share="responsible",
+                                kind=kind, base=base, rate=resp_rate, amount=share_of(base, resp_rate), note=note,
+                                **extra))
+    if others_rate:
+        total = share_of(base, others_rate)
+        sign = -1 if total < 0 else 1
+        n = len(related)
+        each = (abs(total) / n).quantize(CENT, rounding=ROUND_DOWN)
+        left = int((abs(total) - each * n) / CENT)
+        split_note = note if n == 1 else _("%(note)s（%(n)d 名相关责任人平均分担）") % {"note": note, "n": n}
+        for i, person_id in enumerate(related):
+            items.append(RewardItem(assessment=assessment, debt=debt, person_id=person_id, share="others", kind=kind,
+                                    base=base, rate=others_rate, amount=sign * (each + (CENT if i < left else ZERO)),
+                                    note=split_note, **extra))
+    return items
 
 
 def reward_rates_for(debt, age_days, rates, hard):
@@ -168,6 +193,7 @@ def _reward_items(assessment, start, end, rates, max_cost_id):
     hard = set(HardDebt.objects.filter(debt_id__in=candidates, designated_on__lte=end).values_list("debt_id",
                                                                                                     flat=True))
     debts = Debt.objects.in_bulk(candidates)
+    related = related_people(list(debts), {pk: d.responsible_id for pk, d in debts.items()})
     for debt_id in sorted(candidates):
         debt = debts[debt_id]
         costs = new_costs.get(debt_id, ZERO)
@@ -184,12 +210,8 @@ def _reward_items(assessment, start, end, rates, max_cost_id):
             net, kind, note = -costs, ItemKind.CLAWBACK, _("奖励兑现后发生的清欠费用扣回")
         else:
             continue
-        for share, person, rate in (("responsible", debt.responsible, resp_rate),
-                                    ("others", others_person(debt), others_rate)):
-            if rate:
-                items.append(RewardItem(assessment=assessment, debt=debt, person=person, share=share, kind=kind,
-                                        base=net, rate=rate, amount=share_of(net, rate),
-                                        costs_through=max_cost_id, note=note))
+        items += _shares(assessment, debt, kind, net, resp_rate, others_rate, related[debt_id], note,
+                         costs_through=max_cost_id)
     return items
 
 
@@ -200,6 +222,7 @@ def _penalty_items(assessment, end, rates):
         Q(category__in=retention + advance) | Q(due_date__lt=end - datetime.timedelta(days=rates.overdue_penalty_days)))
     debts = {d.pk: d for d in candidates.select_related("handler", "responsible")}
     balances = _balances_at(list(debts), end)
+    related = related_people(list(debts), {pk: d.responsible_id for pk, d in debts.items()})
     items = []
     for debt_id in sorted(debts):
         debt, base = debts[debt_id], balances.get(debt_id, ZERO)
@@ -213,13 +236,21 @@ def _penalty_items(assessment, end, rates):
             pair, note = (rates.overdue_penalty_rate, ZERO), _("逾期两年以上未收回")
         else:
             continue
-        for share, person, rate in (("responsible", debt.responsible, pair[0]),
-                                    ("others", others_person(debt), pair[1])):
-            if rate:
-                items.append(RewardItem(assessment=assessment, debt=debt, person=person, share=share,
-                                        kind=ItemKind.PENALTY, base=base, rate=rate, amount=share_of(base, rate),
-                                        note=note))
+        items += _shares(assessment, debt, ItemKind.PENALTY, base, pair[0], pair[1], related[debt_id], note)
     return items
+
+
+def _withheld_items(assessment, end, rates):
+    """Rule R6.17: while a debt is unrecovered, withhold_rate % of its unrecovered balance is held
+    back from its 第一责任人's performance pay (暂扣, paid once it is collected)."""
+    if not rates.withhold_rate:
+        return []
+    debts = {d.pk: d for d in Debt.objects.filter(state__in=AGED_STATES, due_date__lt=end)}
+    balances = _balances_at(list(debts), end)
+    return [RewardItem(assessment=assessment, debt=debts[pk], person_id=debts[pk].responsible_id, share="responsible",
+                       kind=ItemKind.WITHHELD, base=balances[pk], rate=rates.withhold_rate,
+                       amount=share_of(balances[pk], rates.withhold_rate), note=_("欠款未收回，暂扣业绩工资"))
+            for pk in sorted(debts) if balances.get(pk, ZERO) > ZERO]
 
 
 def _clamp(value):
@@ -283,8 +314,9 @@ def compute_assessment(year: int, quarter: int, *, by: User) -> QuarterAssessmen
         items = _reward_items(assessment, start, end, rates, max_cost_id)
         if quarter == rates.penalty_quarter:
             items += _penalty_items(assessment, end, rates)
+            items += _withheld_items(assessment, end, rates)
         RewardItem.objects.bulk_create(items)
-        totals = defaultdict(lambda: {"reward": ZERO, "clawback": ZERO, "penalty": ZERO})
+        totals = defaultdict(lambda: {"reward": ZERO, "clawback": ZERO, "penalty": ZERO, "withheld": ZERO})
         for item in items:
             totals[item.person_id][item.kind] += item.amount
         planners = ClearingPlan.objects.filter(year=year, state=PlanState.APPROVED).values_list("handler_id", flat=True)
@@ -294,8 +326,8 @@ def compute_assessment(year: int, quarter: int, *, by: User) -> QuarterAssessmen
         lines = []
         for person_id, t in totals.items():
             line = AssessmentLine(assessment=assessment, person_id=person_id, reward=t["reward"],
-                                  clawback=t["clawback"], penalty=t["penalty"],
-                                  net=t["reward"] + t["clawback"] - t["penalty"])
+                                  clawback=t["clawback"], penalty=t["penalty"], withheld=t["withheld"],
+                                  net=t["reward"] + t["clawback"] - t["penalty"] - t["withheld"])
             if person_id is not None:
                 for name, value in scores(people[person_id], year, quarter, weights).items():
                     setattr(line, name, value)

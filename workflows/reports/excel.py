@@ -1,11 +1,15 @@
 """Excel workbooks (openpyxl) of the aging report and of a quarter's reward/penalty list:
-bold headers, money as #,##0.00, the header row frozen, readable column widths."""
+bold headers, money as #,##0.00, the header row frozen, readable column widths; every data row
+through workflows.exports.append_row (dates as date cells in Asia/Shanghai, formula-like text
+neutralised, rules R8.3, R8.15)."""
 from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from workflows.exports import append_row
 
 MONEY_FORMAT = "#,##0.00"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -15,7 +19,7 @@ BOLD = Font(bold=True)
 def _sheet(wb, title, headers, widths):
     ws = wb.active
     ws.title = title
-    ws.append(headers)
+    append_row(ws, headers)
     for col, width in enumerate(widths, start=1):
         cell = ws.cell(row=1, column=col)
         cell.font = BOLD
@@ -44,45 +48,44 @@ def aging_workbook(report):
     ws = _sheet(wb, _("账龄分析表"), headers, [28, 8] + [14] * len(report.labels) + [16])
     last = len(headers)
     for row in report.rows:
-        ws.append([row.label, row.count, *row.buckets, row.total])
+        append_row(ws, [row.label, row.count, *row.buckets, row.total])
         _money(ws, ws.max_row, 3, last)
-    ws.append([_("合计"), report.count, *report.totals, report.total])
+    append_row(ws, [_("合计"), report.count, *report.totals, report.total])
     _money(ws, ws.max_row, 3, last)
     for col in range(1, last + 1):
         ws.cell(row=ws.max_row, column=col).font = BOLD
     ws.append([])
-    ws.append([_("截至日期"), report.as_of.isoformat()])
+    append_row(ws, [_("截至日期"), report.as_of])
     return _bytes(wb)
 
 
 def assessment_workbook(assessment, lines, items):
     """The quarter's list for finance: one sheet of people, one of the items behind them."""
     wb = Workbook()
-    headers = [_("人员"), _("奖励(元)"), _("扣回(元)"), _("罚款(元)"), _("应发/应扣净额(元)"),
+    headers = [_("人员"), _("奖励(元)"), _("扣回(元)"), _("罚款(元)"), _("暂扣(元)"), _("应发/应扣净额(元)"),
                _("计划完成率得分"), _("回收率得分"), _("逾期控制得分"), _("时效管理得分"), _("综合得分")]
-    ws = _sheet(wb, _("季度奖罚名单"), headers, [18, 14, 14, 14, 18, 14, 12, 14, 14, 12])
+    ws = _sheet(wb, _("季度奖罚名单"), headers, [18, 14, 14, 14, 14, 18, 14, 12, 14, 14, 12])
     for line in lines:
-        ws.append([str(line.person) if line.person else _("未分配(相关责任人)"), line.reward, line.clawback,
-                   line.penalty, line.net, line.plan_score, line.recovery_score, line.overdue_score,
-                   line.limitation_score, line.score])
-        _money(ws, ws.max_row, 2, 5)
+        append_row(ws, [str(line.person) if line.person else _("未分配(相关责任人)"), line.reward, line.clawback,
+                        line.penalty, line.withheld, line.net, line.plan_score, line.recovery_score,
+                        line.overdue_score, line.limitation_score, line.score])
+        _money(ws, ws.max_row, 2, 6)
     ws.append([])
     state = assessment.get_state_display()
     approver = str(assessment.approved_by) if assessment.approved_by else ""
-    ws.append([str(assessment), state, approver,
-               assessment.approved_at.strftime("%Y-%m-%d %H:%M") if assessment.approved_at else ""])
+    append_row(ws, [str(assessment), state, approver, assessment.approved_at])
 
     detail = wb.create_sheet(_("明细"))
     detail_headers = [_("债权编号"), _("人员"), _("身份"), _("类型"), _("基数(元)"), _("比例(%)"), _("金额(元)"),
                       _("说明")]
-    detail.append(detail_headers)
+    append_row(detail, detail_headers)
     for col, width in enumerate([18, 16, 12, 10, 16, 10, 14, 28], start=1):
         detail.cell(row=1, column=col).font = BOLD
         detail.cell(row=1, column=col).fill = HEADER_FILL
         detail.column_dimensions[get_column_letter(col)].width = width
     detail.freeze_panes = "A2"
     for item in items:
-        detail.append([item.debt.code, str(item.person) if item.person else _("未分配"), item.get_share_display(),
+        append_row(detail, [item.debt.code, str(item.person) if item.person else _("未分配"), item.get_share_display(),
                        item.get_kind_display(), item.base, item.rate, item.amount, item.note])
         detail.cell(row=detail.max_row, column=5).number_format = MONEY_FORMAT
         detail.cell(row=detail.max_row, column=7).number_format = MONEY_FORMAT

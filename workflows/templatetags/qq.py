@@ -3,6 +3,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from workflows import holidays, roles
+
 register = template.Library()
 
 CENT = Decimal("0.01")
@@ -19,3 +21,17 @@ def money(value):
     except (InvalidOperation, ValueError):
         return value
     return f"{amount:,.2f}"
+
+
+@register.filter
+def role_label(code):
+    """A role (auth group) code as its name in the user's language: handler → 清欠专员/经办人."""
+    return roles.LABELS.get(code, code)
+
+
+@register.inclusion_tag("workflows/_holiday_warnings.html", takes_context=True)
+def holiday_calendar_warnings(context):
+    """The years whose statutory holidays are not entered, for administrators (rule R8.13)."""
+    user = getattr(context.get("request"), "user", None)
+    years = holidays.missing_years() if user is not None and user.is_staff else []
+    return {"years": years, "can_add": bool(user and user.has_perm("workflows.add_holidaycalendar"))}

@@ -1,0 +1,125 @@
+"""The decision dossier (rule R4.101): what an approver sees before deciding a step — the debt's
+facts, the chain's path, and the documents, the ones this step requires first.
+
+A read: it writes nothing. Opening a document from it goes through the archive's own
+access-checked view, which records the preview or download.
+"""
+from datetime import date
+
+from django.urls import reverse
+from django.utils import timezone
+
+from documents.models import Document
+from documents.validation import PREVIEWABLE
+from workflows.limitation import chain as limitation_chain
+from workflows.models import ClockSettings, Debt, DebtClock
+
+from .case_file import current_documents
+from .models import ChainProcess, DecisionKind
+from .required_documents import Requirement
+
+
+def covers_token(documents: list[Document]) -> str:
+    """The exact versions a signature would cover, as the page shows them: document ids are
+    versions (a correction is a new row), so the sorted ids name them."""
+    return ",".join(str(pk) for pk in sorted(d.pk for d in documents))
+
+
+def debt_facts(debt: Debt, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    clock = DebtClock.objects.filter(debt=debt).first()
+    deadline = clock.limitation_deadline if clock else None
+    if deadline is None:
+        # A debt the daily run has not reached yet: the same rule, from its events.
+        events = [(e.date, e.revives) for e in debt.limitation_events.filter(date__lte=today)]
+        deadline = limitation_chain(debt.due_date, events, ClockSettings.load().limitation_years)[1]
+    days_left = (deadline - today).days
+    owed = debt.balance > 0
+    return {
+        "debt": debt,
+        "days_overdue": max((today - debt.due_date).days, 0) if owed else 0,
+        "limitation_deadline": deadline,
+        "days_left": days_left,
+        "lapsed": days_left < 0,
+        "days_lapsed": -days_left if days_left < 0 else 0,
+        "debt_url": reverse("debts:detail", kwargs={"pk": debt.pk}),
+        "case_file_url": reverse("archive:case_file", kwargs={"debt_id": debt.pk}),
+    }
+
+
+def document_row(doc: Document) -> dict:
+    previewable = doc.mime_type in PREVIEWABLE
+    return {
+        "document": doc,
+        "sha256_start": doc.sha256[:12],
+        "kind": "image" if doc.mime_type.startswith("image/") else ("pdf" if previewable else ""),
+        "preview_url": reverse("documents:preview", kwargs={"pk": doc.pk}) if previewable else "",
+        "download_url": reverse("documents:download", kwargs={"pk": doc.pk}),
+    }
+
+
+def _ahead(node) -> list[str]:
+    """Titles of the human steps after `node` on the approving path (each branch of a parallel
+    section listed), so the approver sees where the chain goes next."""
+    titles, seen = [], set()
+    queue = [getattr(node, "_next", None)]
+    while queue:
+        node = queue.pop(0)
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if hasattr(node, "decisions") and not getattr(node, "is_rework", False):  # an ApprovalStep
+            titles.append(str(node.task_title))
+        branches = [n for n, *_rest in getattr(node, "_activate_next", [])]
+        queue.extend(branches or [getattr(node, "_next", None)])
+    return titles
+
+
+def _title(process: ChainProcess, step_name: str, stored: str) -> str:
+    """The step's title in the reader's language (the stored one is the language of the day)."""
+    if step_name == "start":
+        return str(DecisionKind.SUBMIT.label)
+    node = process.flow_class.instance.node(step_name)
+    return str(getattr(node, "task_title", "") or stored)
+
+
+def chain_path(process: ChainProcess, step=None) -> list[dict]:
+    """Every decision so far (who, what, when, why), then the open steps, then what follows."""
+    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
+             "kind": d.decision, "by": d.by,
+             "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
+            for d in process.decisions.select_related("by", "on_behalf_of")]
+    for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
+        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
+                     "due_at": info.due_at,
+                     "state": "current" if step is not None and info.step == step.name else "open"})
+    if step is not None and process.active:
+        rows.extend({"title": title, "state": "ahead"} for title in _ahead(step))
+    return rows
+
+
+def documents(debt: Debt, requirements: list[Requirement]) -> dict:
+    """Required first (each present or missing, with the documents that satisfy it), then every
+    other current document of the case file. Also the token of the exact versions shown."""
+    current = current_documents(debt)
+    required, used = [], set()
+    for requirement in requirements:
+        matching = [d for d in current if d.doc_type in requirement.types]
+        used.update(d.pk for d in matching)
+        required.append({"requirement": requirement, "label": requirement.describe(), "present": bool(matching),
+                         "documents": [document_row(d) for d in matching]})
+    others = [document_row(d) for d in current if d.pk not in used]
+    return {"required": required, "others": others, "current": [document_row(d) for d in current],
+            "covers": covers_token(current), "missing": [r for r in required if not r["present"]]}
+
+
+def dossier(process: ChainProcess, step=None, *, today: date | None = None) -> dict:
+    """Everything the task page and the API's task detail show about one step."""
+    requirements = step.requirements(process) if step is not None else []
+    return {
+        "facts": debt_facts(process.debt, today=today),
+        "path": chain_path(process, step),
+        "documents": documents(process.debt, requirements),
+        "signs": bool(getattr(step, "signature", False)),
+        "submit_kind": DecisionKind.SUBMIT,
+    }

