@@ -79,5 +79,6 @@ class LegalCaseAdmin(ReadOnlyAdmin):
     search_fields = ["case_number", "debt__code"]
 
 
-for model in (VisitReport, Letter, LetterSequence, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement, FeePayment):
+for model in (VisitReport, Letter, LetterSequence, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement,
+              FeePayment):
     admin.site.register(model, ReadOnlyAdmin)

@@ -177,8 +177,9 @@ def draft_letter(debt: Debt, kind: str, *, by: User, attention: str | None = Non
         raise CollectionError(_("函件：债权 %(code)s 余额为零，无需发函") % {"code": debt.code})
     head = letterhead_for(debt.unit)
     if head is None:
-        raise CollectionError(_("函件抬头：单位“%(unit)s”尚未维护函件抬头（名称、地址、联系人、电话、收款账户、发文代字），"
-                                "请管理员在后台“函件抬头”中填写后再发函") % {"unit": debt.unit.name})
+        raise CollectionError(_("函件抬头：单位“%(unit)s”尚未维护函件抬头（名称、地址、联系人、电话、"
+                                "收款账户、发文代字），请管理员在后台“函件抬头”中填写后再发函")
+                              % {"unit": debt.unit.name})
     firm = None
     if kind == LetterKind.LAWYER:
         firm = law_firm_for(debt)

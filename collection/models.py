@@ -159,6 +159,9 @@ class LetterSequence(models.Model):
         verbose_name_plural = _("发文字号序号")
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="letter_sequence_unit_year")]
 
+    def __str__(self):
+        return f"{self.unit_id} {self.year}: {self.last}"
+
 
 class DeliveryProof(models.TextChoices):
     RECEIPT = "receipt", _("回执扫描件")

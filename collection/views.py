@@ -4,13 +4,13 @@ Views stay thin: rules live in contacts / visits / letters / payment_plans / leg
 outsourcing, and every record is loaded through collection.access. Every view needs a login
 and workflows.view_debt; a record of a debt outside the user's units answers 404; one the
 user sees but may not act on answers 403 (the services check the role again)."""
+import uuid
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
-import uuid
-from urllib.parse import urlencode
-
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator

@@ -103,7 +103,7 @@ def test_a_branch_without_letterhead_writes_as_its_company_and_none_refuses(org,
 
 
 def test_lawyer_letter_only_while_a_law_firm_is_engaged(overdue, people):
-    with pytest.raises(CollectionError, match="未委托律师事务所.*法务催告函"):
+    with pytest.raises(CollectionError, match=r"未委托律师事务所.*法务催告函"):
         generate_letter(overdue, LetterKind.LAWYER, by=people["legal"])
     offered = {k: why for k, _label, why in kinds_for(people["legal"], overdue)}
     assert "法务催告函" in offered[LetterKind.LAWYER] and offered[LetterKind.LEGAL_NOTICE] == ""
@@ -236,7 +236,7 @@ def test_concurrent_letters_get_distinct_numbers(on_postgres, org, people, lette
         try:
             start.wait()
             results.append(generate_letter(debt, LetterKind.DEMAND, by=people["handler"]).seq)
-        except Exception as exc:  # noqa: BLE001 - the test reports whatever a thread raised
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()
