@@ -1,20 +1,17 @@
 """When a debt may be written off (rules R4.41-R4.43) and with which evidence."""
 from datetime import date
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
-from workflows.models import Debt, EntryKind
+from workflows.models import ClockSettings, Debt, EntryKind, LimitationEventKind
 from workflows.templatetags.qq import money
 
 from .authority import rule_for
 from .models import ChainProcess, WriteOffCondition
 from .required_documents import Requirement, single
-
-DEFAULT_YEARS_WITHOUT_PERFORMANCE = 3
 
 EVIDENCE = {
     WriteOffCondition.DECEASED: (DocType.DEATH_CERTIFICATE, DocType.PROSECUTOR_CERTIFICATE),
@@ -25,15 +22,27 @@ EVIDENCE = {
     ),
 }
 
+# The debtor's own acts that count as performance (rule R4.42): besides payments and in-kind
+# offsets on the ledger, the limitation events a debtor causes; a lawsuit is the creditor's act.
+PERFORMANCE_EVENTS = (
+    LimitationEventKind.PAYMENT, LimitationEventKind.BALANCE_CONFIRMATION,
+    LimitationEventKind.DEMAND_LETTER_RECEIPT, LimitationEventKind.REPAYMENT_PLAN,
+)
+PERFORMANCE_ENTRIES = (EntryKind.PAYMENT, EntryKind.IN_KIND_OFFSET)
+
 
 def years_without_performance() -> int:
-    return int(getattr(settings, "QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", DEFAULT_YEARS_WITHOUT_PERFORMANCE))
+    """The one source (rule R4.42): 每日任务设置 → 核销所需未履行年限, edited in the admin."""
+    return ClockSettings.load().write_off_years
 
 
 def last_performance(debt: Debt) -> date:
-    """The last payment, or the due date when nothing was ever paid."""
-    paid = debt.entries.filter(kind=EntryKind.PAYMENT).aggregate(d=Max("date"))["d"]
-    return max(paid, debt.due_date) if paid else debt.due_date
+    """The debtor's last performance — a payment or in-kind offset, a signed confirmation, a
+    demand acknowledged (proof of delivery), a repayment plan — or the due date when none came
+    after it."""
+    paid = debt.entries.filter(kind__in=PERFORMANCE_ENTRIES).aggregate(d=Max("date"))["d"]
+    acted = debt.limitation_events.filter(kind__in=PERFORMANCE_EVENTS).aggregate(d=Max("date"))["d"]
+    return max(d for d in (paid, acted, debt.due_date) if d is not None)
 
 
 def _years_before(day, years):
@@ -53,6 +62,8 @@ def condition_error(debt: Debt, condition: str, today: date | None = None) -> st
         if not debt.debtor.bankrupt:
             return _("债务人“%(name)s”未登记为已破产，不能按此条件核销") % {"name": debt.debtor.name}
     elif condition == WriteOffCondition.NO_PERFORMANCE:
+        # 3年以上 includes the 3 years themselves (Civil Code art. 1259: 以上 includes the number):
+        # a last performance exactly `years` before today qualifies, one day later does not.
         years = years_without_performance()
         last = last_performance(debt)
         if last > _years_before(today, years):

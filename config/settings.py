@@ -93,6 +93,21 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Two roles on PostgreSQL (issue 15, workflows.db_roles): DATABASE_URL is the application role
+# (web, worker, beat), MIGRATE_DATABASE_URL the owner that `migrate`, `flush` and `restore` use.
+# Only the migrate job needs the second one in its environment.
+QQ_OWNER_DATABASE = None
+QQ_APP_DATABASE = QQ_APP_DB_ROLE = QQ_APP_DB_PASSWORD = None
+if os.environ.get("MIGRATE_DATABASE_URL"):
+    QQ_OWNER_DATABASE = dj_database_url.parse(os.environ["MIGRATE_DATABASE_URL"])
+    QQ_APP_DATABASE = dict(DATABASES["default"])
+    QQ_APP_DB_ROLE = DATABASES["default"].get("USER") or None
+    QQ_APP_DB_PASSWORD = DATABASES["default"].get("PASSWORD") or None
+    if QQ_OWNER_DATABASE["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("MIGRATE_DATABASE_URL and DATABASE_URL must name the same database.")
+    if not QQ_APP_DB_ROLE or QQ_OWNER_DATABASE.get("USER") == QQ_APP_DB_ROLE:
+        raise ImproperlyConfigured("DATABASE_URL must name the application role, another role than "
+                                   "MIGRATE_DATABASE_URL's owner.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Row locks do not exist on SQLite; a generous busy timeout stands in for them.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
@@ -169,7 +184,6 @@ QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
-QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = int(os.environ.get("QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE", "3"))
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)
@@ -207,6 +221,18 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "location": os.environ.get("QQ_ARCHIVE_S3_PREFIX", "archive"),
         },
+    }
+# Ledger-import uploads (workflows.ledger_import.jobs) go through the storage API too: the job
+# names the file by its storage name, so a Celery worker on another host reads the same file.
+# MEDIA_ROOT by default (shared between web and worker hosts, or one host only); the bucket
+# when one is configured (under QQ_IMPORT_S3_PREFIX), or any backend set in QQ_IMPORT_STORAGE.
+STORAGES["ledger_imports"] = {"BACKEND": os.environ.get(
+    "QQ_IMPORT_STORAGE", "django.core.files.storage.FileSystemStorage")}
+if AWS_STORAGE_BUCKET_NAME and not os.environ.get("QQ_IMPORT_STORAGE"):
+    STORAGES["ledger_imports"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**STORAGES["archive"]["OPTIONS"], "location": os.environ.get("QQ_IMPORT_S3_PREFIX", "imports"),
+                    "file_overwrite": False},
     }
 QQ_DOCUMENT_MAX_BYTES = int(os.environ.get("QQ_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
 

@@ -148,7 +148,7 @@ def unit_a_objects(org, people, settings, tmp_path):
         "assessment": QuarterAssessment.objects.create(year=2026, quarter=1),
         "import_job": uuid.uuid4(),
     }
-    jobs.create_job(objects["import_job"], path=tmp_path / "x.xlsx", user=handler, file_name="台账.xlsx")
+    jobs.create_job(objects["import_job"], storage_name="ledger_imports/x.xlsx", user=handler, file_name="台账.xlsx")
     plan = ClearingPlan.objects.create(handler=handler, year=2026, annual_target=Decimal("50000.00"))
     objects["clearing_plan"] = plan
     # Every flow gets a process of unit A's debt holding one task of each of its nodes, so that

@@ -10,7 +10,10 @@ app_name = "workflows_routes"
 
 urlpatterns = [
     path("import/", import_views.upload, name="ledger_import"),
+    path("import/template.xlsx", import_views.template, name="ledger_import_template"),
     path("import/<uuid:job_id>/", import_views.job, name="ledger_import_job"),
+    path("import/<uuid:job_id>/commit/", import_views.commit, name="ledger_import_commit"),
+    path("import/<uuid:job_id>/sheets/", import_views.choose_sheets, name="ledger_import_sheets"),
     path("reports/aging.xlsx", report_views.aging_export, name="aging_export"),
     path("reports/assessments/<int:pk>.xlsx", plan_views.assessment_export, name="assessment_export"),
 ]

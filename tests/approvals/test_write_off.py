@@ -147,17 +147,75 @@ def test_condition_must_hold(org, people):
     assert response.status_code == 200 and "核销证据" in response.content.decode()
 
 
-def test_recent_debt_cannot_use_three_years(org, people, settings):
-    from datetime import date, timedelta
+def test_recent_debt_cannot_use_three_years(org, people):
+    from datetime import timedelta
+
+    from workflows.models import ClockSettings
     debt = overdue_debt(org, people, due=date.today() - timedelta(days=400))
     response, _ = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="no_performance",
                         **files(DocType.WRITE_OFF_APPLICATION, DocType.POSTAL_EVIDENCE_LETTER))
     assert response.status_code in (200, 403)
     assert not debt.chain_runs.exists()
-    settings.QQ_WRITE_OFF_YEARS_WITHOUT_PERFORMANCE = 1
+    # The years come from the admin's 每日任务设置 (rule R4.42), nothing else.
+    clock = ClockSettings.load()
+    clock.write_off_years = 1
+    clock.save()
     response, process = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="no_performance",
                               **files(DocType.WRITE_OFF_APPLICATION, DocType.POSTAL_EVIDENCE_LETTER))
     assert response.status_code == 302 and process.active
+
+
+def test_write_off_years_must_be_at_least_one():
+    from django.core.exceptions import ValidationError
+
+    from workflows.models import ClockSettings
+    clock = ClockSettings(write_off_years=0)
+    with pytest.raises(ValidationError) as refused:
+        clock.full_clean()
+    assert "write_off_years" in refused.value.message_dict
+
+
+@pytest.mark.parametrize("kind", ["payment", "balance_confirmation", "demand_letter_receipt", "repayment_plan"])
+@pytest.mark.parametrize("today,holds", [
+    (date(2025, 6, 14), False),   # 3 years − 1 day after the last performance
+    (date(2025, 6, 15), True),    # exactly 3 years: 3年以上 includes the 3 years
+    (date(2025, 6, 16), True),    # 3 years + 1 day
+])
+def test_three_years_count_from_the_last_performance(org, people, kind, today, holds):
+    """Rule R4.42: counted from the debtor's last performance, not from the due date (2020)."""
+    from approvals.write_off import condition_error, last_performance
+    from workflows.limitation import record_interruption
+    from workflows.models import ClockSettings
+    debt = overdue_debt(org, people, due=date(2020, 1, 31))
+    record_interruption(debt, kind, date(2022, 6, 15), by=people["handler"])
+    # An earlier act and a lawsuit (the creditor's act, not the debtor's) change nothing.
+    record_interruption(debt, "balance_confirmation", date(2021, 3, 1), by=people["handler"])
+    record_interruption(debt, "lawsuit", date(2023, 1, 10), by=people["handler"])
+    assert last_performance(debt) == date(2022, 6, 15)
+    problem = condition_error(debt, "no_performance", today)
+    assert (problem is None) is holds, problem
+    if not holds:
+        assert "2022-06-15" in problem and "3" in problem
+    clock = ClockSettings.load()
+    clock.write_off_years = 2
+    clock.save()
+    assert condition_error(debt, "no_performance", date(2024, 6, 15)) is None
+    assert condition_error(debt, "no_performance", date(2024, 6, 14)) is not None
+
+
+def test_a_payment_last_month_bars_the_three_year_condition(org, people):
+    from datetime import timedelta
+
+    from approvals.actions import available_actions
+    from workflows.ledger import post_entry
+    debt = overdue_debt(org, people, amount="5000.00", due=date(2019, 12, 31))
+    assert "坏账核销" in {a["label"] for a in available_actions(debt, people["handler"])}
+    post_entry(debt.pk, EntryKind.PAYMENT, "100.00", date.today() - timedelta(days=30), by=people["finance"])
+    debt.refresh_from_db()
+    assert "坏账核销" not in {a["label"] for a in available_actions(debt, people["handler"])}
+    response, process = start(people["handler"], Chain.WRITE_OFF, debt, reason="x", condition="no_performance",
+                              **files(DocType.WRITE_OFF_APPLICATION, DocType.POSTAL_EVIDENCE_LETTER))
+    assert process is None and response.status_code in (200, 403)
 
 
 @pytest.mark.parametrize("amount,body", [

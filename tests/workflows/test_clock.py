@@ -110,11 +110,29 @@ def test_credit_limit_exceeded_moves_the_debtors_normal_debts(org, people):
 
 
 def test_contract_deadline_prewarning(org, people):
-    debt = f.debt(org["a"], people["handler"], due=date(2025, 3, 31))
+    """Rule R5.15: 30 days before the contract's own deadline, whatever the debt's due date."""
+    debt = f.debt(org["a"], people["handler"], due=date(2025, 9, 30))
+    Contract.objects.filter(pk=debt.contract_id).update(due_on=date(2025, 3, 31))
+    near_due = f.debt(org["a"], people["handler"], due=date(2025, 3, 31))
+    Contract.objects.filter(pk=near_due.contract_id).update(due_on=date(2025, 12, 31))
     run_daily(date(2025, 2, 28))
     assert not DebtClock.objects.get(debt=debt).prewarn_contract
     run_daily(date(2025, 3, 1))
     assert DebtClock.objects.get(debt=debt).prewarn_contract
+    assert not DebtClock.objects.get(debt=near_due).prewarn_contract   # its contract runs to December
+
+
+def test_exactly_at_the_credit_limit_is_a_prewarning_not_an_excess(org, people):
+    """Rules R5.3 and R5.15: 超过授信额度 is strictly above the limit; at the limit it is a pre-warning."""
+    debtor = f.debtor(credit_limit=Decimal("1500.00"))
+    one = f.debt(org["a"], people["handler"], amount="1000.00", due=date(2026, 6, 30), debtor_obj=debtor)
+    f.debt(org["a"], people["handler"], amount="500.00", due=date(2026, 6, 30), debtor_obj=debtor)
+    run_daily(date(2025, 3, 1))
+    clock = DebtClock.objects.get(debt=one)
+    assert state(one) == State.NORMAL and clock.prewarn_credit and not clock.over_credit_limit
+    f.debt(org["a"], people["handler"], amount="0.01", due=date(2026, 6, 30), debtor_obj=debtor)
+    run_daily(date(2025, 3, 2))
+    assert state(one) == State.OVERDUE and DebtClock.objects.get(debt=one).over_credit_limit
 
 
 def test_key_monitoring_from_500000(debts):

@@ -274,7 +274,7 @@ def test_progress_is_reported_for_both_phases(people):
     rows = [row(**{"合同编号": f"HT-{n}"}) for n in range(1500)]
     seen = []
     import_ledger(xlsx(rows), by=people["finance"], progress=lambda *a: seen.append(a))
-    assert ("validate", 999, 1500) in seen and ("validate", 1500, 1500) in seen
+    assert ("validate", 1000, 1501) in seen and ("validate", 1500, 1500) in seen  # total: the rows incl. header
     assert seen[-1] == ("write", 1500, 1500)
 
 
@@ -330,7 +330,8 @@ def upload(client, content, name="台账.xlsx"):
     return client.post(reverse("workflows_routes:ledger_import"), {"file": file})
 
 
-def test_finance_uploads_a_good_file(people, inline_jobs):
+def test_finance_uploads_a_good_file_previews_it_and_commits_with_one_click(people, inline_jobs):
+    """rule R2.17: the preview writes nothing; one click commits; a second click changes nothing."""
     client = login(people["finance"])
     page = client.get(reverse("workflows_routes:ledger_import"))
     assert page.status_code == 200 and "统一社会信用代码" in page.content.decode()
@@ -341,10 +342,22 @@ def test_finance_uploads_a_good_file(people, inline_jobs):
     assert response.status_code == 302
     job_page = client.get(response["Location"])
     html = job_page.content.decode()
-    assert "导入完成" in html and 'http-equiv="refresh"' not in html
-    assert job_page.context["report"]["debts_created"] == 2
+    assert "尚未写入任何数据" in html and 'http-equiv="refresh"' not in html
+    assert job_page.context["report"]["debts_created"] == 2 and "甲建设有限公司" in html
+    assert "确认导入（新建 2 笔债权）" in html
+    assert counts() == (0, 0, 0, 0)
+
+    job_id = job_page.context["job"]["id"]
+    commit_url = reverse("workflows_routes:ledger_import_commit", args=[job_id])
+    assert client.get(commit_url).status_code == 405
+    done = client.get(client.post(commit_url)["Location"])
+    assert "导入完成" in done.content.decode() and done.context["report"]["committed"]
     assert Debt.objects.count() == 2
     assert set(LedgerEntry.objects.values_list("created_by", flat=True)) == {people["finance"].pk}
+
+    again = client.post(commit_url, follow=True)
+    assert "未重复执行" in again.content.decode()
+    assert counts() == (1, 1, 2, 2)
 
 
 def test_bad_rows_are_listed_on_the_job_page(people, inline_jobs):
@@ -362,9 +375,11 @@ def test_a_file_that_is_not_xlsx_gets_an_error_on_the_page(people, inline_jobs):
     assert response.status_code == 200 and not response.context["form"].is_valid()
     assert "不是有效的 Excel 工作簿" in response.content.decode()
     response = upload(client, b"a,b\n", name="ledger.csv")
-    assert "只接受 .xlsx" in response.content.decode()
+    assert "找不到表头行" in response.content.decode()
+    response = upload(client, b"%PDF-1.4", name="ledger.pdf")
+    assert "只接受 Excel 工作簿（.xlsx、.xls）或 CSV 文件" in response.content.decode()
     response = upload(client, xlsx([], headers=["单位", "金额"]))
-    assert "缺少" in response.content.decode() and "统一社会信用代码" in response.content.decode()
+    assert "找不到表头行" in response.content.decode() and "统一社会信用代码" in response.content.decode()
 
 
 def test_oversized_upload_is_refused(people, inline_jobs, monkeypatch):
@@ -402,7 +417,8 @@ def test_a_job_is_visible_only_to_its_owner(people, org, inline_jobs):
 
 def test_running_job_page_shows_progress_and_refreshes(people):
     job_id = uuid.uuid4()
-    ledger_import.create_job(job_id, path="/nonexistent.xlsx", user=people["finance"], file_name="big.xlsx")
+    ledger_import.create_job(job_id, storage_name="ledger_imports/none.xlsx", user=people["finance"],
+                             file_name="big.xlsx")
     ledger_import._save_job(job_id, status="running", phase="write", done=250, total=1000)
 
     html = login(people["finance"]).get(reverse("workflows_routes:ledger_import_job", args=[job_id])) \
@@ -433,12 +449,15 @@ def test_embedded_default_runs_the_job_in_a_thread(tmp_path):
     finance = f.user("finance_a", FINANCE, unit)
     f.user("handler_a", "handler", unit)
     f.user("resp_a", "responsible", unit)
-    path = save(tmp_path, [row()])
     job_id = uuid.uuid4()
-    ledger_import.create_job(job_id, path=path, user=finance, file_name="t.xlsx")
+    name = ledger_import.storage().save(f"ledger_imports/{job_id}.xlsx", io.BytesIO(xlsx([row()]).getvalue()))
+    ledger_import.create_job(job_id, storage_name=name, user=finance, file_name="t.xlsx")
 
     thread = ledger_import.start_job(job_id)
     thread.join(60)
+    assert ledger_import.get_job(job_id)["status"] == "previewed" and Debt.objects.count() == 0
+    assert ledger_import.request_commit(str(job_id))
+    ledger_import.start_job(job_id).join(60)
 
     job = ledger_import.get_job(job_id)
     assert job["status"] == "done", job
@@ -450,7 +469,7 @@ def test_job_progress_is_shared_through_redis_when_a_broker_is_set(people, setti
     settings.CACHES = {**settings.CACHES, "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                                    "LOCATION": redis_url}}
     job_id = uuid.uuid4()
-    ledger_import.create_job(job_id, path="/x.xlsx", user=people["finance"], file_name="x.xlsx")
+    ledger_import.create_job(job_id, storage_name="ledger_imports/x.xlsx", user=people["finance"], file_name="x.xlsx")
     ledger_import._save_job(job_id, status="running", done=10, total=20)
 
     import redis
@@ -467,3 +486,61 @@ def test_imported_debts_get_their_case_files(named, good_rows):
     report = import_ledger(xlsx(good_rows), by=named["finance"])
     assert report.ok and report.debts_created == 3
     assert CaseFile.objects.filter(debt__in=Debt.objects.all()).count() == Debt.objects.count() == 3
+
+
+def test_uploads_go_through_the_configured_storage_not_a_local_path(people, settings, inline_jobs):
+    """issue 16 part 6: a worker on another host reads the upload through the storage API;
+    the job names it by its storage name, never by a path of the web host."""
+    from pathlib import Path
+
+    settings.STORAGES = {**settings.STORAGES,
+                         "ledger_imports": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    client = login(people["finance"])
+    job_id = client.get(upload(client, xlsx([row()]))["Location"]).context["job"]["id"]
+
+    job = ledger_import.get_job(job_id)
+    assert job["status"] == "previewed", job
+    assert "path" not in job and job["storage_name"] == f"ledger_imports/{job_id}.xlsx"
+    stored = ledger_import.storage()
+    assert type(stored).__name__ == "InMemoryStorage" and stored.exists(job["storage_name"])
+    assert not (Path(settings.MEDIA_ROOT) / job["storage_name"]).exists()  # nothing in the media folder
+
+    client.post(reverse("workflows_routes:ledger_import_commit", args=[job_id]))
+    assert ledger_import.get_job(job_id)["status"] == "done" and Debt.objects.count() == 1
+
+
+def test_a_changed_upload_is_not_imported(people, settings, inline_jobs):
+    settings.STORAGES = {**settings.STORAGES,
+                         "ledger_imports": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    client = login(people["finance"])
+    job_id = client.get(upload(client, xlsx([row()]))["Location"]).context["job"]["id"]
+    name = ledger_import.get_job(job_id)["storage_name"]
+    ledger_import.storage().delete(name)
+    ledger_import.storage().save(name, io.BytesIO(xlsx([row(), row(**{"类别": "claim"})]).getvalue()))
+
+    page = client.get(client.post(reverse("workflows_routes:ledger_import_commit", args=[job_id]))["Location"])
+    assert "已被改动" in page.content.decode() and Debt.objects.count() == 0
+
+
+def test_the_user_chooses_the_sheets_on_the_preview_page(people, inline_jobs):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(HEADERS)
+    ws.append(row())
+    notes = wb.create_sheet("备注")
+    notes.append(["本表为说明，不是台账"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    client = login(people["finance"])
+    location = upload(client, buffer)["Location"]
+    html = client.get(location).content.decode()
+    assert "找不到表头行" in html and "备注" in html and 'name="sheet" value="台账"' in html
+    job_id = location.rstrip("/").split("/")[-1]
+
+    client.post(reverse("workflows_routes:ledger_import_sheets", args=[job_id]), {"sheet": ["台账"]})
+    page = client.get(location)
+    assert page.context["job"]["status"] == "previewed"
+    assert {s["name"]: s["status"] for s in page.context["sheets"]} == {"台账": "read", "备注": "not_chosen"}
+    client.post(reverse("workflows_routes:ledger_import_commit", args=[job_id]))
+    assert Debt.objects.count() == 1

@@ -375,7 +375,9 @@ def _refresh_statistics(q, inserted=None):
         stale |= {name for name, seen in cursor.fetchall() if grown[name] > 1000 + 0.1 * max(seen, 0)}
         stale = sorted(stale)
         for table in stale:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            # Through the owner's function: ANALYZE needs the table's owner, and the application
+            # role owns nothing (issue 15, workflows/migrations/0015).
+            cursor.execute("SELECT qq_analyze(%s::regclass)", [connection.ops.quote_name(table)])
     return stale
 
 
@@ -555,8 +557,9 @@ def _chunk(q, lo, hi, now):
         "prewarn_credit": f"({is_open} AND COALESCE(x.near_limit, FALSE))",
         "over_safe_aging": f"({is_open} AND {q.safe_exceeded})",
         "prewarn_safe_aging": f"({is_open} AND {q.safe_known} AND {D} >= {safe_warn_from} AND {D} <= {q.safe_limit})",
-        "prewarn_contract": (f"(d.state = 'normal' AND d.balance > 0 AND d.due_date >= {D}"
-                             f" AND d.due_date <= {contract_warn})"),
+        # Rule R5.15: the contract's own deadline (合同期限), not the debt's due date.
+        "prewarn_contract": (f"(d.state = 'normal' AND d.balance > 0 AND c.due_on >= {D}"
+                             f" AND c.due_on <= {contract_warn})"),
         "lapsed": f"({has_claim} AND k.limitation_deadline < {D})",
         "warning_days": (f"CASE WHEN {has_claim} AND k.limitation_deadline >= {D}"
                          f" THEN (CASE {warn} ELSE NULL END) ELSE NULL END"),

@@ -1,59 +1,75 @@
-"""Importing the debt ledger (台账) from an Excel workbook.
+"""Importing the debt ledger (台账) from a workbook (.xlsx, .xls or .csv; rules R2.16, R2.17).
 
 All or nothing: every row is validated first (against the file itself and the database); if
-any row is bad nothing is written and the report lists every bad row with its row number,
-column and reason. Otherwise everything is written in one transaction. Importing the same
-file again changes nothing: rows whose debt already exists with the same data are skipped.
+any row is bad nothing is written and the report lists every bad row with its sheet, row
+number, column and reason. Otherwise everything is written in one transaction. Importing the
+same file again changes nothing: rows whose debt already exists with the same data are skipped.
+A preview (commit=False) runs every check and says what would be created, skipped and refused
+without writing anything; the page then commits the same file with one click.
+
+Every sheet is read (or those the user chose); a sheet that is hidden, empty or has no header
+row is listed in the report with the reason, never dropped unsaid. How a cell is read (dates,
+amounts, headers, 合计 rows) is workflows.ledger_import.parsing's.
 
 The workbook is streamed (openpyxl read_only), so memory grows with the number of distinct
 keys kept for duplicate checks, never with the workbook's XML.
 """
 import hashlib
 import logging
-import re
-import zipfile
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows.credit_code import problem as credit_code_problem
-from workflows.exceptions import InvalidWorkbook, LedgerError
-from workflows.ledger import parse_amount
-from workflows.models import ZERO, Category, Contract, Debt, Debtor, EntryKind, LedgerEntry, OrgUnit, User
-from workflows.scoping import unit_ids_in_scope
+from workflows.exceptions import InvalidWorkbook
+from workflows.ledger_import.parsing import (
+    AMOUNT,
+    CATEGORY,
+    CONTRACT_AMOUNT,
+    CONTRACT_DUE,
+    CONTRACT_NUMBER,
+    CREDIT_CODE,
+    DEBTOR,
+    HANDLER,
+    HEADER_SCAN,
+    HEADERS,
+    RESPONSIBLE,
+    UNIT,
+    Bad,
+    Lookups,
+    blank,
+    example_row,
+    find_header,
+    open_book,
+    parse_date,
+    parse_money,
+    text,
+    totals_label,
+)
+from workflows.models import ZERO, Category, Contract, Debt, Debtor, EntryKind, LedgerEntry, User
 
 log = logging.getLogger(__name__)
 
-# Column headers as finance writes them; the service keys every value by these names.
-UNIT = "单位"
-DEBTOR = "债务人"
-CREDIT_CODE = "统一社会信用代码"
-CONTRACT_NUMBER = "合同编号"
-CONTRACT_AMOUNT = "合同金额"
-CONTRACT_DUE = "合同到期日"
-CATEGORY = "类别"
-AMOUNT = "应收金额"
-HANDLER = "经办人"
-RESPONSIBLE = "责任人"
-HEADERS = [UNIT, DEBTOR, CREDIT_CODE, CONTRACT_NUMBER, CONTRACT_AMOUNT, CONTRACT_DUE, CATEGORY, AMOUNT,
-           HANDLER, RESPONSIBLE]
+__all__ = ["HEADERS", "ImportReport", "RowError", "debt_code", "header_problems", "import_ledger"]
 
 CHUNK = 500  # rows per bulk insert / ids per IN (...) query; well under SQLite's variable limit
 PROGRESS_EVERY = 1000
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PREVIEW_ROWS = 200     # debts to be created, listed in the preview (the counts cover them all)
+SKIPPED_LISTED = 1000  # skipped rows listed one by one (the count covers them all)
 
 # One validated row, kept compact because a ledger may have 100,000 of them.
-Row = namedtuple("Row", "number unit_id debtor_name credit_code contract_number contract_amount due_on "
+Row = namedtuple("Row", "number sheet unit_id debtor_name credit_code contract_number contract_amount due_on "
                         "category amount handler_id responsible_id")
+COLUMN_OF_FIELD = [None, None, UNIT, DEBTOR, CREDIT_CODE, CONTRACT_NUMBER, CONTRACT_AMOUNT, CONTRACT_DUE, CATEGORY,
+                   AMOUNT, HANDLER, RESPONSIBLE]
 
 
 @dataclass(frozen=True)
@@ -61,10 +77,18 @@ class RowError:
     row: int
     column: str
     reason: str
+    sheet: str = ""
 
     def __str__(self):
-        return _("第%(row)s行 %(column)s：%(reason)s") % {"row": self.row, "column": self.column,
-                                                          "reason": self.reason}
+        values = {"row": self.row, "column": self.column, "reason": self.reason, "sheet": self.sheet}
+        if self.sheet:
+            return _("工作表“%(sheet)s”第%(row)s行 %(column)s：%(reason)s") % values
+        return _("第%(row)s行 %(column)s：%(reason)s") % values
+
+
+# What happened to each sheet of the workbook (ImportReport.sheets[i]["status"]).
+SHEET_READ, SHEET_EMPTY, SHEET_HIDDEN, SHEET_NOT_CHOSEN, SHEET_NO_HEADER, SHEET_BAD_HEADER = (
+    "read", "empty", "hidden", "not_chosen", "no_header", "bad_header")
 
 
 @dataclass
@@ -75,10 +99,18 @@ class ImportReport:
     contracts_created: int = 0
     skipped_identical: int = 0
     errors: list = field(default_factory=list)
+    committed: bool = False      # False: a preview, or refused; nothing was written
+    sheets: list = field(default_factory=list)   # {name, status, header_row, rows}
+    skipped: list = field(default_factory=list)  # {sheet, row, kind, reason}: totals, example, identical
+    created: list = field(default_factory=list)  # the first PREVIEW_ROWS debts created (or to be)
 
     @property
     def ok(self):
         return not self.errors
+
+    @property
+    def totals_skipped(self):
+        return [s for s in self.skipped if s["kind"] == "totals"]
 
     def as_dict(self):
         data = asdict(self)
@@ -86,30 +118,28 @@ class ImportReport:
         return data
 
 
-def open_workbook(source):
-    """Open an .xlsx (path or file object) for streaming; InvalidWorkbook if it is not one."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        return load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        log.info("rejected ledger workbook: %s", exc)
-        raise InvalidWorkbook(_("文件不是有效的 Excel 工作簿（.xlsx）")) from None
-
-
-def header_problems(source: str | Path | IO[bytes]) -> list[RowError]:
-    """Open the workbook and check its header row only (a quick check at upload time)."""
-    workbook = open_workbook(source)
-    try:
-        if not workbook.worksheets:
+def header_problems(source: str | Path | IO[bytes], *, file_name: str = "") -> list[RowError]:
+    """A quick check at upload time: the file opens and at least one visible sheet has a
+    complete header row. Problems of that sheet (or the message that none has one)."""
+    best = None
+    with open_book(source, file_name) as book:
+        visible = [sheet for sheet in book.sheets if not sheet.hidden]
+        if not visible:
             raise InvalidWorkbook(_("工作簿是空的"))
-        header = next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True), None)
-    finally:
-        workbook.close()
-    if header is None:
-        raise InvalidWorkbook(_("工作簿是空的"))
-    return _header_map(header)[1]
+        for sheet in visible:
+            header = find_header(list(islice(sheet.rows(), HEADER_SCAN)))
+            if header is None:
+                continue
+            if not header.problems:
+                return []
+            if best is None:
+                best = [RowError(header.row, column, reason, sheet.name) for column, reason in header.problems]
+    return best or [RowError(1, _("表头"), _no_header_reason(), visible[0].name)]
+
+
+def _no_header_reason():
+    return _("找不到表头行：前 %(n)s 行中没有一行含有所需列名，表头须包含 %(columns)s") % {
+        "n": HEADER_SCAN, "columns": "、".join(HEADERS)}
 
 
 def debt_code(unit_code: str, contract_number: str, category: str) -> str:
@@ -118,151 +148,7 @@ def debt_code(unit_code: str, contract_number: str, category: str) -> str:
     return f"IM-{digest[:20].upper()}"
 
 
-# --- parsing one cell -------------------------------------------------------------------
-
-class _Bad(Exception):
-    pass
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        # A contract number typed as a number comes back as 12345.0.
-        return str(int(value))
-    return str(value).strip()
-
-
-def _date(value, column):
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # An Excel date serial in a cell without a date format.
-        from openpyxl.utils.datetime import from_excel
-        try:
-            result = from_excel(value)
-        except (ValueError, OverflowError, TypeError):
-            result = None
-        if isinstance(result, datetime) and 1900 < result.year < 2200:
-            return result.date()
-        raise _Bad(_("“%(value)s”不是有效日期") % {"value": value})
-    text = _text(value)
-    if not text:
-        raise _Bad(_("%(column)s不能为空") % {"column": column})
-    if ISO_DATE.match(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise _Bad(_("“%(value)s”不是有效日期（应为 Excel 日期或 YYYY-MM-DD）") % {"value": text})
-
-
-def _money(value, column, positive):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise _Bad(_("%(column)s不能为空") % {"column": column})
-    if isinstance(value, bool):
-        raise _Bad(_("%(column)s“%(value)s”不是数字") % {"column": column, "value": value})
-    if isinstance(value, float):
-        value = repr(value)  # the shortest text that reads back as the same float, e.g. 0.1
-    try:
-        amount = parse_amount(value, field=column)
-    except LedgerError as exc:
-        raise _Bad(str(exc)) from None
-    if amount < ZERO:
-        raise _Bad(_("%(column)s不能为负数：%(value)s") % {"column": column, "value": amount})
-    if positive and amount == ZERO:
-        raise _Bad(_("%(column)s必须大于零") % {"column": column})
-    if amount >= Decimal("1e14"):
-        raise _Bad(_("%(column)s过大：%(value)s") % {"column": column, "value": amount})
-    return amount
-
-
-# --- reference data ---------------------------------------------------------------------
-
-class _Lookups:
-    """Units, users and categories by every name a spreadsheet may use for them."""
-
-    def __init__(self, importer):
-        self.units = {}
-        for pk, code, name in OrgUnit.objects.values_list("pk", "code", "name"):
-            self.units[code] = pk
-            self.units[name] = pk
-        self.unit_codes = dict(OrgUnit.objects.values_list("pk", "code"))
-        self.scope = None if importer is None else unit_ids_in_scope(importer)
-        if self.scope is not None:
-            self.scope = set(self.scope)
-
-        self.usernames, self.full_names, self.inactive = {}, {}, set()
-        for pk, username, last, first, active in User.objects.values_list(
-                "pk", "username", "last_name", "first_name", "is_active"):
-            self.usernames[username] = pk
-            full = f"{last}{first}".strip()
-            if full:
-                self.full_names.setdefault(full, []).append(pk)
-            if not active:
-                self.inactive.add(pk)
-
-        self.categories = {}
-        for choice in Category:
-            self.categories[choice.value] = choice.value
-            for language in ("zh-hans", "en"):
-                with translation.override(language):
-                    self.categories[str(choice.label)] = choice.value
-
-    def unit(self, text):
-        if not text:
-            raise _Bad(_("单位不能为空"))
-        pk = self.units.get(text)
-        if pk is None:
-            raise _Bad(_("未知单位“%(value)s”（应为单位编码或名称）") % {"value": text})
-        if self.scope is not None and pk not in self.scope:
-            raise _Bad(_("单位“%(value)s”不在您的管辖范围内") % {"value": text})
-        return pk
-
-    def user(self, text, column):
-        if not text:
-            raise _Bad(_("%(column)s不能为空") % {"column": column})
-        pk = self.usernames.get(text)
-        if pk is None:
-            matches = self.full_names.get(text, [])
-            if len(matches) > 1:
-                raise _Bad(_("姓名“%(value)s”对应多个用户，请填写用户名") % {"value": text})
-            if not matches:
-                raise _Bad(_("未知用户“%(value)s”") % {"value": text})
-            pk = matches[0]
-        if pk in self.inactive:
-            raise _Bad(_("用户“%(value)s”已停用") % {"value": text})
-        return pk
-
-    def category(self, text):
-        if not text:
-            raise _Bad(_("类别不能为空"))
-        value = self.categories.get(text)
-        if value is None:
-            raise _Bad(_("未知类别“%(value)s”") % {"value": text})
-        return value
-
-
-# --- reading ------------------------------------------------------------------------------
-
-def _header_map(header_cells):
-    """Column index of each required header; errors for those missing or repeated."""
-    positions, errors = {}, []
-    for index, cell in enumerate(header_cells):
-        name = _text(cell)
-        if name in HEADERS:
-            if name in positions:
-                errors.append(RowError(1, name, _("表头列重复")))
-            positions[name] = index
-    for name in HEADERS:
-        if name not in positions:
-            errors.append(RowError(1, name, _("缺少此列")))
-    return positions, errors
-
-
-def _parse_row(number, cells, positions, lookups, errors):
+def _parse_row(number, sheet, cells, positions, lookups, errors):
     """A Row, or None after appending every problem of this row to errors."""
     def cell(name):
         index = positions[name]
@@ -274,42 +160,54 @@ def _parse_row(number, cells, positions, lookups, errors):
         nonlocal bad
         try:
             values[name] = parse(cell(name))
-        except _Bad as exc:
-            errors.append(RowError(number, name, str(exc)))
+        except Bad as exc:
+            errors.append(RowError(number, name, str(exc), sheet))
             bad = True
 
     def required_text(limit):
         def parse(value):
-            text = _text(value)
-            if not text:
-                raise _Bad(_("不能为空"))
-            if len(text) > limit:
-                raise _Bad(_("长度超过%(limit)s个字符") % {"limit": limit})
-            return text
+            written = text(value)
+            if not written:
+                raise Bad(_("不能为空"))
+            if len(written) > limit:
+                raise Bad(_("长度超过%(limit)s个字符") % {"limit": limit})
+            return written
         return parse
 
     def credit_code(value):
-        code = _text(value).upper()
+        code = text(value).upper().replace(" ", "")
         reason = credit_code_problem(code)
         if reason:
-            raise _Bad(reason)
+            raise Bad(reason)
         return code
 
-    take(UNIT, lambda v: lookups.unit(_text(v)))
+    take(UNIT, lambda v: lookups.unit(text(v)))
     take(DEBTOR, required_text(200))
     take(CREDIT_CODE, credit_code)
     take(CONTRACT_NUMBER, required_text(64))
-    take(CONTRACT_AMOUNT, lambda v: _money(v, CONTRACT_AMOUNT, positive=False))
-    take(CONTRACT_DUE, lambda v: _date(v, CONTRACT_DUE))
-    take(CATEGORY, lambda v: lookups.category(_text(v)))
-    take(AMOUNT, lambda v: _money(v, AMOUNT, positive=True))
-    take(HANDLER, lambda v: lookups.user(_text(v), HANDLER))
-    take(RESPONSIBLE, lambda v: lookups.user(_text(v), RESPONSIBLE))
+    take(CONTRACT_AMOUNT, lambda v: parse_money(v, CONTRACT_AMOUNT, positive=False))
+    take(CONTRACT_DUE, lambda v: parse_date(v, CONTRACT_DUE))
+    take(CATEGORY, lambda v: lookups.category(text(v)))
+    take(AMOUNT, lambda v: parse_money(v, AMOUNT, positive=True))
+    take(HANDLER, lambda v: lookups.user(text(v), HANDLER))
+    take(RESPONSIBLE, lambda v: lookups.user(text(v), RESPONSIBLE))
     if bad:
         return None
-    return Row(number, values[UNIT], values[DEBTOR], values[CREDIT_CODE], values[CONTRACT_NUMBER],
+    return Row(number, sheet, values[UNIT], values[DEBTOR], values[CREDIT_CODE], values[CONTRACT_NUMBER],
                values[CONTRACT_AMOUNT], values[CONTRACT_DUE], values[CATEGORY], values[AMOUNT],
                values[HANDLER], values[RESPONSIBLE])
+
+
+def _at(first, row):
+    """Where an earlier row is, said from this row: 第N行, or with its sheet if another one."""
+    if first.sheet != row.sheet:
+        return _("工作表“%(sheet)s”第%(row)s行") % {"sheet": first.sheet, "row": first.number}
+    return _("第%(row)s行") % {"row": first.number}
+
+
+def _skip(report, row_number, sheet, kind, reason):
+    if len(report.skipped) < SKIPPED_LISTED:
+        report.skipped.append({"sheet": sheet, "row": row_number, "kind": kind, "reason": reason})
 
 
 def _chunks(items, size=CHUNK):
@@ -321,7 +219,8 @@ def _chunks(items, size=CHUNK):
 class _Plan:
     """What the file asks for, checked row by row against itself and then the database."""
 
-    def __init__(self):
+    def __init__(self, report):
+        self.report = report
         self.rows = []               # rows that create a debt, in file order
         self.debt_keys = {}          # (unit_id, contract_number, category) -> first Row
         self.contracts = {}          # (unit_id, contract_number) -> first Row
@@ -335,22 +234,23 @@ class _Plan:
         first = self.debtor_by_code.setdefault(row.credit_code, row)
         if first.debtor_name != row.debtor_name:
             errors.append(RowError(row.number, DEBTOR, _(
-                "统一社会信用代码 %(code)s 在第%(first)s行的债务人名称为“%(name)s”，与本行不一致")
-                % {"code": row.credit_code, "first": first.number, "name": first.debtor_name}))
+                "统一社会信用代码 %(code)s 在%(first)s的债务人名称为“%(name)s”，与本行不一致")
+                % {"code": row.credit_code, "first": _at(first, row), "name": first.debtor_name}, row.sheet))
             ok = False
         first = self.debtor_by_name.setdefault(row.debtor_name, row)
         if first.credit_code != row.credit_code:
             errors.append(RowError(row.number, CREDIT_CODE, _(
-                "债务人“%(name)s”在第%(first)s行的统一社会信用代码为 %(code)s，与本行不一致")
-                % {"name": row.debtor_name, "first": first.number, "code": first.credit_code}))
+                "债务人“%(name)s”在%(first)s的统一社会信用代码为 %(code)s，与本行不一致")
+                % {"name": row.debtor_name, "first": _at(first, row), "code": first.credit_code}, row.sheet))
             ok = False
         first = self.contracts.setdefault((row.unit_id, row.contract_number), row)
         for column, attr in ((CREDIT_CODE, "credit_code"), (CONTRACT_AMOUNT, "contract_amount"),
                              (CONTRACT_DUE, "due_on")):
             if getattr(first, attr) != getattr(row, attr):
                 errors.append(RowError(row.number, column, _(
-                    "同一单位的合同 %(number)s 在第%(first)s行为“%(value)s”，与本行不一致")
-                    % {"number": row.contract_number, "first": first.number, "value": getattr(first, attr)}))
+                    "同一单位的合同 %(number)s 在%(first)s为“%(value)s”，与本行不一致")
+                    % {"number": row.contract_number, "first": _at(first, row), "value": getattr(first, attr)},
+                    row.sheet))
                 ok = False
         key = (row.unit_id, row.contract_number, row.category)
         first = self.debt_keys.get(key)
@@ -361,22 +261,21 @@ class _Plan:
             return ok
         if _same_debt(first, row):
             self.skipped += 1
+            _skip(self.report, row.number, row.sheet, "identical", _("与%(first)s相同") % {"first": _at(first, row)})
             return ok
         errors.append(RowError(row.number, _differing_column(first, row), _(
-            "与第%(first)s行重复（单位、合同编号、类别相同）但数据不同") % {"first": first.number}))
+            "与%(first)s重复（单位、合同编号、类别相同）但数据不同") % {"first": _at(first, row)}, row.sheet))
         return False
 
 
 def _same_debt(a, b):
-    return a[1:] == b[1:]
+    return a[2:] == b[2:]
 
 
 def _differing_column(a, b):
-    names = [None, UNIT, DEBTOR, CREDIT_CODE, CONTRACT_NUMBER, CONTRACT_AMOUNT, CONTRACT_DUE, CATEGORY, AMOUNT,
-             HANDLER, RESPONSIBLE]
-    for index in range(1, len(a)):
+    for index in range(2, len(a)):
         if a[index] != b[index]:
-            return names[index]
+            return COLUMN_OF_FIELD[index]
     return AMOUNT
 
 
@@ -407,7 +306,7 @@ def _check_against_database(plan, errors):
     for part in _chunks(contract_pks):
         for row in Debt.objects.filter(contract_id__in=part).order_by("pk").values_list(
                 "pk", "unit_id", "contract__number", "category", "debtor__credit_code", "due_date",
-                "handler_id", "responsible_id"):
+                "handler_id", "responsible_id", "code"):
             existing_debts.setdefault((row[1], row[2], row[3]), row)
     invoiced = {}
     for part in _chunks([d[0] for d in existing_debts.values()]):
@@ -420,13 +319,13 @@ def _check_against_database(plan, errors):
         bad_before = len(errors)
         known = debtors.get(row.credit_code)
         if known and known[1] != row.debtor_name:
-            errors.append(RowError(row.number, DEBTOR, _(
-                "统一社会信用代码 %(code)s 已登记为“%(name)s”") % {"code": row.credit_code, "name": known[1]}))
+            errors.append(RowError(row.number, DEBTOR, _("统一社会信用代码 %(code)s 已登记为“%(name)s”")
+                                   % {"code": row.credit_code, "name": known[1]}, row.sheet))
         other_codes = names_elsewhere.get(row.debtor_name, set()) - {row.credit_code}
         if other_codes:
             errors.append(RowError(row.number, CREDIT_CODE, _(
                 "债务人“%(name)s”已登记，统一社会信用代码为 %(code)s")
-                % {"name": row.debtor_name, "code": "、".join(sorted(other_codes))}))
+                % {"name": row.debtor_name, "code": "、".join(sorted(other_codes))}, row.sheet))
         contract = contracts.get((row.unit_id, row.contract_number))
         if contract:
             for column, mine, theirs in ((CREDIT_CODE, row.credit_code, contract[1]),
@@ -435,7 +334,7 @@ def _check_against_database(plan, errors):
                 if mine != theirs:
                     errors.append(RowError(row.number, column, _(
                         "合同 %(number)s 已登记为“%(value)s”，与本行不一致")
-                        % {"number": row.contract_number, "value": theirs}))
+                        % {"number": row.contract_number, "value": theirs}, row.sheet))
         debt = existing_debts.get((row.unit_id, row.contract_number, row.category))
         if debt:
             for column, mine, theirs in ((CREDIT_CODE, row.credit_code, debt[4]),
@@ -445,10 +344,12 @@ def _check_against_database(plan, errors):
                                          (AMOUNT, row.amount, invoiced.get(debt[0], ZERO))):
                 if mine != theirs:
                     errors.append(RowError(row.number, column, _(
-                        "该债权（单位、合同编号、类别相同）已存在，且%(column)s不同") % {"column": column}))
+                        "该债权（单位、合同编号、类别相同）已存在，且%(column)s不同") % {"column": column}, row.sheet))
                     break
             else:
                 plan.skipped += 1
+                _skip(plan.report, row.number, row.sheet, "identical", _("与已登记的债权 %(code)s 相同") % {
+                    "code": debt[8]})
                 continue
         if len(errors) == bad_before:
             keep.append(row)
@@ -459,43 +360,75 @@ def _check_against_database(plan, errors):
 # --- the import ---------------------------------------------------------------------------
 
 def import_ledger(source: str | Path | IO[bytes], *, by: User | None = None,
-                  progress: Callable[[str, int, int], None] | None = None, reference: str = "") -> ImportReport:
-    """Validate and import one workbook (path or file object).
+                  progress: Callable[[str, int, int], None] | None = None, reference: str = "",
+                  file_name: str = "", sheets: list[str] | None = None, commit: bool = True) -> ImportReport:
+    """Validate and import one workbook (path or binary file object; .xlsx, .xls or .csv).
 
     by: the importing user: it is recorded on the ledger entries and limits the units the
     file may name to the user's scope; None (the command without --user) means no limit.
     progress(phase, done, total): called now and then; phase is "validate" or "write".
-    Raises InvalidWorkbook for a file that is not an .xlsx; row problems come back in
+    file_name: the name the user gave the file (tells a .csv apart; a path says it itself).
+    sheets: the names of the sheets to read; None reads every visible sheet.
+    commit=False: the preview: every check, the counts and lists, nothing written.
+    Raises InvalidWorkbook for a file that is no workbook; row problems come back in
     report.errors and then nothing has been written.
     """
     report = ImportReport()
     errors = report.errors
-    lookups = _Lookups(by)
-    plan = _Plan()
+    lookups = Lookups(by)
+    plan = _Plan(report)
 
-    workbook = open_workbook(source)
-    try:
-        sheet = workbook.worksheets[0]
-        total = (sheet.max_row - 1) if sheet.max_row else None
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise InvalidWorkbook(_("工作簿是空的"))
-        positions, header_errors = _header_map(header)
-        if header_errors:
-            errors.extend(header_errors)
-            return report
-        for number, cells in enumerate(rows, start=2):
-            if progress and number % PROGRESS_EVERY == 0:
-                progress("validate", number - 1, total)
-            if not any(c is not None and (not isinstance(c, str) or c.strip()) for c in cells):
-                continue  # blank rows between or after the data
-            report.rows += 1
-            row = _parse_row(number, cells, positions, lookups, errors)
-            if row is not None:
-                plan.add(row, errors)
-    finally:
-        workbook.close()
+    with open_book(source, file_name) as book:
+        chosen = None if sheets is None else set(sheets)
+        unknown = sorted((chosen or set()) - {sheet.name for sheet in book.sheets})
+        if unknown:
+            raise InvalidWorkbook(_("工作簿中没有工作表“%(name)s”") % {"name": "、".join(unknown)})
+        total = sum(sheet.max_row or 0 for sheet in book.sheets) or None
+        seen = 0
+        for sheet in book.sheets:
+            info = {"name": sheet.name, "status": SHEET_READ, "header_row": None, "rows": 0}
+            report.sheets.append(info)
+            if chosen is not None and sheet.name not in chosen:
+                info["status"] = SHEET_NOT_CHOSEN
+                continue
+            if chosen is None and sheet.hidden:
+                info["status"] = SHEET_HIDDEN
+                continue
+            rows = sheet.rows()
+            head = list(islice(rows, HEADER_SCAN))
+            header = find_header(head)
+            if header is None:
+                if all(blank(cells) for cells in head):
+                    info["status"] = SHEET_EMPTY
+                else:
+                    # rule R2.17: a sheet with data is read or refused, never dropped unsaid.
+                    info["status"] = SHEET_NO_HEADER
+                    errors.append(RowError(1, _("表头"), _no_header_reason() + _("；或在预览中不选此工作表"),
+                                           sheet.name))
+                continue
+            info["header_row"] = header.row
+            if header.problems:
+                info["status"] = SHEET_BAD_HEADER
+                errors.extend(RowError(header.row, column, reason, sheet.name) for column, reason in header.problems)
+                continue
+            for number, cells in enumerate(chain(head[header.row:], rows), start=header.row + 1):
+                seen += 1
+                if progress and seen % PROGRESS_EVERY == 0:
+                    progress("validate", seen, total)
+                if blank(cells):
+                    continue  # blank rows between or after the data
+                label = totals_label(cells)
+                if label:
+                    _skip(report, number, sheet.name, "totals", _("合计/小计行“%(label)s”，不导入") % {"label": label})
+                    continue
+                if example_row(cells):
+                    _skip(report, number, sheet.name, "example", _("模板示例行，不导入"))
+                    continue
+                report.rows += 1
+                info["rows"] += 1
+                row = _parse_row(number, sheet.name, cells, header.positions, lookups, errors)
+                if row is not None:
+                    plan.add(row, errors)
     if progress:
         progress("validate", report.rows, report.rows)
     if report.rows == 0 and not errors:
@@ -503,8 +436,23 @@ def import_ledger(source: str | Path | IO[bytes], *, by: User | None = None,
 
     debtors, contracts = _check_against_database(plan, errors)
     report.skipped_identical = plan.skipped
+    order = {info["name"]: index for index, info in enumerate(report.sheets)}
+    report.skipped.sort(key=lambda s: (order.get(s["sheet"], -1), s["row"]))
     if errors:
-        errors.sort(key=lambda e: (e.row, HEADERS.index(e.column) if e.column in HEADERS else 99))
+        errors.sort(key=lambda e: (order.get(e.sheet, -1), e.row,
+                                   HEADERS.index(e.column) if e.column in HEADERS else 99))
+        return report
+
+    report.debtors_created = len({row.credit_code for row in plan.rows} - debtors.keys())
+    report.contracts_created = len({(row.unit_id, row.contract_number) for row in plan.rows} - contracts.keys())
+    report.debts_created = len(plan.rows)
+    labels = dict(Category.choices)
+    report.created = [
+        {"sheet": row.sheet, "row": row.number, "unit": lookups.unit_codes[row.unit_id], "debtor": row.debtor_name,
+         "contract": row.contract_number, "category": str(labels.get(row.category, row.category)),
+         "amount": str(row.amount)}
+        for row in plan.rows[:PREVIEW_ROWS]]
+    if not commit:
         return report
 
     try:
@@ -513,6 +461,7 @@ def import_ledger(source: str | Path | IO[bytes], *, by: User | None = None,
         # Only a concurrent import or edit of the same debtors/contracts/debts gets here.
         log.exception("ledger import hit an integrity error")
         errors.append(RowError(0, "-", _("导入期间数据被他人同时修改，已全部撤销，请重新导入")))
+        report.debts_created = report.debtors_created = report.contracts_created = 0
     return report
 
 
@@ -563,4 +512,5 @@ def _write(plan, debtors, contracts, lookups, by, reference, report, progress):
             if progress:
                 progress("write", done, total)
         report.debts_created = total
+        report.committed = True
     log.info("ledger import by %s: %s", by, {k: v for k, v in report.as_dict().items() if k != "errors"})

@@ -50,6 +50,9 @@ from workflows.models.holidays import (  # noqa: F401
     DayKind,
     HolidayCalendar,
 )
+from workflows.models.imports import (  # noqa: F401
+    CategoryAlias,
+)
 from workflows.models.ledger import (  # noqa: F401
     EntryKind,
     LedgerEntry,

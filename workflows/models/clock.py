@@ -65,6 +65,8 @@ class ClockSettings(models.Model):
             raise ValidationError({"credit_prewarning_percent": gettext("预警比例须在 1 到 100 之间")})
         if self.limitation_years < 1:
             raise ValidationError({"limitation_years": gettext("诉讼时效至少 1 年")})
+        if self.write_off_years < 1:
+            raise ValidationError({"write_off_years": gettext("核销所需未履行年限至少 1 年")})
 
     def save(self, *args, **kwargs):
         self.pk = 1
