@@ -13,6 +13,7 @@ from approvals.actions import available_actions
 from workflows.debts.filters import DebtFilter, days_overdue
 from workflows.debts.forms import LedgerEntryForm, may_record_entry
 from workflows.scoping import debts_for, get_debt_for
+from workflows.triage import suspensions_in_force
 
 
 class DebtAccessMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -66,6 +67,7 @@ class DebtDetailView(DebtAccessMixin, TemplateView):
             history=debt.state_changes.select_related("by", "authorisation__approved_by").order_by("at", "pk"),
             entry_form=form if can_record else None,
             actions=available_actions(debt, user),
+            suspension=suspensions_in_force([debt.pk]).get(debt.pk),
         )
         return context
 
