@@ -36,6 +36,7 @@ class DebtsApplication(Application):
     menu_template_name = "workflows/menu.html"
 
     index_path = path("", debt_views.DebtListView.as_view(), name="index")
+    export_path = path("export/", debt_views.DebtExportView.as_view(), name="export")
     detail_path = path("<int:pk>/", debt_views.DebtDetailView.as_view(), name="detail")
     entry_path = path("<int:pk>/entries/", debt_views.LedgerEntryCreateView.as_view(), name="add_entry")
     overdue_queue_path = path("overdue/", OverdueQueueView.as_view(), name="overdue_queue")

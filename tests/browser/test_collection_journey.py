@@ -109,7 +109,7 @@ def test_legal_team_takes_a_case_and_moves_it_to_judgment(page, login, org, peop
     move("hearing")
     move("judgment", outcome="judgment", judgment_amount="86000.00")
     expect(page.locator("#case-stage")).to_contain_text("判决")
-    expect(page.locator("#case-outcome")).to_contain_text("86000.00")
+    expect(page.locator("#case-outcome")).to_contain_text("86,000.00")
     case = LegalCase.objects.get(debt=debt)
     assert case.stage == Stage.JUDGMENT and case.case_number == "(2026)粤1972民初88号"
     assert list(case.stage_changes.values_list("to_stage", flat=True)) == ["taken", "filed", "hearing", "judgment"]
