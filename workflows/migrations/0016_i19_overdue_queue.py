@@ -19,7 +19,7 @@ def tasks_done_are_triaged(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0014_i16_category_alias'),
+        ('workflows', '0015_i15_analyze_as_owner'),
     ]
 
     operations = [
