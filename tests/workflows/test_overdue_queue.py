@@ -28,8 +28,8 @@ def world(org, people, time_machine):
         "held": f.debt(org["a"], h, amount="3000.00", due=DUE),
         "normal": f.debt(org["a"], h, amount="700.00", due=DUE + timedelta(days=30)),
     }
-    suspend(debts["held"], "债务人破产重整，暂缓追收", DUE + timedelta(days=60), people["committee_head"], source="test",
-            start=DUE)
+    suspend(debts["held"], "债务人破产重整，暂缓追收", DUE + timedelta(days=60), people["committee_head"],
+            source="test", start=DUE)
     run_daily(TODAY)
     return debts
 
