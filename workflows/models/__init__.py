@@ -67,4 +67,5 @@ from workflows.models.plans import (  # noqa: F401
     ClearingPlan,
     PlanState,
     PlanTarget,
+    QuarterlyReport,
 )
