@@ -19,7 +19,7 @@ def tasks_done_are_triaged(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0015_i15_analyze_as_owner'),
+        ('workflows', '0016_i17_quarterly_report'),
     ]
 
     operations = [
