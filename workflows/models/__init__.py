@@ -66,3 +66,6 @@ from workflows.models.plans import (  # noqa: F401
     PlanState,
     PlanTarget,
 )
+from workflows.models.supply import (  # noqa: F401
+    SupplyStopLift,
+)
