@@ -35,6 +35,7 @@ class DebtsApplication(Application):
     menu_template_name = "workflows/menu.html"
 
     index_path = path("", debt_views.DebtListView.as_view(), name="index")
+    export_path = path("export/", debt_views.DebtExportView.as_view(), name="export")
     detail_path = path("<int:pk>/", debt_views.DebtDetailView.as_view(), name="detail")
     entry_path = path("<int:pk>/entries/", debt_views.LedgerEntryCreateView.as_view(), name="add_entry")
     debtor_path = path("debtors/<int:pk>/", debt_views.DebtorDetailView.as_view(), name="debtor")
@@ -74,6 +75,7 @@ class ReportsApplication(Application):
     assessments_path = path("assessments/", plan_views.AssessmentListView.as_view(), name="assessments")
     assessment_path = path("assessments/<int:pk>/", plan_views.AssessmentDetailView.as_view(), name="assessment")
     costs_path = path("costs/", plan_views.CostsView.as_view(), name="costs")
+    quarterly_path = path("quarterly/", plan_views.QuarterlyReportsView.as_view(), name="quarterly")
 
 
 class PlanApprovalsApp(WorkflowAppViewset):

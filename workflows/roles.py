@@ -72,6 +72,6 @@ def sync_groups(Group, Permission):
             app_label, codename = perm.split(".")
             found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
             # A migration of an earlier state (approvals 0004) calls this before a later
-            # permission exists; that permission's own migration grants it (e.g. workflows 0015).
+            # permission exists; that permission's own migration grants it (e.g. workflows 0017).
             if found is not None:
                 group.permissions.add(found)

@@ -34,7 +34,7 @@ def test_gm_opens_dashboard_and_exports_aging_report(page, login, people, debts)
     expect(chart.locator('rect.qq-bar[data-value="2500.50"]')).to_have_count(1)
     expect(page.locator("#trend-chart svg.qq-chart polyline.qq-line")).to_have_count(2)
     # receivables come from the ledger: the unit B invoice is dated on its due date, still ahead
-    expect(page.locator("#kpi-receivables")).to_contain_text("3500.50")
+    expect(page.locator("#kpi-receivables")).to_contain_text("3,500.50")
 
     with page.expect_download() as info:
         page.locator("#export-aging").click()
@@ -47,7 +47,7 @@ def test_gm_opens_dashboard_and_exports_aging_report(page, login, people, debts)
     assert ws.cell(total_row, 2).value == 3
 
     page.locator("#open-aging").click()
-    expect(page.locator("#aging-total")).to_contain_text("4200.50")
+    expect(page.locator("#aging-total")).to_contain_text("4,200.50")
 
 
 def test_handler_submits_plan_and_committee_approves_in_the_browser(page, context, login, people, debts):

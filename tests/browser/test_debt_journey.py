@@ -41,7 +41,7 @@ def test_handler_filters_opens_debt_and_sees_balance_and_history(page, login, ha
     expect(rows.first).to_contain_text("逾期")
 
     page.get_by_role("link", name="QQ-J-OVERDUE").click()
-    expect(page.locator("#debt-balance")).to_contain_text("2500.50")
+    expect(page.locator("#debt-balance")).to_contain_text("2,500.50")
     expect(page.locator("#debt-state")).to_have_text("逾期")
     history = page.locator("#debt-history")
     expect(history).to_contain_text("到期未回款")
@@ -57,9 +57,9 @@ def test_handler_records_payment_and_sees_field_error(page, login, handler_debts
     form.locator("#id_amount").fill("9999.00")
     form.get_by_role("button", name="录入").click()
     expect(page.locator("#amount-errors")).to_contain_text("大于债权余额")
-    expect(page.locator("#debt-balance")).to_contain_text("2500.50")
+    expect(page.locator("#debt-balance")).to_contain_text("2,500.50")
 
     page.locator("#id_amount").fill("500.50")
     page.locator("#entry-form").get_by_role("button", name="录入").click()
-    expect(page.locator("#debt-balance")).to_contain_text("2000.00")
+    expect(page.locator("#debt-balance")).to_contain_text("2,000.00")
     expect(page.locator("#debt-entries")).to_contain_text("回款")

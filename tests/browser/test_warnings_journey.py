@@ -42,7 +42,7 @@ def test_handler_sees_days_left_and_the_accountability_record(page, login, peopl
     expect(page.locator("h1")).to_contain_text("逾期责任记录")
     record = page.locator('#warning-table tr[data-debt-code="QQ-W-LATE"]')
     expect(record).to_contain_text(str(people["handler"]))
-    expect(record).to_contain_text("2500.50")
+    expect(record).to_contain_text("2,500.50")
     expect(record).to_contain_text("未收回")
     expect(page.locator("#warning-table")).not_to_contain_text("QQ-W-OTHER")
 

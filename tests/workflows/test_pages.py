@@ -143,7 +143,7 @@ def test_list_shows_days_overdue_and_balance(client_for, people, debts):
     response = client_for(people["auditor"]).get(LIST, {"q": "QQ-A1-OD100"})
     html = response.content.decode()
     assert ">100<" in html
-    assert "1000.00" in html
+    assert "1,000.00" in html  # thousands separators (issue 19 item 7)
     assert "逾期" in html
 
 
@@ -168,7 +168,7 @@ def test_detail_shows_balance_entries_and_history(client_for, people, debts):
     response = client_for(people["handler"]).get(detail(d))
     html = response.content.decode()
     assert d.debtor.name in html and d.contract.number in html
-    assert "1000.00" in html
+    assert "1,000.00" in html  # thousands separators (issue 19 item 7)
     assert "开票/应收" in html
     assert "到期未收回" in html  # history reason
     assert "逾期" in html

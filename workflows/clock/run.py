@@ -375,7 +375,9 @@ def _refresh_statistics(q, inserted=None):
         stale |= {name for name, seen in cursor.fetchall() if grown[name] > 1000 + 0.1 * max(seen, 0)}
         stale = sorted(stale)
         for table in stale:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            # Through the owner's function: ANALYZE needs the table's owner, and the application
+            # role owns nothing (issue 15, workflows/migrations/0015).
+            cursor.execute("SELECT qq_analyze(%s::regclass)", [connection.ops.quote_name(table)])
     return stale
 
 

@@ -65,6 +65,7 @@ from workflows.models.plans import (  # noqa: F401
     ClearingPlan,
     PlanState,
     PlanTarget,
+    QuarterlyReport,
 )
 from workflows.models.supply import (  # noqa: F401
     SupplyStopLift,

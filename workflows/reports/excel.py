@@ -1,4 +1,4 @@
-"""Excel workbooks (openpyxl) of the aging report and of a quarter's reward/penalty list:
+"""Excel workbooks (openpyxl) of the aging report, of a quarter's reward/penalty list and of the debt list:
 bold headers, money as #,##0.00, the header row frozen, readable column widths; every data row
 through workflows.exports.append_row (dates as date cells in Asia/Shanghai, formula-like text
 neutralised, rules R8.3, R8.15)."""
@@ -89,4 +89,29 @@ def assessment_workbook(assessment, lines, items):
                        item.get_kind_display(), item.base, item.rate, item.amount, item.note])
         detail.cell(row=detail.max_row, column=5).number_format = MONEY_FORMAT
         detail.cell(row=detail.max_row, column=7).number_format = MONEY_FORMAT
+    return _bytes(wb)
+
+
+def debts_workbook(debts, *, today, exported_at, filters):
+    """The debt list as the page filters and sorts it (issue 19 item 7): one row per debt, money
+    as numbers formatted #,##0.00, dates as date cells, the time of export (Asia/Shanghai) and
+    the filters used below the table."""
+    wb = Workbook()
+    headers = [_("债权编号"), _("债务人"), _("债权余额(元)"), _("状态"), _("逾期天数"), _("到期日"), _("单位"),
+               _("经办人"), _("类别"), _("合同编号"), _("已核销金额(元)")]
+    ws = _sheet(wb, _("债权列表"), headers, [18, 28, 16, 12, 10, 12, 28, 12, 22, 18, 16])
+    count = 0
+    for debt in debts:
+        overdue = (today - debt.due_date).days if debt.balance > 0 and debt.due_date < today else 0
+        append_row(ws, [debt.code, debt.debtor.name, debt.balance, debt.get_state_display(), overdue, debt.due_date,
+                        debt.unit.name, str(debt.handler) if debt.handler_id else "", debt.get_category_display(),
+                        debt.contract.number, debt.written_off_amount])
+        _money(ws, ws.max_row, 3, 3)
+        _money(ws, ws.max_row, 11, 11)
+        count += 1
+    ws.append([])
+    append_row(ws, [_("共计笔数"), count])
+    append_row(ws, [_("导出时间"), exported_at])
+    for label, value in filters:
+        append_row(ws, [label, value])
     return _bytes(wb)

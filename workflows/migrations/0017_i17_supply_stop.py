@@ -29,7 +29,7 @@ def revoke_lift(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0014_i16_category_alias'),
+        ('workflows', '0016_i17_quarterly_report'),
     ]
 
     operations = [
