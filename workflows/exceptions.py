@@ -72,6 +72,16 @@ class ClockBusy(QingqianError):
     """Another daily run holds the lock: try again later."""
 
 
+# --- stop supply (rule R3.12) ---------------------------------------------------------------
+
+class SupplyStopped(QingqianError):
+    """A contract or debt for a debtor whose supply is stopped; the message names the arrears."""
+
+
+class SupplyStopError(QingqianError):
+    """A lift of the stop-supply flag that cannot be recorded; the message says why."""
+
+
 # --- the ledger import ------------------------------------------------------------------------
 
 class InvalidWorkbook(QingqianError):

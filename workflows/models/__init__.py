@@ -69,3 +69,6 @@ from workflows.models.plans import (  # noqa: F401
     PlanTarget,
     QuarterlyReport,
 )
+from workflows.models.supply import (  # noqa: F401
+    SupplyStopLift,
+)
