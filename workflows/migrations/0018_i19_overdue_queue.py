@@ -19,7 +19,7 @@ def tasks_done_are_triaged(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0016_i17_quarterly_report'),
+        ('workflows', '0017_i17_supply_stop'),
     ]
 
     operations = [
