@@ -17,6 +17,7 @@ from .authority import rule_for
 from .case_file import attach
 from .exceptions import AttachmentRefused, AuthorityError, DecisionError
 from .models import Chain, ChainProcess, Decision, DecisionKind
+from .reach import next_step_problem
 from .write_off import condition_error
 
 
@@ -46,6 +47,11 @@ def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mappi
             raise DecisionError(str(exc)) from exc
         process.authority_rule = rule
         process.authority_body = rule.body
+    # No dead ends (rule R4.105): a request whose first step nobody may take would sit unclaimed
+    # forever and block every other chain on the debt. One query for the role's holders.
+    problem = next_step_problem(activation)
+    if problem:
+        raise DecisionError(problem)
     try:
         with transaction.atomic():
             for doc_type, uploaded in attachments:
