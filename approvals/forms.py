@@ -151,8 +151,10 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         if "appraised_value" in step.extra_fields:
             self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
         if step.signature:
+            # strip=False: the password is compared exactly as typed (rule R4.11).
             self.fields["password"] = forms.CharField(
-                label=_("登录密码（同意时签署确认）"), required=False, widget=forms.PasswordInput(render_value=False),
+                label=_("登录密码（同意时签署确认）"), required=False, strip=False,
+                widget=forms.PasswordInput(render_value=False),
                 help_text=_("选择“同意”须重新输入登录密码签署；驳回或退回只需填写理由"))
         self.add_attachment_fields()
 

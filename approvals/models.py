@@ -171,6 +171,36 @@ class Reassignment(AppendOnlyModel):
         return f"{self.step_title} → {self.to_user}"
 
 
+class SignatureFailure(AppendOnlyModel):
+    """A wrong password typed to sign (rule R4.11): counted for the signing lock, kept as a record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT,
+                             related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    task_id = models.PositiveBigIntegerField(_("任务"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("签署密码错误")
+        verbose_name_plural = _("签署密码错误")
+        indexes = [models.Index(fields=["user", "at"])]
+
+
+class SignatureLock(AppendOnlyModel):
+    """Signing locked for a user after too many wrong passwords (rule R4.11); ends at `until`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT,
+                             related_name="+")
+    at = models.DateTimeField(_("锁定时间"), default=timezone.now)
+    until = models.DateTimeField(_("锁定至"))
+    failures = models.PositiveSmallIntegerField(_("错误次数"))
+
+    class Meta:
+        verbose_name = _("签署锁定")
+        verbose_name_plural = _("签署锁定")
+        indexes = [models.Index(fields=["user", "until"])]
+
+
 class StepInfo(models.Model):
     """What viewflow's Task lacks: deadline, escalation and delegation of one human step."""
 
@@ -287,6 +317,7 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", _("已批准")
     ESCALATED = "escalated", _("已升级")
     COPY = "copy", _("抄送")
+    SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
 
 
 class Notification(models.Model):

@@ -27,8 +27,7 @@ from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import (Chain, Decision, Delegation, Notification, Reassignment, Signature, StepInfo,
-                     WriteOffCondition)
+from .models import Chain, Decision, Delegation, Notification, Reassignment, Signature, StepInfo, WriteOffCondition
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
 from .working_days import working_days_covered

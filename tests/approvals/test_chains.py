@@ -103,11 +103,64 @@ def test_settlement_in_kind_with_four_signatures(org, people):
     finance2 = f.user("finance_a2", "finance", org["a"])
     assert act(finance2, process, "booking").status_code == 302
     debt.refresh_from_db()
-    assert debt.state == State.SETTLED_IN_KIND
+    # Rule R4.24: 250,000 of 300,000 is a partial offset: booked, and the debt stays open in its
+    # state with the remainder pursued.
+    assert debt.state == State.OVERDUE
     assert debt.entries.get(kind=EntryKind.IN_KIND_OFFSET).amount == Decimal("250000.00")
     assert debt.balance == Decimal("50000.00")
+    assert reload(process).outcome == Outcome.APPROVED
     signers = set(Decision.objects.filter(process=process, step__startswith="sign_").values_list("by", flat=True))
     assert len(signers) == 4
+
+
+def run_in_kind(org, people, debt, appraised):
+    n = debt.chain_runs.count()
+    keeper = f.user(f"keeper_{debt.pk}_{n}", "custodian", org["a"])
+    inspector = f.user(f"inspector_{debt.pk}_{n}", "inspector", org["a"])
+    finance2 = f.user(f"finance_{debt.pk}_{n}", "finance", org["a"])
+    _, process = start(people["handler"], Chain.IN_KIND, debt, reason="以设备抵债", **files(DocType.INVENTORY_LIST))
+    assert act(people["tech"], process, "appraisal", appraised_value=appraised,
+               **files(DocType.APPRAISAL_OPINION)).status_code == 302
+    assert act(people["gm"], process, "gm_approval", password=PASSWORD).status_code == 302
+    assert act(people["responsible"], process, "sign_manager", **files(DocType.RECEIPT_LIST)).status_code == 302
+    assert act(people["finance"], process, "sign_finance_head").status_code == 302
+    assert act(keeper, process, "sign_keeper").status_code == 302
+    assert act(inspector, process, "sign_inspector").status_code == 302
+    assert act(finance2, process, "booking").status_code == 302
+    debt.refresh_from_db()
+    return process
+
+
+def test_partial_offset_leaves_the_remainder_pursued_and_the_file_unsealable(org, people):
+    """Rule R4.24: a legal-stage debt of 300,000 offset by goods appraised at 120,000."""
+    from documents.exceptions import SealRefused
+    from documents.services import seal_case_file
+    from workflows import lifecycle
+    from workflows.models import LimitationEvent
+    debt = overdue_debt(org, people, amount="300000.00")
+    lifecycle.authorise(debt, State.LEGAL, people["gm"], source="test")
+    lifecycle.apply_transition(debt.pk, State.LEGAL)
+    process = run_in_kind(org, people, debt, "120000.00")
+    assert debt.state == State.LEGAL and debt.balance == Decimal("180000.00")
+    assert not debt.authorisations.filter(target=State.SETTLED_IN_KIND).exists()
+    # The remainder's limitation restarts from the partial performance; the handler is told.
+    event = LimitationEvent.objects.get(debt=debt, source__contains=f"process:{process.pk}")
+    assert event.date == date.today()
+    assert people["handler"].notifications.filter(kind="copy", message__contains="180,000.00").exists()
+    with pytest.raises(SealRefused):
+        seal_case_file(debt, people["committee"])
+    # A second chain A may settle the rest.
+    process = run_in_kind(org, people, debt, "200000.00")
+    assert debt.state == State.SETTLED_IN_KIND and debt.balance == Decimal("0.00")
+    assert debt.entries.filter(kind=EntryKind.IN_KIND_OFFSET).count() == 2
+
+
+def test_offset_covering_the_balance_settles_in_kind(org, people):
+    debt = overdue_debt(org, people, amount="300000.00")
+    run_in_kind(org, people, debt, "320000.00")
+    assert debt.state == State.SETTLED_IN_KIND and debt.balance == Decimal("0.00")
+    # Never more than what is owed.
+    assert debt.entries.get(kind=EntryKind.IN_KIND_OFFSET).amount == Decimal("300000.00")
 
 
 def test_price_reduced_disposal(org, people):

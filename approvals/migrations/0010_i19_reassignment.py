@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0008_i17_notification_copy'),
+        ('approvals', '0009_i15_signature_lock'),
         ('viewflow', '0015_task_scheduled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
