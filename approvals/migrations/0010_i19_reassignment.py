@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('approvals', '0009_i15_signature_lock'),
+        ('approvals', '0009_i17_disposal_sale'),
         ('viewflow', '0015_task_scheduled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
