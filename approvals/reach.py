@@ -29,8 +29,9 @@ def why_unreachable(step: Step, process: ChainProcess, *, title: str = "") -> st
 
     The checks are the ones the step applies when a person claims it (four_eyes.why_not): the
     role, the debt's unit for unit-bound roles, the requester never, one person one step."""
-    if getattr(step, "is_rework", False):
-        return None  # the requester's own (or their delegate's)
+    if not hasattr(step, "role_for") or getattr(step, "is_rework", False):
+        # a gateway (flow.If: its branch is known only when it runs), or the requester's own step
+        return None
     role = step.role_for(process)
     title = title or str(step.task_title)
     role_label = LABELS.get(role, role)
