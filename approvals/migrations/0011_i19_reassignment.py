@@ -9,8 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0009_i15_signature_lock'),
-        ('approvals', '0009_i17_disposal_sale'),
+        ('approvals', '0010_i17_merge_i15'),
         ('viewflow', '0015_task_scheduled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
