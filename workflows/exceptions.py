@@ -64,6 +64,10 @@ class SuspensionError(QingqianError):
     """A special-reason suspension that cannot be recorded; the message names the field."""
 
 
+class TriageError(QingqianError):
+    """An overdue-queue action that cannot be done as asked (rule R5.5)."""
+
+
 class ClockBusy(QingqianError):
     """Another daily run holds the lock: try again later."""
 

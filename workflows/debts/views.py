@@ -21,6 +21,7 @@ from workflows.scoping import debts_for, get_debt_for, get_debtor_for
 from workflows.supply import may_lift
 from workflows.supply import status as supply_status
 from workflows.templatetags.qq import money
+from workflows.triage import suspensions_in_force
 
 # The list's columns, key ones first (issue 19 item 7: at 1366 px the balance and the state
 # used to be cut off at the right): sort key -> ORDER BY. Days overdue sort by the due date
@@ -152,6 +153,7 @@ class DebtDetailView(DebtAccessMixin, TemplateView):
             history=debt.state_changes.select_related("by", "authorisation__approved_by").order_by("at", "pk"),
             entry_form=form if can_record else None,
             actions=available_actions(debt, user),
+            suspension=suspensions_in_force([debt.pk]).get(debt.pk),
             supply=supply_status(debt.debtor),  # rule R3.12: the flag shows on the debt page
         )
         return context

@@ -24,6 +24,8 @@ from workflows.models.clock import (  # noqa: F401
     OverdueRule,
     OverdueTask,
     Suspension,
+    TriageAction,
+    TriageKind,
 )
 from workflows.models.debts import (  # noqa: F401
     CLEARABLE_FROM,
