@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0010_i17_merge_i15'),
+        ('approvals', '0011_i19_reassignment'),
     ]
 
     operations = [
