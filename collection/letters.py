@@ -34,6 +34,7 @@ from .exceptions import CollectionError
 from .models import (
     Agency,
     AgencyKind,
+    ConfirmationRun,
     ContactKind,
     DeliveryProof,
     Engagement,
@@ -244,7 +245,7 @@ class _NumberTaken(Exception):
 
 def generate_letter(debt: Debt, kind: str, *, by: User, attention: str | None = None, address: str | None = None,
                     fingerprint: str | None = None, preview_token: uuid.UUID | str | None = None,
-                    request: HttpRequest | None = None) -> Letter:
+                    run: ConfirmationRun | None = None, request: HttpRequest | None = None) -> Letter:
     """Archive the letter. With `fingerprint` (from the preview) the letter must still say what
     was previewed; with `preview_token` a second confirmation of the same preview returns the
     letter archived by the first (its `reused` attribute is True)."""
@@ -261,7 +262,7 @@ def generate_letter(debt: Debt, kind: str, *, by: User, attention: str | None = 
         pdf = render_pdf(draft, number)  # the slow part, outside any write transaction
         try:
             letter = _archive(draft, by=by, year=year, seq=seq, number=number, pdf=pdf,
-                              preview_token=preview_token, request=request)
+                              preview_token=preview_token, run=run, request=request)
         except _NumberTaken:
             debt = Debt.objects.select_related("debtor", "contract", "unit").get(pk=debt.pk)
             continue
@@ -276,7 +277,7 @@ def generate_letter(debt: Debt, kind: str, *, by: User, attention: str | None = 
     raise CollectionError(_("函件：发文字号正被同时占用，请稍后再试"))
 
 
-def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, request) -> Letter:
+def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, run, request) -> Letter:
     with transaction.atomic():
         taken = _take_number(draft.letterhead.unit_id, year)
         if taken != seq:
@@ -295,7 +296,7 @@ def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, request
         letter = Letter.objects.create(
             debt=locked, kind=draft.kind, number=number, unit_id=draft.letterhead.unit_id, year=year, seq=seq,
             recipient=draft.recipient, attention=draft.attention, recipient_address=draft.address,
-            amount=locked.balance, document=document, created_by=by, preview_token=preview_token or None)
+            amount=locked.balance, document=document, created_by=by, preview_token=preview_token or None, run=run)
         act = Act.WORK if refusal(by, Act.WORK) is None else Act.CONFIRM_BALANCES
         contact = log_contact(locked, ContactKind.LETTER, _("发出%(label)s %(number)s，金额 ¥%(amount)s")
                               % {"label": draft.label, "number": number, "amount": f"{locked.balance:,.2f}"},
