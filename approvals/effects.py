@@ -9,7 +9,7 @@ from workflows import lifecycle
 from workflows.ledger import post_entry
 from workflows.limitation import record_interruption
 from workflows.models import Debt, EntryKind, LimitationEventKind, State, User
-from workflows.roles import COMMITTEE, COMMITTEE_HEAD
+from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE
 from workflows.suspension import suspend as suspend_debt
 from workflows.templatetags.qq import money
 
@@ -72,6 +72,18 @@ def settle_in_kind(process: ChainProcess, user: User) -> None:
             "code": debt.code, "offset": money(amount), "rest": money(rest)}
         for person in {process.requested_by, debt.handler}:
             notify(person, NotificationKind.COPY, message, case_file_url(debt))
+
+
+def record_sale(process: ChainProcess, user: User) -> None:
+    """Chain B records the sale (rule R4.31) — at once when the price is not below the offset,
+    at the 总经理's approval when it is — and the selling unit's finance books it (rule R4.34)."""
+    now = timezone.now()
+    ChainProcess.objects.filter(pk=process.pk).update(sale_recorded_at=now)
+    process.sale_recorded_at = now
+    debt = process.debt
+    message = _("抵债物资处置 %(code)s：售价 %(price)s，买受人 %(buyer)s，%(date)s，请财务部据批准的报告列账") % {
+        "code": debt.code, "price": money(process.proposed_price), "buyer": process.buyer, "date": process.sale_date}
+    copy_to([FINANCE], debt, message, reverse("approvals:process", args=[process.pk]))
 
 
 def suspend(process: ChainProcess, user: User) -> None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
 from workflows.append_only import AppendOnlyModel
-from workflows.models import MONEY, Debt
+from workflows.models import MONEY, Debt, OrgUnit
 from workflows.roles import LABELS as ROLE_LABELS
 
 
@@ -61,6 +61,13 @@ class ChainProcess(Process):
     # chains A, B
     appraised_value = models.DecimalField(_("评估价值"), **MONEY, null=True, blank=True)
     proposed_price = models.DecimalField(_("拟处置价格"), **MONEY, null=True, blank=True)
+    # chain B: the sale (rule R4.31); the offset the goods settled, when the sale was requested
+    buyer = models.CharField(_("买受人"), max_length=200, blank=True)
+    sale_date = models.DateField(_("处置日期"), null=True, blank=True)
+    selling_unit = models.ForeignKey(OrgUnit, verbose_name=_("处置单位"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    offset_amount = models.DecimalField(_("抵债金额"), **MONEY, null=True, blank=True)
+    sale_recorded_at = models.DateTimeField(_("处置登记时间"), null=True, blank=True)
     # chain G
     until = models.DateField(_("暂停至"), null=True, blank=True)
     # chain F

@@ -94,6 +94,6 @@ class LegalCaseAdmin(ReadOnlyAdmin):
     search_fields = ["case_number", "debt__code"]
 
 
-for model in (VisitReport, Letter, LetterSequence, ConfirmationRun, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement,
-              FeePayment):
+for model in (VisitReport, Letter, LetterSequence, ConfirmationRun, PaymentPlan, Instalment, StageChange, Hearing,
+              CaseCost, Engagement, FeePayment):
     admin.site.register(model, ReadOnlyAdmin)

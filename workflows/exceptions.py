@@ -80,6 +80,10 @@ class PlanError(QingqianError):
     """A clearing plan that cannot be saved, submitted or decided."""
 
 
+class QuarterlyReportError(QingqianError):
+    """A quarterly clearing report that cannot be submitted (rule R6.19)."""
+
+
 class AssessmentError(QingqianError):
     """A cost, hard-debt designation or quarterly assessment that cannot be recorded."""
 

@@ -72,6 +72,7 @@ class ReportsApplication(Application):
     assessments_path = path("assessments/", plan_views.AssessmentListView.as_view(), name="assessments")
     assessment_path = path("assessments/<int:pk>/", plan_views.AssessmentDetailView.as_view(), name="assessment")
     costs_path = path("costs/", plan_views.CostsView.as_view(), name="costs")
+    quarterly_path = path("quarterly/", plan_views.QuarterlyReportsView.as_view(), name="quarterly")
 
 
 class PlanApprovalsApp(WorkflowAppViewset):

@@ -163,18 +163,83 @@ def test_offset_covering_the_balance_settles_in_kind(org, people):
     assert debt.entries.get(kind=EntryKind.IN_KIND_OFFSET).amount == Decimal("300000.00")
 
 
-def test_price_reduced_disposal(org, people):
+def settled_debt(org, people, amount="1000.00"):
     from workflows import lifecycle
-    debt = overdue_debt(org, people)
+    from workflows.ledger import post_entry
+    debt = overdue_debt(org, people, amount=amount)
     lifecycle.authorise(debt, State.SETTLED_IN_KIND, people["gm"], source="test")
     lifecycle.apply_transition(debt.pk, State.SETTLED_IN_KIND)
+    post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, amount, date(2026, 1, 5), by=people["finance"])
     debt.refresh_from_db()
-    r, process = start(people["handler"], Chain.DISPOSAL, debt, reason="质量下降", proposed_price="800.00",
-                       **files(DocType.WRITTEN_REPORT))
+    return debt
+
+
+def sale(org, price, **extra):
+    return {"reason": "抵债设备变现", "proposed_price": price, "buyer": "某机械回收公司",
+            "sale_date": "2026-12-20", "selling_unit": str(org["a"].pk), **extra}
+
+
+def test_sale_at_no_less_than_the_offset_is_recorded_at_once(org, people):
+    """Rule R4.31: price, buyer, date and the selling unit are recorded; no approval needed."""
+    debt = settled_debt(org, people)
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "1,000.00"))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    process = reload(process)
+    assert process.outcome == Outcome.APPROVED and not process.active
+    assert process.proposed_price == Decimal("1000.00") and process.offset_amount == Decimal("1000.00")
+    assert process.buyer == "某机械回收公司" and process.sale_date == date(2026, 12, 20)
+    assert process.selling_unit == org["a"] and process.sale_recorded_at is not None
+    assert not process.task_set.filter(finished__isnull=True).exists()
+    # The selling unit's finance is told to book it (rule R4.34), with a link.
+    note = people["finance"].notifications.get(kind="copy")
+    assert "某机械回收公司" in note.message and note.url == f"/approvals/process/{process.pk}/"
+
+
+def test_the_unit_that_took_the_goods_sells_them(org, people):
+    debt = settled_debt(org, people)
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "1000.00", selling_unit=str(org["b"].pk)))
+    assert r.status_code == 200 and "谁抵债谁变现" in r.content.decode() and org["a"].name in r.content.decode()
+    assert process is None
+    # Nothing was taken in kind: no disposal at all.
+    plain = overdue_debt(org, people)
+    from approvals.actions import why_cannot_start
+    assert "没有以物抵债" in why_cannot_start(Chain.DISPOSAL, plain, people["handler"])
+
+
+def test_price_reduced_disposal(org, people):
+    """Rule R4.32: below the offset, 技术工程部's quality appraisal → the written report of the
+    reasons (after the appraisal) → the 总经理, in that order; then the sale is recorded."""
+    from approvals.case_file import attach
+    from tests.approvals.helpers import pdf
+    debt = settled_debt(org, people)
+    # A report filed before the appraisal does not count.
+    attach(debt, DocType.WRITTEN_REPORT, pdf("early-report.pdf"), people["handler"])
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "800.00"))
     assert r.status_code == 302 and reload(process).proposed_price == Decimal("800.00")
+    assert open_task(process, "gm_approval") is None and open_task(process, "written_report") is None
     assert act(people["tech"], process, "quality_appraisal", **files(DocType.APPRAISAL_OPINION)).status_code == 302
+    assert open_task(process, "gm_approval") is None
+    report = open_task(process, "written_report")
+    assert report.owner == people["handler"]
+    r = act(people["handler"], process, "written_report")
+    assert r.status_code == 200 and "书面报告" in r.content.decode() and "之后提交" in r.content.decode()
+    assert act(people["handler"], process, "written_report", **files(DocType.WRITTEN_REPORT)).status_code == 302
+    assert reload(process).sale_recorded_at is None
     assert act(people["gm"], process, "gm_approval", password=PASSWORD).status_code == 302
-    assert reload(process).outcome == Outcome.APPROVED
+    process = reload(process)
+    assert process.outcome == Outcome.APPROVED and process.sale_recorded_at is not None
+    steps = list(Decision.objects.filter(process=process).values_list("step", flat=True))
+    assert steps == ["start", "quality_appraisal", "written_report", "gm_approval"]
+
+
+def test_disposal_after_a_partial_offset(org, people):
+    """Goods taken by a partial offset (rule R4.24) are disposed of too, the debt still open."""
+    debt = overdue_debt(org, people, amount="300000.00")
+    run_in_kind(org, people, debt, "120000.00")
+    assert debt.state == State.OVERDUE
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "120000.00"))
+    assert r.status_code == 302 and reload(process).outcome == Outcome.APPROVED
+    assert reload(process).offset_amount == Decimal("120000.00")
 
 
 def test_wrong_unit(org, people):

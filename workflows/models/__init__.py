@@ -65,4 +65,5 @@ from workflows.models.plans import (  # noqa: F401
     ClearingPlan,
     PlanState,
     PlanTarget,
+    QuarterlyReport,
 )

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,9 @@ class ClockSettings(models.Model):
     safe_aging_prewarning_days = models.PositiveIntegerField(_("保险账龄预警(天)"), default=30)
     credit_prewarning_percent = models.PositiveSmallIntegerField(
         _("授信额度预警比例(%)"), default=90, help_text=_("债务人未结余额达到授信额度的此比例时预警"))
+    quarterly_report_due_day = models.PositiveSmallIntegerField(
+        _("季度清欠报告截止日"), default=15, validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("责任人须在每季度结束后次月的此日（含）前上报应收款项管理报表及总结分析报告"))
 
     class Meta:
         verbose_name = _("每日任务设置")
