@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
@@ -57,6 +57,7 @@ ASKS_PAYMENT = {LetterKind.DEMAND, LetterKind.LAWYER, LetterKind.LEGAL_NOTICE}
 # means another letter of the same unit was archived in the same second.
 ATTEMPTS = 5
 CN_DIGITS = "〇一二三四五六七八九"
+LETTER_LANGUAGE = "zh-hans"
 
 
 def rmb_upper(amount: Decimal) -> str:
@@ -159,8 +160,15 @@ class Draft:
     def label(self) -> str:
         return str(LetterKind(self.kind).label)
 
+    @property
+    def label_zh(self) -> str:
+        with translation.override(LETTER_LANGUAGE):
+            return str(LetterKind(self.kind).label)
+
     def html(self, number: str, *, preview: bool = False) -> str:
-        return render_to_string("collection/letter.html", {**self.context, "number": number, "preview": preview})
+        # The letter goes to a Chinese debtor: Chinese whatever the language of the user's pages.
+        with translation.override(LETTER_LANGUAGE):
+            return render_to_string("collection/letter.html", {**self.context, "number": number, "preview": preview})
 
 
 def draft_letter(debt: Debt, kind: str, *, by: User, attention: str | None = None, address: str | None = None,
@@ -287,9 +295,9 @@ def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, run, re
                              today=draft.today)
         if again.fingerprint != draft.fingerprint:
             raise _NumberTaken  # the balance moved while typesetting: compose and typeset again
-        upload = SimpleUploadedFile(f"{draft.label}-{year}-{seq}.pdf", pdf, content_type="application/pdf")
+        upload = SimpleUploadedFile(f"{draft.label_zh}-{year}-{seq}.pdf", pdf, content_type="application/pdf")
         try:
-            document = attach(locked, DOC_TYPE[draft.kind], upload, by, title=f"{draft.label} {number}",
+            document = attach(locked, DOC_TYPE[draft.kind], upload, by, title=f"{draft.label_zh} {number}",
                               request=request, system_generated=True)
         except UploadRefused as exc:
             raise CollectionError(_("函件：%(msg)s") % {"msg": exc.message}) from None
