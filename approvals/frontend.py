@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
 from workflows.flow_routes import scoped
+from workflows.roles import GM
 
 from . import inbox, views
 from .access import check_flow_route
@@ -63,6 +64,15 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("unreachable/", views.UnreachableView.as_view(), name="unreachable")
 
     @property
+    def litigation_list_path(self):
+        return path("litigation-list/", views.LitigationListView.as_view(), name="litigation_list")
+
+    @property
+    def litigation_list_detail_path(self):
+        return path("litigation-list/<int:pk>/", views.LitigationListDetailView.as_view(),
+                    name="litigation_list_detail")
+
+    @property
     def delegations_path(self):
         return path("delegations/", views.DelegationView.as_view(), name="delegations")
 
@@ -75,7 +85,8 @@ class ApprovalsApp(WorkflowAppViewset):
         if not request.user.is_authenticated:
             return {}
         return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user),
-                "may_reassign": may_reassign(request.user)}
+                "may_reassign": may_reassign(request.user),
+                "may_sign_lists": request.user.groups.filter(name=GM).exists()}
 
 
 approvals_app = ApprovalsApp(
