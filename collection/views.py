@@ -58,7 +58,7 @@ class WorklistView(Access, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        debts = debts_for(user).filter(state__in=WORKED_STATES).select_related("debtor", "unit", "handler")
+        debts = debts_for(user).filter(state__in=WORKED_STATES).select_related("debtor", "unit", "handler", "clock")
         text = (self.request.GET.get("q") or "").strip()[:100]
         if text:
             debts = debts.filter(Q(code__icontains=text) | Q(debtor__name__icontains=text))
