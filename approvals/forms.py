@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
 from workflows.ledger import parse_amount
-from workflows.models import User
+from workflows.models import OrgUnit, User
 
 from .models import Chain, DecisionKind, WriteOffCondition
 
@@ -55,15 +55,39 @@ def _clean_money(form, name, label):
 
 
 class RequestForm(AttachmentsMixin, forms.Form):
+    """A chain request: its fields, one labelled upload slot per required document (rule R4.103),
+    then optional extra attachments.
+
+    requirements: what the request needs for the chain (and write-off condition) chosen;
+    present: {requirement index: [documents of the case file that already satisfy it]}."""
+
     reason = forms.CharField(label=_("申请理由"), widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, chain, **kwargs):
+    def __init__(self, *args, chain, requirements=(), present=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.chain = chain
+        self.requirements = list(requirements)
+        self.present = present or {}
         if chain == Chain.WRITE_OFF:
-            self.fields["condition"] = forms.ChoiceField(label=_("核销条件"), choices=WriteOffCondition.choices)
+            self.fields["condition"] = forms.ChoiceField(
+                label=_("核销条件"), choices=WriteOffCondition.choices,
+                widget=forms.Select(attrs={"data-refresh-on-change": "1"}),
+                help_text=_("所需证据随核销条件而定；更改条件后，下方列出该条件所需的文件"))
+        for i, requirement in enumerate(self.requirements, start=1):
+            types = sorted(requirement.types, key=lambda t: DocType(t).label)
+            if len(types) > 1:
+                self.fields[f"slot_{i}_type"] = forms.ChoiceField(
+                    label=_("%(label)s：文件类型") % {"label": requirement.label},
+                    choices=[("", "---------")] + [(t, DocType(t).label) for t in types], required=False)
+            self.fields[f"slot_{i}"] = forms.FileField(label=requirement.describe(), required=False)
         if chain == Chain.DISPOSAL:
-            self.fields["proposed_price"] = _money_field(_("拟处置价格"))
+            self.fields["proposed_price"] = _money_field(_("处置价格"))
+            self.fields["buyer"] = forms.CharField(label=_("买受人"), max_length=200)
+            self.fields["sale_date"] = forms.DateField(label=_("处置日期"),
+                                                       widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields["selling_unit"] = forms.ModelChoiceField(
+                label=_("处置单位"), queryset=OrgUnit.objects.order_by("code"),
+                help_text=_("谁抵债谁变现：须为取得抵债物资的单位"))
         if chain == Chain.SUSPENSION:
             self.fields["until"] = forms.DateField(label=_("暂停至"), widget=forms.DateInput(attrs={"type": "date"}))
         if chain == Chain.OUTSOURCING:
@@ -71,7 +95,7 @@ class RequestForm(AttachmentsMixin, forms.Form):
         self.add_attachment_fields()
 
     def clean_proposed_price(self):
-        return _clean_money(self, "proposed_price", _("拟处置价格"))
+        return _clean_money(self, "proposed_price", _("处置价格"))
 
     def clean_until(self):
         until = self.cleaned_data["until"]
@@ -79,13 +103,39 @@ class RequestForm(AttachmentsMixin, forms.Form):
             raise forms.ValidationError(_("暂停至：截止日期必须晚于今天"))
         return until
 
+    def slots(self):
+        """[{requirement, fields (the type choice if several, then the file), present}] for the page."""
+        return [{"requirement": r, "present": self.present.get(i, []),
+                 "fields": [self[n] for n in (f"slot_{i}_type", f"slot_{i}") if n in self.fields]}
+                for i, r in enumerate(self.requirements, start=1)]
+
+    def extra_fields(self):
+        return [self[name] for name in self.fields if name.startswith(("doc_type_", "file_"))]
+
+    def request_fields(self):
+        return [self[name] for name in self.fields
+                if not name.startswith(("doc_type_", "file_", "slot_"))]
+
     def clean(self):
-        return self.clean_attachments(super().clean())
+        cleaned = self.clean_attachments(super().clean())
+        slotted = []
+        for i, requirement in enumerate(self.requirements, start=1):
+            upload = cleaned.get(f"slot_{i}")
+            if not upload:
+                continue
+            types = list(requirement.types)
+            doc_type = cleaned.get(f"slot_{i}_type") if len(types) > 1 else types[0]
+            if not doc_type:
+                self.add_error(f"slot_{i}_type", _("%(label)s：请选择文件类型") % {"label": requirement.label})
+                continue
+            slotted.append((doc_type, upload))
+        cleaned["attachments"] = slotted + cleaned.get("attachments", [])
+        return cleaned
 
     def process_fields(self):
         data = self.cleaned_data
         fields = {"reason": data["reason"]}
-        for name in ("condition", "proposed_price", "until", "agency"):
+        for name in ("condition", "proposed_price", "until", "agency", "buyer", "sale_date", "selling_unit"):
             if name in data:
                 fields[name] = data[name]
         return fields
@@ -101,14 +151,19 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         labels = dict(DecisionKind.choices)
         if step.is_rework:
             labels = {DecisionKind.APPROVE: _("修改完毕，重新提交"), DecisionKind.REJECT: _("撤回申请")}
+        if step.is_report:
+            labels = {DecisionKind.APPROVE: _("提交%(title)s") % {"title": step.task_title},
+                      DecisionKind.REJECT: _("撤回申请")}
         self.fields["decision"].choices = [(d, labels[d]) for d in step.decisions]
         if len(step.decisions) == 1:
             self.fields["decision"].initial = step.decisions[0]
         if "appraised_value" in step.extra_fields:
             self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
         if step.signature:
+            # strip=False: the password is compared exactly as typed (rule R4.11).
             self.fields["password"] = forms.CharField(
-                label=_("登录密码（同意时签署确认）"), required=False, widget=forms.PasswordInput(render_value=False),
+                label=_("登录密码（同意时签署确认）"), required=False, strip=False,
+                widget=forms.PasswordInput(render_value=False),
                 help_text=_("选择“同意”须重新输入登录密码签署；驳回或退回只需填写理由"))
         self.add_attachment_fields()
 

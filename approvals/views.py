@@ -1,4 +1,6 @@
 """Approval pages. Thin: they parse forms and call the services."""
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,13 +19,14 @@ from workflows.scoping import get_debt_for
 from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
+from .case_file import current_documents
 from .chain_requests import start_chain
 from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo
+from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo, WriteOffCondition
 from .signatures import coverage, verify
 from .working_days import working_days_covered
 
@@ -57,11 +60,38 @@ class StartView(TurboFormMixin, generic.FormView):
         self.flow_class = request.activation.flow_class
         return super().dispatch(request, *args, **kwargs)
 
+    def requirements(self):
+        """What the request needs for the condition chosen (or first offered): rule R4.103."""
+        chain = self.flow_class.chain
+        condition = self.request.POST.get("condition") or self.request.GET.get("condition") or ""
+        if chain == Chain.WRITE_OFF and condition not in WriteOffCondition.values:
+            condition = WriteOffCondition.values[0]
+        return list(self.flow_class.request_required(SimpleNamespace(condition=condition, debt=self.debt)))
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "chain": self.flow_class.chain}
+        requirements = self.requirements()
+        current = current_documents(self.debt)
+        present = {i: [d for d in current if d.doc_type in r.types] for i, r in enumerate(requirements, start=1)}
+        return {**super().get_form_kwargs(), "chain": self.flow_class.chain, "requirements": requirements,
+                "present": present}
 
     def get_form_class(self):
         return RequestForm
+
+    def get_initial(self):
+        # 谁抵债谁变现 (rule R4.31): the unit that took the goods sells them.
+        return {"selling_unit": self.debt.unit_id} if self.flow_class.chain == Chain.DISPOSAL else {}
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("refresh"):
+            # The condition changed (without JavaScript: the 列出所需文件 button): show the
+            # form again for it, with what was typed, and no errors.
+            kwargs = self.get_form_kwargs()
+            kwargs.pop("data", None), kwargs.pop("files", None)
+            kwargs["initial"] = request.POST.dict()
+            form = RequestForm(**kwargs)
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(debt=self.debt, chain_label=Chain(self.flow_class.chain).label,
@@ -192,7 +222,7 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
-                                        open_steps=open_steps, **kwargs)
+                                        open_steps=open_steps, dossier=dossier(process), **kwargs)
 
 
 class NotificationsView(LoginRequiredMixin, generic.TemplateView):
@@ -246,4 +276,6 @@ def start_redirect(request, chain, debt_pk):
         raise Http404("unknown chain") from None
     get_debt_for(request.user, pk=debt_pk)  # another unit's debt: 404 here already, not at the form
     url = flow_class.start.reverse("execute")
-    return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}")
+    condition = request.GET.get("condition", "")
+    extra = f"&condition={condition}" if condition in WriteOffCondition.values else ""
+    return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}{extra}")

@@ -93,6 +93,21 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Two roles on PostgreSQL (issue 15, workflows.db_roles): DATABASE_URL is the application role
+# (web, worker, beat), MIGRATE_DATABASE_URL the owner that `migrate`, `flush` and `restore` use.
+# Only the migrate job needs the second one in its environment.
+QQ_OWNER_DATABASE = None
+QQ_APP_DATABASE = QQ_APP_DB_ROLE = QQ_APP_DB_PASSWORD = None
+if os.environ.get("MIGRATE_DATABASE_URL"):
+    QQ_OWNER_DATABASE = dj_database_url.parse(os.environ["MIGRATE_DATABASE_URL"])
+    QQ_APP_DATABASE = dict(DATABASES["default"])
+    QQ_APP_DB_ROLE = DATABASES["default"].get("USER") or None
+    QQ_APP_DB_PASSWORD = DATABASES["default"].get("PASSWORD") or None
+    if QQ_OWNER_DATABASE["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("MIGRATE_DATABASE_URL and DATABASE_URL must name the same database.")
+    if not QQ_APP_DB_ROLE or QQ_OWNER_DATABASE.get("USER") == QQ_APP_DB_ROLE:
+        raise ImproperlyConfigured("DATABASE_URL must name the application role, another role than "
+                                   "MIGRATE_DATABASE_URL's owner.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Row locks do not exist on SQLite; a generous busy timeout stands in for them. The timeout
     # alone is not enough: a transaction that starts reading (BEGIN DEFERRED) and then writes
@@ -174,6 +189,11 @@ QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
+# Signing (rule R4.11): after this many wrong passwords within the window, signing is locked for
+# the user for the lock period (approvals.signatures).
+QQ_SIGNATURE_FAILURE_LIMIT = int(os.environ.get("QQ_SIGNATURE_FAILURE_LIMIT", "5"))
+QQ_SIGNATURE_FAILURE_WINDOW_MINUTES = int(os.environ.get("QQ_SIGNATURE_FAILURE_WINDOW_MINUTES", "15"))
+QQ_SIGNATURE_LOCK_MINUTES = int(os.environ.get("QQ_SIGNATURE_LOCK_MINUTES", "15"))
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)

@@ -2,7 +2,7 @@
 delete a document, a seal or a log row."""
 from django.contrib import admin
 
-from .models import AccessLog, CaseFile, Document, IntegrityCheck, Seal
+from .models import AccessLog, CaseFile, Document, IntegrityCheck, RetentionSettings, Seal
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +44,16 @@ class AccessLogAdmin(ReadOnlyAdmin):
 @admin.register(IntegrityCheck)
 class IntegrityCheckAdmin(ReadOnlyAdmin):
     list_display = ["finished_at", "ok", "documents_checked", "seals_checked", "trigger"]
+
+
+@admin.register(RetentionSettings)
+class RetentionSettingsAdmin(admin.ModelAdmin):
+    """The retention periods (rule R7.14): one row, editable; never deleted."""
+
+    list_display = ["__str__", "collection_years", "voucher_years", "voucher_types"]
+
+    def has_add_permission(self, request):
+        return not RetentionSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -24,7 +24,8 @@ from django.utils import timezone
 from workflows.exports import CsvDictWriter, CsvWriter, local_iso
 from workflows.models import Debt, OrgUnit, StateChange
 
-from .models import Document, Seal
+from .models import Document, RetentionSettings, Seal
+from .retention import Retention, retention_for
 from .storage import archive_storage
 
 CHUNK = 1024 * 1024
@@ -75,9 +76,12 @@ def _sums(entries):
     return "".join(f"{digest}  {path}\n" for path, digest in entries).encode("utf-8")
 
 
-def write_case_file(zf: zipfile.ZipFile, debt: Debt, *, prefix: str = "") -> list[tuple[str, str]]:
+def write_case_file(zf: zipfile.ZipFile, debt: Debt, *, prefix: str = "",
+                    retention: list[Retention] | None = None) -> list[tuple[str, str]]:
     """Write one case file into an open ZipFile under `prefix`; returns [(path, sha256)] of
-    every file written (paths relative to the zip root)."""
+    every file written (paths relative to the zip root). The manifest names the file's
+    retention periods (rule R7.14)."""
+    retention = retention if retention is not None else retention_for(debt)
     storage = archive_storage()
     docs = list(Document.objects.filter(case_file__debt=debt).select_related("uploaded_by").order_by("pk"))
     seal = Seal.objects.filter(case_file__debt=debt).first()
@@ -105,6 +109,7 @@ def write_case_file(zf: zipfile.ZipFile, debt: Debt, *, prefix: str = "") -> lis
         "contract": debt.contract.number, "unit": debt.unit.code, "state": debt.state,
         "exported_at": local_iso(timezone.now()),
         "sealed": bool(seal), "seal_manifest_sha256": seal.manifest_sha256 if seal else None,
+        "retention": [r.as_dict() for r in retention],
         "documents": rows,
         "state_history": [
             {"from": c.from_state, "to": c.to_state, "at": local_iso(c.at),
@@ -148,14 +153,19 @@ def write_bundle(fileobj: BinaryIO, *, unit: OrgUnit | None = None, progress: Ca
     """The handover bundle: `<unit>/<debt>/...` per case file, index.csv and a top-level
     SHA256SUMS over every file. Returns the number of case files."""
     debts = debts_for_unit(unit)
+    settings = RetentionSettings.load()
     all_entries, index_rows = [], []
     count = 0
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         for debt in debts.iterator(chunk_size=200):
             prefix = f"{safe(debt.unit.code)}/{safe(debt.code)}/"
-            all_entries.extend(write_case_file(zf, debt, prefix=prefix))
+            kept = {r.kind: r for r in retention_for(debt, settings)}
+            all_entries.extend(write_case_file(zf, debt, prefix=prefix, retention=list(kept.values())))
+            # rule R7.14: the bundle lists each file's retention periods and when they end
             index_rows.append([debt.unit.code, debt.code, debt.debtor.name, debt.contract.number, debt.state,
-                               prefix])
+                               prefix, kept["collection"].closed_on or "",
+                               kept["collection"].years, kept["collection"].ends_on or "",
+                               kept["vouchers"].years, kept["vouchers"].ends_on or ""])
             count += 1
             if on_case_file:
                 on_case_file(debt)
@@ -163,7 +173,9 @@ def write_bundle(fileobj: BinaryIO, *, unit: OrgUnit | None = None, progress: Ca
                 progress(count)
         buf = io.StringIO()
         writer = CsvWriter(buf)
-        writer.writerow(["unit", "debt", "debtor", "contract", "state", "folder"])
+        writer.writerow(["unit", "debt", "debtor", "contract", "state", "folder", "closed_on",
+                         "collection_retention_years", "collection_retention_until",
+                         "voucher_retention_years", "voucher_retention_until"])
         writer.writerows(index_rows)
         all_entries.append(("index.csv", _write_bytes(zf, "index.csv", buf.getvalue().encode("utf-8-sig"))))
         zf.writestr("SHA256SUMS", _sums(all_entries))

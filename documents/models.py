@@ -9,6 +9,7 @@ import uuid
 
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,8 @@ class CaseFile(models.Model):
     legal_hold_reason = models.CharField(_("保全原因"), max_length=300, blank=True)
 
     objects = CaseFileQuerySet.as_manager()
+    # Never deleted: the application role has no DELETE on the table (workflows.db_roles).
+    app_role_revoke = ("DELETE",)
 
     class Meta:
         verbose_name = _("案卷")
@@ -207,3 +210,43 @@ class HandoverExport(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class RetentionSettings(models.Model):
+    """One row (pk=1): how long a case file is kept once its debt is closed (rule R7.14)."""
+
+    collection_years = models.PositiveSmallIntegerField(
+        _("催收资料保管年限"), default=5,
+        help_text=_("债权结清或以物抵债后保管的年数（催收流程：终止后保留5年）"))
+    voucher_years = models.PositiveSmallIntegerField(
+        _("会计凭证保管年限"), default=30, help_text=_("自结清当年会计年度终了后的第一天起算"))
+    voucher_types = models.CharField(
+        _("会计凭证文件类型"), max_length=300, default="original_vouchers,invoice",
+        help_text=_("按会计凭证保管的文件类型代码，逗号分隔"))
+
+    class Meta:
+        verbose_name = _("档案保管期限设置")
+        verbose_name_plural = _("档案保管期限设置")
+
+    def __str__(self):
+        return gettext("档案保管期限设置")
+
+    def clean(self):
+        unknown = [c for c in self.voucher_type_codes if c not in DocType.values]
+        if unknown:
+            message = gettext("未知的文件类型：%(codes)s") % {"codes": "、".join(unknown)}
+            raise ValidationError({"voucher_types": message})
+        if self.collection_years < 1 or self.voucher_years < 1:
+            raise ValidationError(gettext("保管年限至少 1 年"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+    @property
+    def voucher_type_codes(self):
+        return [c.strip() for c in str(self.voucher_types).replace("，", ",").split(",") if c.strip()]

@@ -35,6 +35,7 @@ from .handover import start_handover_export
 from .integrity import last_check
 from .models import AccessLog, Action, Document, HandoverExport, IntegrityCheck, Seal
 from .permissions import Act, is_auditor, may_oversee, may_seal, may_upload, require
+from .retention import retention_for
 from .search import search_documents
 from .storage import archive_storage
 from .timeline import case_file_timeline
@@ -94,6 +95,7 @@ class CaseFileView(ArchiveAccess, TemplateView):
             all_documents=Document.objects.filter(case_file=case_file).select_related("uploaded_by")
             .order_by("chain", "version"),
             timeline=case_file_timeline(debt),
+            retention=retention_for(debt),
             missing=services.missing_for_seal(debt),
             upload_form=UploadForm(current=current) if (may_upload(user) and not seal) else None,
             may_seal=sealer and not seal and debt.state in services.SEALABLE_STATES,

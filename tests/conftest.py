@@ -1,10 +1,35 @@
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from tests import factories as f
-from workflows import holidays, roles
+from workflows import db_roles, holidays, roles
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Two roles (MIGRATE_DATABASE_URL set, as on CI): the owner creates and migrates the test
+    database (migrate then grants the application role its privileges)..."""
+    db_roles.connect_as_owner("default")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...and every test then runs as the application role, as web, worker and beat do; the owner
+    drops the database at the end. Without MIGRATE_DATABASE_URL (SQLite) nothing changes."""
+    role = db_roles.app_role()
+    if role is None or connections["default"].vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock():
+        db_roles.connect_as_app("default")
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == role
+    yield
+    with django_db_blocker.unblock():
+        db_roles.connect_as_owner("default")
 
 
 @pytest.fixture(autouse=True)

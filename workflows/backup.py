@@ -137,7 +137,11 @@ def restore_backup(source: Path) -> Summary:
         raise BackupError(f"the archive directory {archive} is not empty")
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", *_pg_args(db), str(source / DB_POSTGRES)],
+        # As whoever connects (the restore command connects as the owner when two roles are set);
+        # privileges are not taken from the dump (its roles may not exist here): the restore
+        # command grants the application role afterwards (workflows.db_roles).
+        subprocess.run(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", *_pg_args(db),
+                        str(source / DB_POSTGRES)],
                        env=_pg_env(db), check=True, capture_output=True)
     else:
         connection.close()

@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from approvals.models import Chain, StepInfo
+from workflows import db_roles
 
 from .helpers import overdue_debt, start
 
@@ -12,9 +13,11 @@ BEFORE = [("approvals", "0003_step_owner_copy")]
 
 
 def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
+    with db_roles.as_owner():  # schema changes are the owner's (issue 15)
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+    db_roles.grant_configured()  # tables made again get the application role's grants, as after migrate
 
 
 def latest():

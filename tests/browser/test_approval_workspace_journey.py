@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from approvals.models import Chain
+from approvals.models import Chain, ChainProcess
 from documents.catalogue import DocType
 from tests import factories as f
 from tests.approvals.helpers import act, files, start
@@ -20,12 +20,13 @@ from .conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+def set_language(page, code):
+    origin = re.match(r"https?://[^/]+", page.url).group(0)
+    page.context.add_cookies([{"name": "django_language", "value": code, "url": origin + "/"}])
+
+
 def english(page):
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": page.url}])
-
-
-def chinese(page):
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": page.url}])
+    set_language(page, "en")
 
 
 def bankrupt_debt(org, people, code, amount="88000.00"):
@@ -72,3 +73,45 @@ def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people
     page.reload()
     expect(page.locator("#signature-box")).to_contain_text("Electronic signature")
     shot("decide-en")
+
+
+@pytest.fixture
+def evidence(tmp_path):
+    def make(name):
+        path = tmp_path / name
+        path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + name.encode())
+        return str(path)
+    return make
+
+
+def test_handler_starts_a_write_off_through_the_labelled_slots(page, login, org, people, shot, evidence):
+    debt = bankrupt_debt(org, people, "QQ-WS-S1")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "handler_a", PASSWORD)
+    page.goto(f"/debts/{debt.pk}/")
+    page.locator("#debt-actions a", has_text="坏账核销").click()
+    expect(page.locator("h1")).to_contain_text("发起坏账核销申请")
+    slots = page.locator("#required-slots")
+    # the first condition's evidence; choosing 破产 lists the ruling instead (the script re-renders)
+    expect(slots).to_contain_text("死亡/注销证明")
+    page.locator("textarea[name=reason]").fill("债务人破产，财产已分配完毕")
+    page.locator("select[name=condition]").select_option("bankrupt")
+    expect(slots).to_contain_text("破产宣告裁定")
+    expect(slots).not_to_contain_text("死亡/注销证明")
+    expect(page.locator("textarea[name=reason]")).to_have_value("债务人破产，财产已分配完毕")
+    shot("start-zh")
+    page.get_by_label("坏账核销申请报告").set_input_files(evidence("report.pdf"))
+    page.get_by_label(re.compile("核销证据")).set_input_files(evidence("ruling.pdf"))
+    page.locator("#submit-request").click()
+    expect(page.locator("#outcome")).to_have_text("审批中")
+    expect(page.locator("body")).to_contain_text(f"坏账核销申请报告 {debt.code}")
+    shot("submitted-zh")
+    process = ChainProcess.objects.get(debt=debt)
+    assert process.condition == "bankrupt"
+    assert set(process.debt.case_file.documents.values_list("doc_type", flat=True)) == {
+        "write_off_application", "bankruptcy_ruling"}
+    english(page)
+    other = bankrupt_debt(org, people, "QQ-WS-S2")
+    page.goto(f"/approvals/start/write_off/{other.pk}/?condition=bankrupt")
+    expect(page.locator("#required-slots")).to_contain_text("Bankruptcy ruling")
+    shot("start-en")

@@ -51,17 +51,20 @@ def test_a_refused_contact_keeps_the_input_and_marks_the_field(page, login, peop
     assert not Contact.objects.exists()
 
 
-def test_a_double_click_on_generate_letter_makes_one_letter(page, login, people, overdue):
+def test_a_double_click_on_archiving_a_letter_sends_it_once(page, login, people, overdue):
     login(page, people["handler"].username, PASSWORD)
     page.goto(f"/collect/debt/{overdue.pk}/")
+    page.locator("#letter-form select[name=kind]").select_option("demand")
+    page.locator("#letter-form button[type=submit]").click()  # the preview first
+    expect(page.locator("#letter-confirm")).to_be_visible(timeout=60_000)
     # What the button looks like while the letter is being made, kept across the page change.
     page.evaluate("""() => document.addEventListener("submit", () => setTimeout(() => {
-        const b = document.querySelector("#letter-form button[type=submit]");
+        const b = document.querySelector("#letter-confirm button[type=submit]");
         sessionStorage.setItem("busy", JSON.stringify([b.disabled, b.textContent.trim()]));
     }, 100), true)""")
     # The server takes its time (PDF typesetting): hold the request back a little longer.
     page.route("**/collection/debt/*/letter/", lambda route: (time.sleep(0.8), route.continue_()))
-    page.locator("#letter-form button[type=submit]").dblclick()
-    expect(page.locator("#collection-messages")).to_contain_text("函件已生成", timeout=60_000)
+    page.locator("#letter-confirm button[type=submit]").dblclick()
+    expect(page.locator("#collection-messages")).to_contain_text("已生成并存入案卷", timeout=60_000)
     assert page.evaluate("JSON.parse(sessionStorage.getItem('busy'))") == [True, "处理中…"]
     assert Letter.objects.filter(debt=overdue).count() == 1

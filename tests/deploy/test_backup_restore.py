@@ -15,13 +15,15 @@ from documents import services
 from documents.catalogue import DocType
 from tests import factories as f
 from tests.documents import samples
+from workflows import db_roles
 from workflows.models import Debt
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env_extra):
-    dropped = {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "QQ_ARCHIVE_ROOT"}
+    dropped = {"DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "MIGRATE_DATABASE_URL",
+               "QQ_ARCHIVE_ROOT"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "config.settings", **env_extra})
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
@@ -35,7 +37,9 @@ def fresh_database(tmp_path):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
     name = f"qq_restore_{uuid.uuid4().hex[:10]}"
-    settings_dict = connection.settings_dict
+    # Creating a database and restoring into it is the owner's work (issue 15: the application
+    # role cannot create anything); the owner is MIGRATE_DATABASE_URL when two roles are set.
+    settings_dict = db_roles.owner_settings() or connection.settings_dict
     host, port = settings_dict["HOST"] or "127.0.0.1", settings_dict["PORT"] or 5432
     server = f"postgres://{settings_dict['USER']}@{host}:{port}"
     psql = ["psql", "-h", settings_dict["HOST"] or "127.0.0.1", "-U", settings_dict["USER"], "-d", "postgres", "-qc"]

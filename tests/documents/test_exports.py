@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -20,6 +21,9 @@ from approvals.models import ChainProcess, Decision
 from approvals.signatures import sign
 from documents import services
 from documents.catalogue import DocType
+from documents.models import RetentionSettings
+from documents.retention import closed_on
+from tests import factories as f
 from workflows import exports
 
 from . import samples
@@ -41,6 +45,11 @@ def _sha256sum_ok(folder):
         pytest.skip("sha256sum not installed")
     result = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     return result.returncode == 0
+
+
+@pytest.fixture
+def debt_open(org, people):
+    return f.debt(org["a"], people["handler"])
 
 
 @pytest.fixture
@@ -119,3 +128,38 @@ def test_seal_manifest_times_are_local(debt, people):
         text, _digest = services.build_manifest(debt, services.case_file_for(debt), by=people["committee"],
                                                 sealed_at=datetime(2026, 3, 1, 17, 30, tzinfo=ZoneInfo("UTC")))
     assert json.loads(text)["sealed_at"] == "2026-03-02T01:30:00+08:00"
+
+
+def test_retention_shown_on_the_case_file_and_listed_in_the_bundle(client, sealed_debt, debt_open, people,
+                                                                    tmp_path):
+    """Rule R7.14: collection material 5 years after closing, vouchers 30 years from the end of
+    the closing year; configurable; the handover bundle's index lists them."""
+    closed = closed_on(sealed_debt)
+    assert closed is not None
+    client.force_login(people["committee"])
+    page = client.get(reverse("archive:case_file", kwargs={"debt_id": sealed_debt.pk})).content.decode()
+    assert f"保管 5 年，至 {closed.replace(year=closed.year + 5):%Y-%m-%d}" in page
+    assert f"会计凭证（1 份）：保管 30 年，至 {closed.year + 30}-12-31" in page
+    open_page = client.get(reverse("archive:case_file", kwargs={"debt_id": debt_open.pk})).content.decode()
+    assert "结案（结清或以物抵债）后起算" in open_page
+    settings = RetentionSettings.load()
+    settings.collection_years = 10
+    settings.save()
+    out = tmp_path / "bundle.zip"
+    call_command("export_archive", str(out), unit="A", verbosity=0)
+    with zipfile.ZipFile(out) as zf:
+        index = {r["debt"]: r for r in _csv(zf, "index.csv")}
+        manifest = json.loads(zf.read(f"A/{sealed_debt.code}/manifest.json"))
+    row = index[sealed_debt.code]
+    assert row["closed_on"] == closed.isoformat() and row["collection_retention_years"] == "10"
+    assert row["collection_retention_until"] == closed.replace(year=closed.year + 10).isoformat()
+    assert row["voucher_retention_until"] == f"{closed.year + 30}-12-31"
+    assert index[debt_open.code]["collection_retention_until"] == ""
+    assert {r["kind"]: r["years"] for r in manifest["retention"]} == {"collection": 10, "vouchers": 30}
+
+
+def test_retention_settings_refuse_unknown_document_types():
+    settings = RetentionSettings(voucher_types="original_vouchers,bogus")
+    with pytest.raises(ValidationError) as err:
+        settings.full_clean()
+    assert "bogus" in str(err.value)

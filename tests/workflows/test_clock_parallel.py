@@ -38,7 +38,8 @@ def assert_once_each(ids):
     assert StateChange.objects.filter(to_state=State.OVERDUE).count() == len(ids)
     assert set(StateChange.objects.filter(to_state=State.OVERDUE).values_list("debt_id", flat=True)) == ids
     assert set(AccountabilityRecord.objects.values_list("debt_id", flat=True)) == ids
-    assert set(OverdueTask.objects.values_list("debt_id", flat=True)) == ids
+    assert set(AccountabilityRecord.objects.filter(triaged_at__isnull=True).values_list("debt_id", flat=True)) == ids
+    assert not OverdueTask.objects.exists()   # rule R5.5: the queue is a query, no row per debt
 
 
 @pytest.mark.postgres
@@ -135,7 +136,7 @@ def test_one_worker_on_sqlite_or_inside_a_transaction(transactional_db):
 def test_statistics_refreshed_for_a_table_the_run_filled(on_postgres):
     q = clock_mod._Sql(RUN, clock_mod.ClockSettings.load())
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE workflows_debtclock")  # empty: the planner is told it is
+        cursor.execute("SELECT qq_analyze('workflows_debtclock')")  # empty: the planner is told it is
     assert "workflows_debtclock" not in clock_mod._refresh_statistics(q, {DebtClock: 50})
     assert "workflows_debtclock" in clock_mod._refresh_statistics(q, {DebtClock: 5000})
 

@@ -191,6 +191,8 @@ class Debt(ConcurrentTransitionMixin, models.Model):
 
     objects = DebtQuerySet.as_manager()
     HELD_STATES = HELD_STATES
+    # Debts are never deleted: the application role has no DELETE on the table (workflows.db_roles).
+    app_role_revoke = ("DELETE",)
 
     class Meta:
         verbose_name = _("债权")
@@ -352,6 +354,9 @@ class Authorisation(models.Model):
     # On PostgreSQL the id of the transaction that consumed it: the debt's trigger accepts a
     # gated state change only if an authorisation was consumed in that same transaction.
     consumed_txid = models.BigIntegerField(null=True, blank=True, editable=False)
+    # Never deleted; of its columns the application role updates only the consuming ones
+    # (workflows.db_roles.AUTHORISATION_CONSUMING_COLUMNS).
+    app_role_revoke = ("DELETE",)
 
     class Meta:
         verbose_name = _("状态变更授权")

@@ -5,6 +5,7 @@ from django import template
 from django.utils import timezone
 
 from workflows import holidays, roles
+from workflows.triage import may_triage, queue_count
 
 register = template.Library()
 
@@ -41,7 +42,7 @@ def holiday_calendar_warnings(context):
 @register.filter
 def days_until(day):
     """Whole days from today (Asia/Shanghai) to `day`: 0 on the day, negative once it has passed;
-    None without a day. The limitation status (rule R5.10) is read from it at render time, so it
+    None without a day. The limitation status (rules R5.8, R5.13) is read from it at render time, so it
     is right every day, not only on the day of the last clock run."""
     if not day:
         return None
@@ -53,3 +54,15 @@ def days_since(day):
     """Whole days from `day` to today (Asia/Shanghai): how long ago a deadline passed."""
     left = days_until(day)
     return None if left is None else -left
+
+
+@register.simple_tag(takes_context=True)
+def overdue_queue_count(context):
+    """The 清欠办 overdue queue's size for the menu (rule R5.5); one COUNT on the partial index,
+    computed once per request."""
+    request = context.get("request")
+    if request is None or not may_triage(request.user):
+        return None
+    if not hasattr(request, "_qq_overdue_queue_count"):
+        request._qq_overdue_queue_count = queue_count()
+    return request._qq_overdue_queue_count
