@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from collection.models import Contact, Letter
 from tests import factories as f
 from tests.browser.conftest import PASSWORD
+from tests.collection.conftest import make_letterhead
 from workflows import lifecycle
 from workflows.models import State
 
@@ -26,8 +27,10 @@ def archive_in_tmp(settings, tmp_path):
 @pytest.fixture
 def overdue(org, people):
     debt = f.debt(org["a"], people["handler"], people["responsible"], amount="86000.00", due=date(2025, 6, 30),
-                  debtor_obj=f.debtor("东莞长安精密模具有限公司"))
+                  debtor_obj=f.debtor("东莞长安精密模具有限公司", address="广东省东莞市长安镇1号", contact="王强"))
     lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    if not hasattr(org["a"], "letterhead"):
+        make_letterhead(org["a"])  # letters carry the unit's letterhead and account
     return debt
 
 
