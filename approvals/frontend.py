@@ -10,6 +10,7 @@ from . import inbox, views
 from .access import check_flow_route
 from .flows import FLOWS
 from .notifications import unread_count
+from .reach import may_reassign
 
 ICONS = {"write_off": "money_off", "visit": "directions_walk", "litigation": "gavel", "suspension": "pause_circle",
          "outsourcing": "business", "in_kind": "inventory_2", "disposal": "sell"}
@@ -58,6 +59,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("notifications/", views.NotificationsView.as_view(), name="notifications")
 
     @property
+    def unreachable_path(self):
+        return path("unreachable/", views.UnreachableView.as_view(), name="unreachable")
+
+    @property
     def delegations_path(self):
         return path("delegations/", views.DelegationView.as_view(), name="delegations")
 
@@ -69,7 +74,8 @@ class ApprovalsApp(WorkflowAppViewset):
         # Menu badges: one indexed count each over our StepInfo, not viewflow's recount.
         if not request.user.is_authenticated:
             return {}
-        return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user)}
+        return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user),
+                "may_reassign": may_reassign(request.user)}
 
 
 approvals_app = ApprovalsApp(

@@ -153,6 +153,31 @@ class Signature(AppendOnlyModel):
         verbose_name_plural = _("电子签名")
 
 
+class Reassignment(AppendOnlyModel):
+    """清欠办主任 gave a task nobody could reach to a named person (rule R4.106)."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="reassignments")
+    step_title = models.CharField(_("步骤"), max_length=100)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("原办理人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指派给"), on_delete=models.PROTECT,
+                                related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指派人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("理由"))
+
+    class Meta:
+        verbose_name = _("任务指派")
+        verbose_name_plural = _("任务指派")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.step_title} → {self.to_user}"
+
+
 class SignatureFailure(AppendOnlyModel):
     """A wrong password typed to sign (rule R4.11): counted for the signing lock, kept as a record."""
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from viewflow.workflow.status import STATUS
 
+from workflows.models import User
 from workflows.scoping import get_debt_for
 
 from . import inbox, registry
@@ -26,7 +27,8 @@ from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo, WriteOffCondition
+from .models import Chain, Decision, Delegation, Notification, Reassignment, Signature, StepInfo, WriteOffCondition
+from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
 from .working_days import working_days_covered
 
@@ -223,6 +225,37 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), **kwargs)
+
+
+class UnreachableView(LoginRequiredMixin, generic.TemplateView):
+    """Tasks nobody can reach, for 清欠办主任, with the recorded reassign action (rule R4.106)."""
+
+    template_name = "approvals/unreachable.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_reassign(request.user):
+            raise PermissionDenied(_("只有清欠办主任可以查看和指派无人可办的任务"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            rows=unreachable_steps(), people=User.objects.filter(is_active=True).order_by("username"),
+            done=Reassignment.objects.select_related("to_user", "by", "from_user", "process__debt")[:20], **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = get_task_for(request.user, request.POST.get("task", "0") or 0)
+        to = User.objects.filter(pk=request.POST.get("to") or 0, is_active=True).first()
+        if to is None:
+            messages.error(request, _("指派给：请选择一位在职人员"))
+            return redirect("approvals:unreachable")
+        try:
+            reassign(task=task, to=to, by=request.user, reason=request.POST.get("reason", ""))
+        except DecisionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已将“%(step)s”指派给 %(user)s") % {"step": task.flow_task.task_title,
+                                                                         "user": to})
+        return redirect("approvals:unreachable")
 
 
 class NotificationsView(LoginRequiredMixin, generic.TemplateView):

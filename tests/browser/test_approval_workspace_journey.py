@@ -115,3 +115,24 @@ def test_handler_starts_a_write_off_through_the_labelled_slots(page, login, org,
     page.goto(f"/approvals/start/write_off/{other.pk}/?condition=bankrupt")
     expect(page.locator("#required-slots")).to_contain_text("Bankruptcy ruling")
     shot("start-en")
+
+
+def test_a_request_that_would_deadlock_is_refused_at_submit(page, login, org, people, shot):
+    # 清欠办主任 is the only 清欠小组组长: his own visit plan could never be approved.
+    debt = bankrupt_debt(org, people, "QQ-WS-X1")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "committee_head", PASSWORD)
+    page.goto(f"/approvals/start/visit/{debt.pk}/")
+    page.locator("textarea[name=reason]").fill("下周一上门催收")
+    page.locator("#submit-request").click()
+    errors = page.locator("#request-errors")
+    expect(errors).to_contain_text("步骤“清欠小组组长批准”无人可以办理")
+    expect(errors).to_contain_text("申请人不能审批自己的申请")
+    expect(page.locator("textarea[name=reason]")).to_have_value("下周一上门催收")
+    shot("deadlock-zh")
+    assert not ChainProcess.objects.filter(debt=debt).exists()
+    english(page)
+    page.locator("textarea[name=reason]").fill("Visit next Monday")
+    page.locator("#submit-request").click()
+    expect(page.locator("#request-errors")).to_contain_text("nobody can take it")
+    shot("deadlock-en")
