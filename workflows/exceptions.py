@@ -45,7 +45,12 @@ class DepartureRefused(QingqianError):
 # --- money: the ledger and amounts typed by people (rules R2.x) -----------------------------
 
 class LedgerError(QingqianError):
-    """An entry or an amount that cannot be booked; the message names the field."""
+    """An entry or an amount that cannot be booked; the message names the field, `field` is the
+    form field it belongs to ("amount" unless said otherwise)."""
+
+    def __init__(self, message, field="amount"):
+        super().__init__(message)
+        self.field = field
 
 
 # --- append-only records --------------------------------------------------------------------
