@@ -4,9 +4,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
-from workflows.flow_routes import scoped
-
 from workflows import roles
+from workflows.flow_routes import scoped
 
 from . import inbox, views
 from .access import check_flow_route

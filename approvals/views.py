@@ -20,8 +20,8 @@ from workflows.scoping import get_debt_for
 from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
-from .case_file import current_documents
 from .batch import sign_batch, signable_groups
+from .case_file import current_documents
 from .chain_requests import start_chain
 from .decisions import decide
 from .delegation import record_absence
