@@ -32,6 +32,18 @@ class WriteOffCondition(models.TextChoices):
     NO_PERFORMANCE = "no_performance", _("逾三年未履行且有证据")
 
 
+class AssetKind(models.TextChoices):
+    """What chain A takes in kind; real property, vehicles and equity carry a title (rule R4.25)."""
+
+    GOODS = "goods", _("物资")
+    REAL_PROPERTY = "real_property", _("不动产")
+    VEHICLE = "vehicle", _("车辆")
+    EQUITY = "equity", _("股权")
+
+
+TITLED_ASSETS = {AssetKind.REAL_PROPERTY, AssetKind.VEHICLE, AssetKind.EQUITY}
+
+
 class Outcome(models.TextChoices):
     RUNNING = "running", _("审批中")
     APPROVED = "approved", _("已批准")
@@ -59,6 +71,8 @@ class ChainProcess(Process):
                                        on_delete=models.PROTECT, related_name="+")
     authority_body = models.CharField(_("审批机构"), max_length=32, blank=True)
     # chains A, B
+    asset_kind = models.CharField(_("抵债资产类别"), max_length=20, choices=AssetKind.choices,
+                                  default=AssetKind.GOODS)
     appraised_value = models.DecimalField(_("评估价值"), **MONEY, null=True, blank=True)
     proposed_price = models.DecimalField(_("拟处置价格"), **MONEY, null=True, blank=True)
     # chain B: the sale (rule R4.31); the offset the goods settled, when the sale was requested

@@ -23,11 +23,13 @@ from workflows.models import OPEN_STATES, State
 from workflows.pagination import page_of, query_without_page
 from workflows.scoping import debts_for
 
-from . import access, forms, legal, letters, outsourcing, payment_plans, permissions, visits
+from . import access, confirmations, forms, legal, letters, outsourcing, payment_plans, permissions, visits
 from .contacts import log_contact
 from .exceptions import CollectionError
 from .models import (
     Agency,
+    ConfirmationRun,
+    ConfirmationSettings,
     Contact,
     Engagement,
     Instalment,
@@ -167,6 +169,25 @@ class LetterSheetView(Access, View):
             response["Content-Disposition"] = "inline; filename=preview.pdf"
             return response
         return HttpResponse(draft.html(number, preview=True))
+
+
+class ConfirmationsView(Access, TemplateView):
+    """定期对账 (rule R5.19): the debts a balance confirmation is due for, in the user's scope, and
+    the bulk runs with their progress."""
+
+    template_name = "collection/confirmations.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        permissions.require(user, Act.CONFIRM_BALANCES)
+        conf = ConfirmationSettings.current()
+        due = (confirmations.due_for_confirmation(debts_for(user), conf=conf)
+               .select_related("debtor", "unit", "clock").order_by("code"))
+        runs = ConfirmationRun.objects.filter(requested_by=user).order_by("-requested_at", "-pk")[:10]
+        ctx.update(conf=conf, page_obj=page_of(self.request, due), query=query_without_page(self.request),
+                   runs=runs, running=any(r.status in ("pending", "running") for r in runs))
+        return ctx
 
 
 class PlansView(Access, TemplateView):
@@ -362,6 +383,18 @@ class VisitPost(DebtPost):
                             next_step=d["next_step"], assets_seen=d["assets_seen"], photos=d["photos"],
                             signed_record=d["signed_record"], no_signature_reason=d["no_signature_reason"],
                             request=request)
+
+
+class ConfirmationRunPost(Post):
+    success = _("已开始批量生成对账确认函，进度见下表")
+    needs = Act.CONFIRM_BALANCES
+
+    def target(self, request):
+        permissions.require(request.user, self.needs)  # the debts are the user's whole scope
+        return None, reverse("collect:confirmations")
+
+    def act(self, request, _obj, _data):
+        confirmations.start_confirmation_run(debts_for(request.user), by=request.user)
 
 
 class PlanPost(DebtPost):

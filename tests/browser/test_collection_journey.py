@@ -156,3 +156,31 @@ def test_legal_team_takes_a_case_and_moves_it_to_judgment(page, login, org, peop
     assert list(case.stage_changes.values_list("to_stage", flat=True)) == ["taken", "filed", "hearing", "judgment"]
     page.goto("/collect/legal/")
     expect(page.locator("#stage-counts a[data-stage=judgment]")).to_contain_text("1")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_finance_sends_the_scheduled_confirmations(browser, site_url, org, people, shot, settings, locale):
+    """定期对账 (rule R5.19): finance sees the debts due, starts the run and sees it finish."""
+    settings.QQ_CONFIRMATIONS_INLINE = True  # the live server runs the job inside the request
+    debts = [_overdue(org, people, name) for name in ("江门新会五金厂", "肇庆高要建材有限公司")]
+    ctx = browser.new_context(base_url=site_url, locale=locale, timezone_id="Asia/Shanghai",
+                              viewport={"width": 1366, "height": 900})
+    try:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", people["finance"].username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form.vf-form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.goto("/collect/confirmations/")
+        expect(page.locator("#confirmations-due")).to_contain_text(debts[0].code)
+        shot(f"confirmations-{locale}", page)
+        page.locator("#confirmations-form button[type=submit]").click()
+        expect(page.locator("#confirmation-runs .run-progress")).to_contain_text("2/2")
+        shot(f"confirmations-done-{locale}", page)
+        assert not errors
+        assert Letter.objects.filter(debt__in=debts, kind="balance_confirmation").count() == 2
+    finally:
+        ctx.close()
