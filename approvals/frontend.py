@@ -4,14 +4,17 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
+from workflows import roles
 from workflows.flow_routes import scoped
-from workflows.roles import GM
 
 from . import inbox, views
 from .access import check_flow_route
 from .flows import FLOWS
 from .notifications import unread_count
 from .reach import may_reassign
+
+# The roles whose steps are signed (rule R4.11): they get the batch-signing page (rule R4.104).
+SIGNING_ROLES = [roles.GM, roles.GM_OFFICE, roles.BOARD, roles.SHAREHOLDERS]
 
 ICONS = {"write_off": "money_off", "visit": "directions_walk", "litigation": "gavel", "suspension": "pause_circle",
          "outsourcing": "business", "in_kind": "inventory_2", "disposal": "sell"}
@@ -60,6 +63,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("notifications/", views.NotificationsView.as_view(), name="notifications")
 
     @property
+    def batch_path(self):
+        return path("batch/", views.BatchSignView.as_view(), name="batch")
+
+    @property
     def unreachable_path(self):
         return path("unreachable/", views.UnreachableView.as_view(), name="unreachable")
 
@@ -86,7 +93,8 @@ class ApprovalsApp(WorkflowAppViewset):
             return {}
         return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user),
                 "may_reassign": may_reassign(request.user),
-                "may_sign_lists": request.user.groups.filter(name=GM).exists()}
+                "signs": request.user.groups.filter(name__in=SIGNING_ROLES).exists(),
+                "may_sign_lists": request.user.groups.filter(name=roles.GM).exists()}
 
 
 approvals_app = ApprovalsApp(

@@ -21,6 +21,7 @@ from workflows.scoping import get_debt_for, sees_all_units
 from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
+from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
 from .decisions import decide
@@ -238,6 +239,33 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), **kwargs)
+
+
+class BatchSignView(LoginRequiredMixin, generic.TemplateView):
+    """批量签署 (rule R4.104): choose tasks of one signed step, one password, one outcome each."""
+
+    template_name = "approvals/batch.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(groups=signable_groups(self.request.user), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            task_ids = [int(pk) for pk in request.POST.getlist("task")]
+        except ValueError:
+            raise Http404("no task") from None
+        covers = {pk: request.POST.get(f"covers_{pk}", "") for pk in task_ids}
+        try:
+            outcomes = sign_batch(user=request.user, task_ids=task_ids, password=request.POST.get("password", ""),
+                                  covers=covers, comment=request.POST.get("comment", ""), request=request)
+        except DecisionError as exc:
+            context = self.get_context_data(error=str(exc), group_key=request.POST.get("group", ""),
+                                            selected=task_ids, comment=request.POST.get("comment", ""))
+            response = self.render_to_response(context)
+            response.status_code = 422 if request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo" else 200
+            return response
+        return self.render_to_response(self.get_context_data(outcomes=outcomes,
+                                                             signed=sum(1 for o in outcomes if o["ok"])))
 
 
 class UnreachableView(LoginRequiredMixin, generic.TemplateView):
