@@ -15,13 +15,14 @@ from .models import ChainProcess
 from .notifications import copy_to
 
 
-def _source(process: ChainProcess) -> str:
+def source_for(process: ChainProcess) -> str:
+    """The authorisation's reference to its chain; the database reads it (migrations/0009)."""
     return f"approvals:{process.chain}:process:{process.pk}"
 
 
 def _gated(process, user, target):
     reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
-    lifecycle.authorise(process.debt, target, user, source=_source(process), reason=reason)
+    lifecycle.authorise(process.debt, target, user, source=source_for(process), reason=reason)
     return lifecycle.apply_transition(process.debt_id, target, by=user, reason=reason)
 
 
@@ -61,4 +62,4 @@ def settle_in_kind(process: ChainProcess, user: User) -> None:
 
 
 def suspend(process: ChainProcess, user: User) -> None:
-    suspend_debt(process.debt, process.reason, process.until, approved_by=user, source=_source(process))
+    suspend_debt(process.debt, process.reason, process.until, approved_by=user, source=source_for(process))

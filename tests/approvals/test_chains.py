@@ -113,7 +113,7 @@ def test_settlement_in_kind_with_four_signatures(org, people):
 def test_price_reduced_disposal(org, people):
     from workflows import lifecycle
     debt = overdue_debt(org, people)
-    lifecycle.authorise(debt, State.SETTLED_IN_KIND, people["gm"], source="test")
+    f.authorise(debt, State.SETTLED_IN_KIND, people["gm"])
     lifecycle.apply_transition(debt.pk, State.SETTLED_IN_KIND)
     debt.refresh_from_db()
     r, process = start(people["handler"], Chain.DISPOSAL, debt, reason="质量下降", proposed_price="800.00",
