@@ -6,6 +6,7 @@ from workflows.models import Debt, State, User
 from workflows.roles import COMMITTEE, COMMITTEE_HEAD, HANDLER
 from workflows.scoping import debts_for
 
+from .disposal import offset_of
 from .models import Chain, ChainProcess
 from .write_off import eligible_on
 
@@ -17,7 +18,8 @@ STARTS_FROM = {
     Chain.WRITE_OFF: {State.OVERDUE, State.VISIT, State.LEGAL},
     Chain.OUTSOURCING: {State.OVERDUE, State.VISIT, State.LEGAL},
     Chain.SUSPENSION: {State.OVERDUE, State.VISIT},
-    Chain.DISPOSAL: {State.SETTLED_IN_KIND},
+    # Goods taken in kind, also by a partial offset that left the debt open (rules R4.24, R4.33).
+    Chain.DISPOSAL: {State.SETTLED_IN_KIND, State.OVERDUE, State.VISIT, State.LEGAL, State.CLEARED},
 }
 REQUESTER_ROLES = {HANDLER, COMMITTEE, COMMITTEE_HEAD}
 
@@ -43,6 +45,8 @@ def why_cannot_start(chain: str, debt: Debt, user: User) -> str | None:
         return _("该债权已有进行中的审批：%(chain)s #%(pk)s") % {"chain": running.get_chain_display(), "pk": running.pk}
     if chain == Chain.WRITE_OFF and not eligible_on(debt):
         return _("债权不满足任何核销条件")
+    if chain == Chain.DISPOSAL and offset_of(debt) <= 0:
+        return _("债权没有以物抵债冲抵，无抵债物资可处置")
     return None
 
 

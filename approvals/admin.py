@@ -2,7 +2,7 @@
 channels). Decisions, signatures and the chains themselves change only through their services."""
 from django.contrib import admin
 
-from .models import AuthorityMatrix, AuthorityRule, NotificationChannel
+from .models import AuthorityMatrix, AuthorityRule, NotificationChannel, SignatureFailure, SignatureLock
 
 
 class AuthorityRuleInline(admin.TabularInline):
@@ -27,3 +27,29 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["user__username", "user__last_name"]
     autocomplete_fields = ["user"]
+
+
+class _RecordAdmin(admin.ModelAdmin):
+    """Records to read: written by approvals.signatures, never edited here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignatureFailure)
+class SignatureFailureAdmin(_RecordAdmin):
+    list_display = ["user", "at", "task_id", "ip"]
+    search_fields = ["user__username"]
+    date_hierarchy = "at"
+
+
+@admin.register(SignatureLock)
+class SignatureLockAdmin(_RecordAdmin):
+    list_display = ["user", "at", "until", "failures"]
+    search_fields = ["user__username"]

@@ -121,7 +121,7 @@ class StartInput(serializers.Serializer):
 class DecisionInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject", "return"])
     comment = serializers.CharField(required=False, allow_blank=True)
-    password = serializers.CharField(required=False, allow_blank=True)
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     appraised_value = serializers.CharField(required=False)
     covers = serializers.CharField(required=False, allow_blank=True,
                                    help_text="the dossier's `covers`: refused if the case file changed since")
@@ -196,7 +196,14 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                        password=data.get("password", ""), extra=form.extra(), request=request._request,
                        covers=request.data.get("covers"))
             except DecisionError as exc:
-                raise _refusal(exc) from None
+                # Refused with nothing of the decision saved (decide's own transaction); what
+                # it recorded about the attempt (a wrong signing password, a lock) is kept:
+                # this transaction commits before the 400 goes out.
+                refusal = exc
+            else:
+                refusal = None
+        if refusal is not None:
+            raise _refusal(refusal)
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
 
 

@@ -15,8 +15,9 @@ from . import required_documents
 from .actions import why_cannot_start
 from .authority import rule_for
 from .case_file import attach
+from .disposal import offset_of, sale_error
 from .exceptions import AttachmentRefused, AuthorityError, DecisionError
-from .models import Chain, ChainProcess, Decision, DecisionKind
+from .models import Chain, ChainProcess, Decision, DecisionKind, Outcome
 from .write_off import condition_error
 
 
@@ -46,6 +47,11 @@ def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mappi
             raise DecisionError(str(exc)) from exc
         process.authority_rule = rule
         process.authority_body = rule.body
+    if chain == Chain.DISPOSAL:
+        problem = sale_error(debt, price=process.proposed_price, selling_unit_id=process.selling_unit_id)
+        if problem:
+            raise DecisionError(problem[1], problem[0] or None)
+        process.offset_amount = offset_of(debt)
     try:
         with transaction.atomic():
             for doc_type, uploaded in attachments:
@@ -57,6 +63,10 @@ def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mappi
             Decision.objects.create(debt=debt, chain=chain, step="start", step_title=_("提交申请"),
                                     decision=DecisionKind.SUBMIT, by=user, at=timezone.now(),
                                     comment=process.reason, process=process, task=activation.task)
+            if not process.task_set.filter(finished__isnull=True).exists():
+                # Nothing to approve (a sale at no less than the offset, rule R4.31): done.
+                ChainProcess.objects.filter(pk=process.pk).update(outcome=Outcome.APPROVED, active=False)
+                process.outcome, process.active = Outcome.APPROVED, False
     except IntegrityError as exc:
         raise DecisionError(_("该债权已有进行中的审批，不能重复发起")) from exc
     return process

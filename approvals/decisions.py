@@ -43,6 +43,14 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
     signs = step.signature and decision == DecisionKind.APPROVE
+    # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
+    # not the password. Checked before the decision's transaction: a wrong password is recorded
+    # (and may lock signing) in the caller's transaction, which keeps it.
+    if signs and not (isinstance(verified, Verified) and verified.user_pk == user.pk):
+        try:
+            check_password(user, password, task_id=task.pk, request=request)
+        except SignatureError as exc:
+            raise DecisionError(str(exc), "password") from exc
     try:
         with transaction.atomic():
             shown = current_documents(process.debt) if signs else []
@@ -67,10 +75,6 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 missing = required_documents.missing(process.debt, step.requirements(process))
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
-            # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
-            # not the password.
-            if signs and not (isinstance(verified, Verified) and verified.user_pk == user.pk):
-                check_password(user, password)
             if changed:
                 raise DecisionError(changed_message(shown), "covers")
             info = StepInfo.objects.filter(task=task).first()

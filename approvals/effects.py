@@ -7,12 +7,14 @@ from django.utils.translation import gettext as _
 
 from workflows import lifecycle
 from workflows.ledger import post_entry
-from workflows.models import Debt, EntryKind, State, User
-from workflows.roles import COMMITTEE, COMMITTEE_HEAD
+from workflows.limitation import record_interruption
+from workflows.models import Debt, EntryKind, LimitationEventKind, State, User
+from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE
 from workflows.suspension import suspend as suspend_debt
+from workflows.templatetags.qq import money
 
-from .models import ChainProcess
-from .notifications import copy_to
+from .models import ChainProcess, NotificationKind
+from .notifications import copy_to, notify
 
 
 def source_for(process: ChainProcess) -> str:
@@ -52,13 +54,37 @@ def litigation(process: ChainProcess, user: User) -> None:
 
 
 def settle_in_kind(process: ChainProcess, user: User) -> None:
-    _gated(process, user, State.SETTLED_IN_KIND)
-    debt = Debt.objects.get(pk=process.debt_id)
-    # The offset is the appraised value, never more than what is owed.
+    """Finance books the offset at the appraised value, never more than what is owed (rule
+    R4.24). Only an offset that covers the balance settles the debt in kind; a smaller one is
+    booked with the debt left in its state, the remainder pursued (aged, limitation, overdue)."""
+    debt = Debt.objects.select_for_update().get(pk=process.debt_id)
     amount = min(process.appraised_value, debt.balance)
+    if amount >= debt.balance:
+        _gated(process, user, State.SETTLED_IN_KIND)
     if amount > 0:
         post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, amount, timezone.localdate(), by=user,
                    reference=f"IK-{process.pk}")
+    if amount < debt.balance:
+        # The debtor's partial performance restarts the limitation of the remainder (rule R4.24).
+        record_interruption(debt, LimitationEventKind.PAYMENT, timezone.localdate(), by=user,
+                            source=source_for(process), note=_("以物抵债部分冲抵"))
+        rest = debt.balance - amount
+        message = _("以物抵债 %(code)s：按评估价值冲抵 %(offset)s，余额 %(rest)s 继续追收") % {
+            "code": debt.code, "offset": money(amount), "rest": money(rest)}
+        for person in {process.requested_by, debt.handler}:
+            notify(person, NotificationKind.COPY, message, case_file_url(debt))
+
+
+def record_sale(process: ChainProcess, user: User) -> None:
+    """Chain B records the sale (rule R4.31) — at once when the price is not below the offset,
+    at the 总经理's approval when it is — and the selling unit's finance books it (rule R4.34)."""
+    now = timezone.now()
+    ChainProcess.objects.filter(pk=process.pk).update(sale_recorded_at=now)
+    process.sale_recorded_at = now
+    debt = process.debt
+    message = _("抵债物资处置 %(code)s：售价 %(price)s，买受人 %(buyer)s，%(date)s，请财务部据批准的报告列账") % {
+        "code": debt.code, "price": money(process.proposed_price), "buyer": process.buyer, "date": process.sale_date}
+    copy_to([FINANCE], debt, message, reverse("approvals:process", args=[process.pk]))
 
 
 def suspend(process: ChainProcess, user: User) -> None:

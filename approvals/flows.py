@@ -11,9 +11,9 @@ from viewflow.workflow.lock import select_for_update_lock
 from documents.catalogue import DocType
 from workflows import roles
 
-from . import effects, registry, write_off
+from . import disposal, effects, registry, write_off
 from .models import Chain, ChainProcess
-from .nodes import ApprovalStep, ChainStart, ReworkStep
+from .nodes import ApprovalStep, ChainStart, ReportStep, ReworkStep
 from .required_documents import single
 from .views import DecisionView, StartView
 
@@ -218,28 +218,40 @@ class InKindFlow(ChainFlow):
 
 
 class DisposalFlow(ChainFlow):
-    """降价处置抵债物资
+    """抵债物资处置（降价处置）
 
-    技术工程部质量鉴定 → 书面报告理由 → 总经理批准低于抵债金额的售价。
+    登记处置（价格、买受人、日期、处置单位）；价格不低于抵债金额即登记完成；低于抵债金额：
+    技术工程部质量鉴定 → 书面报告降价原因和理由 → 总经理批准。
     """
 
     chain = Chain.DISPOSAL
-    request_required = staticmethod(_docs(DocType.WRITTEN_REPORT))
-    start = _start().Next(this.quality_appraisal)
+    start = _start().Next(this.price_check)
+    # Rule R4.31: at no less than the offset the sale is simply recorded; below it chain B's
+    # approval is needed (rule R4.32).
+    price_check = flow.If(lambda activation: disposal.below_offset(activation.process)).Then(
+        this.quality_appraisal).Else(this.sale_recorded)
     quality_appraisal = (
         ApprovalStep(DecisionView.as_view(), title=_("技术工程部质量鉴定"), role=roles.TECH, unit_scoped=True,
                      required=_docs(DocType.APPRAISAL_OPINION))
-        .Next(this.gm_approval).Reject(this.rejected).Return(this.rework)
+        .Next(this.written_report).Reject(this.rejected).Return(this.rework)
     )
+    # Rule R4.32: the unit's written report of the reasons comes after the appraisal.
+    written_report = (ReportStep(DecisionView.as_view(), title=_("书面报告降价原因和理由"),
+                                 required=disposal.report_required)
+                      .Next(this.gm_approval).Reject(this.rejected))
     gm_approval = (
         ApprovalStep(DecisionView.as_view(), title=_("总经理批准降价"), role=roles.GM, signature=True,
-                     required=_docs(DocType.WRITTEN_REPORT))
+                     required=lambda p: [single(DocType.APPRAISAL_OPINION), *disposal.report_required(p)],
+                     effect=effects.record_sale)
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
-    rework = (ReworkStep(DecisionView.as_view(), required=_docs(DocType.WRITTEN_REPORT))
-              .Next(this.quality_appraisal).Reject(this.rejected))
+    sale_recorded = flow.Function(this.record_sale).Next(this.approved)
+    rework = ReworkStep(DecisionView.as_view()).Next(this.quality_appraisal).Reject(this.rejected)
     approved = flow.End()
     rejected = flow.End()
+
+    def record_sale(self, activation):
+        effects.record_sale(activation.process, activation.process.requested_by)
 
 
 FLOWS = {

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
 from workflows.ledger import parse_amount
-from workflows.models import User
+from workflows.models import OrgUnit, User
 
 from .models import Chain, DecisionKind, WriteOffCondition
 
@@ -81,7 +81,13 @@ class RequestForm(AttachmentsMixin, forms.Form):
                     choices=[("", "---------")] + [(t, DocType(t).label) for t in types], required=False)
             self.fields[f"slot_{i}"] = forms.FileField(label=requirement.describe(), required=False)
         if chain == Chain.DISPOSAL:
-            self.fields["proposed_price"] = _money_field(_("拟处置价格"))
+            self.fields["proposed_price"] = _money_field(_("处置价格"))
+            self.fields["buyer"] = forms.CharField(label=_("买受人"), max_length=200)
+            self.fields["sale_date"] = forms.DateField(label=_("处置日期"),
+                                                       widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields["selling_unit"] = forms.ModelChoiceField(
+                label=_("处置单位"), queryset=OrgUnit.objects.order_by("code"),
+                help_text=_("谁抵债谁变现：须为取得抵债物资的单位"))
         if chain == Chain.SUSPENSION:
             self.fields["until"] = forms.DateField(label=_("暂停至"), widget=forms.DateInput(attrs={"type": "date"}))
         if chain == Chain.OUTSOURCING:
@@ -89,7 +95,7 @@ class RequestForm(AttachmentsMixin, forms.Form):
         self.add_attachment_fields()
 
     def clean_proposed_price(self):
-        return _clean_money(self, "proposed_price", _("拟处置价格"))
+        return _clean_money(self, "proposed_price", _("处置价格"))
 
     def clean_until(self):
         until = self.cleaned_data["until"]
@@ -129,7 +135,7 @@ class RequestForm(AttachmentsMixin, forms.Form):
     def process_fields(self):
         data = self.cleaned_data
         fields = {"reason": data["reason"]}
-        for name in ("condition", "proposed_price", "until", "agency"):
+        for name in ("condition", "proposed_price", "until", "agency", "buyer", "sale_date", "selling_unit"):
             if name in data:
                 fields[name] = data[name]
         return fields
@@ -145,14 +151,19 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         labels = dict(DecisionKind.choices)
         if step.is_rework:
             labels = {DecisionKind.APPROVE: _("修改完毕，重新提交"), DecisionKind.REJECT: _("撤回申请")}
+        if step.is_report:
+            labels = {DecisionKind.APPROVE: _("提交%(title)s") % {"title": step.task_title},
+                      DecisionKind.REJECT: _("撤回申请")}
         self.fields["decision"].choices = [(d, labels[d]) for d in step.decisions]
         if len(step.decisions) == 1:
             self.fields["decision"].initial = step.decisions[0]
         if "appraised_value" in step.extra_fields:
             self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
         if step.signature:
+            # strip=False: the password is compared exactly as typed (rule R4.11).
             self.fields["password"] = forms.CharField(
-                label=_("登录密码（同意时签署确认）"), required=False, widget=forms.PasswordInput(render_value=False),
+                label=_("登录密码（同意时签署确认）"), required=False, strip=False,
+                widget=forms.PasswordInput(render_value=False),
                 help_text=_("选择“同意”须重新输入登录密码签署；驳回或退回只需填写理由"))
         self.add_attachment_fields()
 

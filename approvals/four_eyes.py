@@ -7,7 +7,7 @@
 """
 from typing import Protocol
 
-from django.db.models import OuterRef, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
@@ -32,9 +32,11 @@ class Step(Protocol):
 
 
 def decided_elsewhere(process_id: int | OuterRef, user: User, step_name: str | OuterRef) -> QuerySet[Decision]:
-    """Decisions `user` took on another step of the chain (their request itself does not count).
-    The inbox uses the same query with OuterRefs, so it leaves out what why_not refuses."""
-    return (Decision.objects.filter(process_id=process_id, by=user)
+    """Decisions `user` took on another step of the chain (their request itself does not count),
+    by their own hand or by a delegate on their behalf: a decision made for someone counts as
+    theirs (rule R4.6). The inbox uses the same query with OuterRefs, so it leaves out what
+    why_not refuses."""
+    return (Decision.objects.filter(Q(by=user) | Q(on_behalf_of=user), process_id=process_id)
             .exclude(step=step_name).exclude(decision=DecisionKind.SUBMIT))
 
 

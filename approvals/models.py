@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
 from workflows.append_only import AppendOnlyModel
-from workflows.models import MONEY, Debt
+from workflows.models import MONEY, Debt, OrgUnit
 from workflows.roles import LABELS as ROLE_LABELS
 
 
@@ -61,6 +61,13 @@ class ChainProcess(Process):
     # chains A, B
     appraised_value = models.DecimalField(_("评估价值"), **MONEY, null=True, blank=True)
     proposed_price = models.DecimalField(_("拟处置价格"), **MONEY, null=True, blank=True)
+    # chain B: the sale (rule R4.31); the offset the goods settled, when the sale was requested
+    buyer = models.CharField(_("买受人"), max_length=200, blank=True)
+    sale_date = models.DateField(_("处置日期"), null=True, blank=True)
+    selling_unit = models.ForeignKey(OrgUnit, verbose_name=_("处置单位"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    offset_amount = models.DecimalField(_("抵债金额"), **MONEY, null=True, blank=True)
+    sale_recorded_at = models.DateTimeField(_("处置登记时间"), null=True, blank=True)
     # chain G
     until = models.DateField(_("暂停至"), null=True, blank=True)
     # chain F
@@ -144,6 +151,36 @@ class Signature(AppendOnlyModel):
     class Meta:
         verbose_name = _("电子签名")
         verbose_name_plural = _("电子签名")
+
+
+class SignatureFailure(AppendOnlyModel):
+    """A wrong password typed to sign (rule R4.11): counted for the signing lock, kept as a record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT,
+                             related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    task_id = models.PositiveBigIntegerField(_("任务"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("签署密码错误")
+        verbose_name_plural = _("签署密码错误")
+        indexes = [models.Index(fields=["user", "at"])]
+
+
+class SignatureLock(AppendOnlyModel):
+    """Signing locked for a user after too many wrong passwords (rule R4.11); ends at `until`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT,
+                             related_name="+")
+    at = models.DateTimeField(_("锁定时间"), default=timezone.now)
+    until = models.DateTimeField(_("锁定至"))
+    failures = models.PositiveSmallIntegerField(_("错误次数"))
+
+    class Meta:
+        verbose_name = _("签署锁定")
+        verbose_name_plural = _("签署锁定")
+        indexes = [models.Index(fields=["user", "until"])]
 
 
 class StepInfo(models.Model):
@@ -262,6 +299,7 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", _("已批准")
     ESCALATED = "escalated", _("已升级")
     COPY = "copy", _("抄送")
+    SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
 
 
 class Notification(models.Model):

@@ -69,6 +69,7 @@ class ApprovalStep(flow.View):
 
     activation_class = StepActivation
     is_rework = False
+    is_report = False
     _owner_permission_obj = None
 
     def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
@@ -164,7 +165,7 @@ class ApprovalStep(flow.View):
         url = inbox.task_url(task)
         message = f"{process.get_chain_display()} {process.debt.code}：{self.task_title}"
         if task.owner_id:
-            kind = NotificationKind.RETURNED if self.is_rework else NotificationKind.ASSIGNED
+            kind = NotificationKind.RETURNED if self.is_rework and not self.is_report else NotificationKind.ASSIGNED
             notify(task.owner, kind, message, url)
         else:
             for user in inbox.candidates(self, task):
@@ -180,6 +181,14 @@ class ReworkStep(ApprovalStep):
         kwargs.setdefault("title", _("修改后重新提交"))
         kwargs.setdefault("decisions", (DecisionKind.APPROVE, DecisionKind.REJECT))
         super().__init__(view, **kwargs)
+
+
+class ReportStep(ReworkStep):
+    """A document the requester's side writes in the course of the chain (chain B's written
+    report of the reasons, after the appraisal, rule R4.32): in the requester's inbox, submit
+    (approve) or withdraw (reject)."""
+
+    is_report = True
 
 
 class ChainStart(flow.Start):

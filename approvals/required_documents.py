@@ -1,8 +1,13 @@
 """Which documents a step needs before it can complete, and which of them are missing.
 
 A requirement is a label and a set of document types; any one current document of those
-types satisfies it ("evidence matching the condition" is such a set).
+types satisfies it ("evidence matching the condition" is such a set). A requirement with
+`after` wants a document added after that moment (chain B's written report comes after the
+appraisal, rule R4.32).
 """
+from datetime import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
@@ -12,11 +17,19 @@ from .case_file import current_documents
 
 
 class Requirement:
-    def __init__(self, label: str, *types: str) -> None:
+    def __init__(self, label: str, *types: str, after: datetime | None = None) -> None:
         self.label = label
         self.types = {DocType(t) for t in types}
+        self.after = after
+
+    def satisfied_by(self, doc) -> bool:
+        return doc.doc_type in self.types and (self.after is None or doc.uploaded_at > self.after)
 
     def describe(self) -> str:
+        if self.after is not None:
+            return _("%(what)s（%(after)s之后提交）") % {
+                "what": Requirement(self.label, *self.types).describe(),
+                "after": timezone.localtime(self.after).strftime("%Y-%m-%d %H:%M")}
         names = sorted(str(DocType(t).label) for t in self.types)
         if names == [str(self.label)]:
             return str(self.label)
@@ -25,13 +38,13 @@ class Requirement:
         return _("%(label)s（%(names)s之一）") % {"label": self.label, "names": "、".join(names)}
 
 
-def single(doc_type: str) -> Requirement:
-    return Requirement(DocType(doc_type).label, doc_type)
+def single(doc_type: str, after: datetime | None = None) -> Requirement:
+    return Requirement(DocType(doc_type).label, doc_type, after=after)
 
 
 def missing(debt: Debt, requirements: list[Requirement]) -> list[Requirement]:
-    present = {d.doc_type for d in current_documents(debt)}
-    return [r for r in requirements if not (r.types & present)]
+    current = current_documents(debt)
+    return [r for r in requirements if not any(r.satisfied_by(d) for d in current)]
 
 
 def missing_message(missing_requirements: list[Requirement]) -> str:

@@ -78,6 +78,10 @@ class StartView(TurboFormMixin, generic.FormView):
     def get_form_class(self):
         return RequestForm
 
+    def get_initial(self):
+        # 谁抵债谁变现 (rule R4.31): the unit that took the goods sells them.
+        return {"selling_unit": self.debt.unit_id} if self.flow_class.chain == Chain.DISPOSAL else {}
+
     def post(self, request, *args, **kwargs):
         if request.POST.get("refresh"):
             # The condition changed (without JavaScript: the 列出所需文件 button): show the

@@ -1,6 +1,7 @@
 """Collection records in the admin: agencies can be kept (e.g. switched off); everything else
 is read-only here, because the services hold the rules (limitation, stage order, fees)."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Agency,
@@ -12,6 +13,8 @@ from .models import (
     Instalment,
     LegalCase,
     Letter,
+    Letterhead,
+    LetterSequence,
     PaymentPlan,
     StageChange,
     VisitReport,
@@ -45,6 +48,23 @@ class AgencyAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+@admin.register(Letterhead)
+class LetterheadAdmin(admin.ModelAdmin):
+    """Kept by the administrator: letters are refused for a unit without one (rule R9.13).
+    Archived letters keep what they said; a change affects only letters drafted afterwards."""
+
+    list_display = ["unit", "name", "doc_code", "contact_person", "telephone", "bank_name", "account_number"]
+    search_fields = ["name", "unit__code", "unit__name"]
+    fieldsets = [
+        (None, {"fields": ["unit", "name", "doc_code"]}),
+        (_("联系方式"), {"fields": ["address", "postcode", "contact_person", "telephone"]}),
+        (_("收款账户"), {"fields": ["account_name", "bank_name", "account_number"]}),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyAdmin):
     list_display = ["debt", "kind", "at", "promise_amount", "promise_date", "promise_state", "by"]
@@ -59,5 +79,6 @@ class LegalCaseAdmin(ReadOnlyAdmin):
     search_fields = ["case_number", "debt__code"]
 
 
-for model in (VisitReport, Letter, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement, FeePayment):
+for model in (VisitReport, Letter, LetterSequence, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement,
+              FeePayment):
     admin.site.register(model, ReadOnlyAdmin)

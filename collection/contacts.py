@@ -56,9 +56,12 @@ def attach_all(debt: Debt, doc_type: str, files: Iterable[UploadedFile] | None, 
 
 def log_contact(debt: Debt, kind: str, outcome: str, *, by: User, at: datetime | None = None,
                 promise_amount: Decimal | str | None = None, promise_date: date_type | None = None,
-                attachments: Iterable[UploadedFile] = (), request: HttpRequest | None = None) -> Contact:
-    """Record one contact; a promise needs both amount and date, the date not in the past."""
-    require(by, Act.WORK)
+                attachments: Iterable[UploadedFile] = (), request: HttpRequest | None = None,
+                act: Act = Act.WORK) -> Contact:
+    """Record one contact; a promise needs both amount and date, the date not in the past.
+    `act` is the right the caller exercised: finance's scheduled confirmations log their letter
+    under Act.CONFIRM_BALANCES."""
+    require(by, act)
     check_debt_open(debt)
     if kind not in ContactKind.values:
         raise CollectionError(_("方式：未知的联系方式“%(kind)s”") % {"kind": kind})

@@ -60,9 +60,25 @@ class ContactForm(forms.Form):
     attachments = MultiFileField(label=_("附件"), required=False)
 
 
-class LetterForm(forms.Form):
+class LetterDraftForm(forms.Form):
+    """What the user chooses before the preview (GET)."""
+
     kind = forms.ChoiceField(label=_("函件类型"), choices=LetterKind.choices,
                              error_messages={"invalid_choice": _("未知的函件类型"), "required": _("请选择")})
+    attention = forms.CharField(label=_("收件人"), max_length=100, required=False,
+                                help_text=_("默认为债务人档案中的联系人"))
+    address = forms.CharField(label=_("收件地址"), max_length=300, required=False,
+                              help_text=_("默认为债务人档案中的地址"))
+
+
+class LetterForm(LetterDraftForm):
+    """The confirmation of a preview (POST): only a previewed letter is archived."""
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64,
+                                  error_messages={"required": _("请先预览函件，确认无误后再存档")})
+    preview_token = forms.UUIDField(widget=forms.HiddenInput,
+                                    error_messages={"required": _("请先预览函件，确认无误后再存档"),
+                                                    "invalid": _("预览已失效，请重新预览")})
 
 
 class ReceiptForm(forms.Form):

@@ -20,6 +20,8 @@ class CollectionApplication(Application):
 
     index_path = path("", views.WorklistView.as_view(), name="index")
     debt_path = path("debt/<int:debt_id>/", views.DebtWorkView.as_view(), name="debt")
+    letter_preview_path = path("debt/<int:debt_id>/letter/preview/", views.LetterPreviewView.as_view(),
+                               name="letter_preview")
     plans_path = path("plans/", views.PlansView.as_view(), name="plans")
     legal_path = path("legal/", views.LegalBoardView.as_view(), name="legal")
     case_path = path("legal/case/<int:pk>/", views.CaseView.as_view(), name="case")

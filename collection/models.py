@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document
 from workflows.append_only import AppendOnlyModel
-from workflows.models import MONEY, Debt, LedgerEntry
+from workflows.models import MONEY, Debt, LedgerEntry, OrgUnit
 
 ZERO = Decimal("0.00")
 USER = settings.AUTH_USER_MODEL
@@ -113,7 +113,54 @@ class VisitReport(models.Model):
 class LetterKind(models.TextChoices):
     DEMAND = "demand", _("催款函")
     BALANCE_CONFIRMATION = "balance_confirmation", _("对账确认函")
+    # Only while a law firm is engaged for the debt (rule R9.5); otherwise the legal team
+    # sends a 法务催告函 in the unit's own name.
     LAWYER = "lawyer", _("律师函")
+    LEGAL_NOTICE = "legal_notice", _("法务催告函")
+
+
+class Letterhead(models.Model):
+    """信笺抬头 of a unit that sends letters (rule R9.13): who writes, how to reach them, the
+    account the debtor pays into, and the 发文代字 of its 发文字号."""
+
+    unit = models.OneToOneField(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT,
+                                related_name="letterhead")
+    name = models.CharField(_("发文单位名称"), max_length=200, help_text=_("函件抬头和落款使用的全称"))
+    address = models.CharField(_("地址"), max_length=300)
+    postcode = models.CharField(_("邮政编码"), max_length=10, blank=True)
+    contact_person = models.CharField(_("联系人"), max_length=100)
+    telephone = models.CharField(_("联系电话"), max_length=50)
+    doc_code = models.CharField(_("发文代字"), max_length=20,
+                                help_text=_("发文字号的代字，如“一分清”：发文字号为 一分清〔2026〕1号"))
+    account_name = models.CharField(_("收款账户户名"), max_length=200)
+    bank_name = models.CharField(_("开户银行"), max_length=200)
+    account_number = models.CharField(_("银行账号"), max_length=40)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("函件抬头")
+        verbose_name_plural = _("函件抬头")
+        ordering = ["unit__code"]
+
+    def __str__(self):
+        return self.name
+
+
+class LetterSequence(models.Model):
+    """The last 发文字号 taken per unit and year (rule R9.13); letters take the next one in the
+    transaction that archives them, so numbers are neither repeated nor skipped."""
+
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    last = models.PositiveIntegerField(_("已用到的序号"), default=0)
+
+    class Meta:
+        verbose_name = _("发文字号序号")
+        verbose_name_plural = _("发文字号序号")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="letter_sequence_unit_year")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year}: {self.last}"
 
 
 class DeliveryProof(models.TextChoices):
@@ -127,7 +174,17 @@ class Letter(models.Model):
 
     debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(_("函件类型"), max_length=24, choices=LetterKind.choices)
-    number = models.CharField(_("函号"), max_length=40, unique=True)
+    number = models.CharField(_("发文字号"), max_length=40, unique=True)
+    # The 发文字号's parts (rule R9.13); empty on letters numbered per debt before the rule.
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("发文单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    seq = models.PositiveIntegerField(_("序号"), null=True, blank=True)
+    recipient = models.CharField(_("致"), max_length=200, blank=True)
+    attention = models.CharField(_("收件人"), max_length=100, blank=True)
+    recipient_address = models.CharField(_("收件地址"), max_length=300, blank=True)
+    # The preview it was confirmed from: a second click on the same preview archives nothing.
+    preview_token = models.UUIDField(_("预览编号"), null=True, blank=True, unique=True, editable=False)
     amount = models.DecimalField(_("函载金额"), **MONEY)
     document = models.ForeignKey(Document, verbose_name=_("函件"), on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(USER, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+")
@@ -148,6 +205,8 @@ class Letter(models.Model):
         verbose_name = _("函件")
         verbose_name_plural = _("函件")
         ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "seq"], condition=models.Q(seq__isnull=False),
+                                               name="letter_number_per_unit_year")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}"
@@ -319,6 +378,7 @@ class Agency(models.Model):
     kind = models.CharField(_("类型"), max_length=10, choices=AgencyKind.choices)
     contact = models.CharField(_("联系人"), max_length=100, blank=True)
     phone = models.CharField(_("联系电话"), max_length=50, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True, help_text=_("律师函的抬头使用"))
     default_fee_percent = models.DecimalField(_("默认费率(%)"), max_digits=5, decimal_places=2,
                                               validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))])
     active = models.BooleanField(_("在用"), default=True)

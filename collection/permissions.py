@@ -16,6 +16,8 @@ AnyUser = User | AnonymousUser | None
 WORKER_ROLES = {roles.HANDLER, roles.COMMITTEE, roles.COMMITTEE_HEAD, roles.LEGAL}
 AGENCY_ROLES = {roles.COMMITTEE, roles.COMMITTEE_HEAD, roles.LEGAL, roles.GM}
 FEE_ROLES = {roles.FINANCE}
+# Finance sends the scheduled balance confirmations (rule R5.19); 清欠办 may start them too.
+CONFIRMATION_ROLES = {roles.FINANCE, roles.COMMITTEE, roles.COMMITTEE_HEAD}
 
 
 class Act(StrEnum):
@@ -28,6 +30,7 @@ class Act(StrEnum):
     PAY_FEE = "pay_fee"            # pay an agency's fee
     MANAGE_AGENCIES = "manage_agencies"
     READ_LEGAL_BOARD = "read_legal_board"
+    CONFIRM_BALANCES = "confirm_balances"  # generate 对账确认函 in bulk
 
 
 def groups(user: AnyUser) -> set[str]:
@@ -66,6 +69,10 @@ def may_pay_fees(user: AnyUser) -> bool:
     return _writer(user, FEE_ROLES)
 
 
+def may_confirm_balances(user: AnyUser) -> bool:
+    return _writer(user, CONFIRMATION_ROLES)
+
+
 def may_read_legal_board(user: AnyUser) -> bool:
     return is_legal(user) or is_auditor(user) or user.is_superuser
 
@@ -82,6 +89,7 @@ def refusal(user: AnyUser, act: Act) -> str | None:
         Act.PAY_FEE: (may_pay_fees, _("只有财务部可以支付委托费用")),
         Act.MANAGE_AGENCIES: (may_manage_agencies, _("没有登记受托机构的权限")),
         Act.READ_LEGAL_BOARD: (may_read_legal_board, _("法律事务看板只对法务部开放")),
+        Act.CONFIRM_BALANCES: (may_confirm_balances, _("只有财务部和清欠办可以批量发出对账确认函")),
     }[act]
     return None if allowed(user) else message
 

@@ -8,6 +8,8 @@ app_name = "collection"
 urlpatterns = [
     path("debt/<int:debt_id>/contact/", views.ContactPost.as_view(), name="contact"),
     path("debt/<int:debt_id>/letter/", views.LetterPost.as_view(), name="letter"),
+    path("debt/<int:debt_id>/letter/sheet/", views.LetterSheetView.as_view(), name="letter_sheet"),
+    path("debt/<int:debt_id>/letter/preview.pdf", views.LetterSheetView.as_view(pdf=True), name="letter_preview_pdf"),
     path("debt/<int:debt_id>/visit/", views.VisitPost.as_view(), name="visit"),
     path("debt/<int:debt_id>/plan/", views.PlanPost.as_view(), name="plan"),
     path("debt/<int:debt_id>/engage/", views.EngagePost.as_view(), name="engage"),

@@ -4,14 +4,19 @@ Views stay thin: rules live in contacts / visits / letters / payment_plans / leg
 outsourcing, and every record is loaded through collection.access. Every view needs a login
 and workflows.view_debt; a record of a debt outside the user's units answers 404; one the
 user sees but may not act on answers 403 (the services check the role again)."""
+import uuid
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.generic import TemplateView
 
 from workflows.models import OPEN_STATES, State
@@ -28,7 +33,6 @@ from .models import (
     Instalment,
     LegalCase,
     Letter,
-    LetterKind,
     PaymentPlan,
     Stage,
     VisitReport,
@@ -85,8 +89,7 @@ class DebtWorkView(Access, TemplateView):
         worker = permissions.may_work(user)
         plans = list(PaymentPlan.objects.filter(debt=debt).prefetch_related("instalments"))
         engagements = [(e, outsourcing.fee(e)) for e in Engagement.objects.filter(debt=debt).select_related("agency")]
-        letter_kinds = [(kind, label) for kind, label in LetterKind.choices
-                        if kind != LetterKind.LAWYER or permissions.is_legal(user)]
+        letter_kinds = letters.kinds_for(user, debt)
         ctx.update(
             debt=debt, worker=worker, is_legal=permissions.is_legal(user), may_pay=permissions.may_pay_fees(user),
             contacts=page_of(self.request, Contact.objects.filter(debt=debt).select_related("by")
@@ -99,13 +102,71 @@ class DebtWorkView(Access, TemplateView):
             plans=[(p, payment_plans.plan_summary(p)) for p in plans],
             engagements=engagements, decision_pending=outsourcing.approved_decision(debt),
             cases=LegalCase.objects.filter(debt=debt),
-            contact_form=forms.ContactForm(), letter_form=forms.LetterForm(), receipt_form=forms.ReceiptForm(),
+            contact_form=forms.ContactForm(), receipt_form=forms.ReceiptForm(),
             confirmation_form=forms.ConfirmationForm(), visit_form=forms.VisitForm(), plan_form=forms.PlanForm(),
             payment_form=forms.PlanPaymentForm(), engage_form=forms.EngageForm(), fee_form=forms.FeeForm(),
             take_form=forms.TakeCaseForm(), letter_kinds=letter_kinds,
+            letter_form=forms.LetterDraftForm(initial={"attention": debt.debtor.contact,
+                                                       "address": debt.debtor.address}),
             closed=debt.state in (State.CLEARED, State.SEALED),
         )
         return ctx
+
+
+def _draft_from(request, debt, data):
+    """(draft or None, error message or None, the bound form) for the preview pages."""
+    form = forms.LetterDraftForm(data)
+    if not form.is_valid():
+        return None, "；".join(forms.errors_of(form)), form
+    d = form.cleaned_data
+    try:
+        draft = letters.draft_letter(debt, d["kind"], by=request.user, attention=d["attention"],
+                                     address=d["address"])
+    except CollectionError as exc:
+        return None, exc.message, form
+    return draft, None, form
+
+
+def _preview_query(d):
+    return urlencode({k: d.get(k) or "" for k in ("kind", "attention", "address")})
+
+
+class LetterPreviewView(Access, TemplateView):
+    """The letter as it will be archived (rule R9.13), with the button that archives it; the
+    archive is immutable, so nothing is written before the user confirms here."""
+
+    template_name = "collection/letter_preview.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        debt = access.get_debt_for(self.request.user, kwargs["debt_id"], for_=Act.READ)
+        draft, error, form = _draft_from(self.request, debt, self.request.GET)
+        ctx.update(debt=debt, draft=draft, error=error, form=form, query=_preview_query(self.request.GET))
+        if draft is not None:
+            ctx.update(number=letters.predicted_number(draft)[2], token=uuid.uuid4(),
+                       confirm_form=forms.LetterForm(initial={
+                           "kind": draft.kind, "attention": draft.attention, "address": draft.address,
+                           "fingerprint": draft.fingerprint}))
+        return ctx
+
+
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+class LetterSheetView(Access, View):
+    """The preview's sheet (HTML) for the frame of the preview page; marked 预览 · 未存档."""
+
+    pdf = False
+
+    def get(self, request, debt_id):
+        debt = access.get_debt_for(request.user, debt_id, for_=Act.READ)
+        draft, error, _form = _draft_from(request, debt, request.GET)
+        if draft is None:
+            return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+        number = letters.predicted_number(draft)[2]
+        if self.pdf:
+            response = HttpResponse(letters.render_pdf(draft, number, preview=True), content_type="application/pdf")
+            response["Content-Disposition"] = "inline; filename=preview.pdf"
+            return response
+        return HttpResponse(draft.html(number, preview=True))
 
 
 class PlansView(Access, TemplateView):
@@ -241,11 +302,29 @@ class ContactPost(DebtPost):
 
 
 class LetterPost(DebtPost):
-    form_class = forms.LetterForm
-    success = _("函件已生成并存入案卷")
+    """Archive a previewed letter. A refusal goes back to the preview with what was chosen."""
 
-    def act(self, request, debt, d):
-        letters.generate_letter(debt, d["kind"], by=request.user, request=request)
+    def post(self, request, debt_id):
+        debt, back = self.target(request, debt_id=debt_id)
+        preview = f"{reverse('collect:letter_preview', kwargs={'debt_id': debt.pk})}?{_preview_query(request.POST)}"
+        form = forms.LetterForm(request.POST)
+        if not form.is_valid():
+            for message in forms.errors_of(form):
+                messages.error(request, message)
+            return HttpResponseRedirect(preview)
+        d = form.cleaned_data
+        try:
+            letter = letters.generate_letter(debt, d["kind"], by=request.user, attention=d["attention"],
+                                             address=d["address"], fingerprint=d["fingerprint"],
+                                             preview_token=d["preview_token"], request=request)
+        except CollectionError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(preview)
+        if letter.reused:
+            messages.info(request, _("该预览已存档为 %(number)s，未重复生成") % {"number": letter.number})
+        else:
+            messages.success(request, _("函件 %(number)s 已生成并存入案卷") % {"number": letter.number})
+        return HttpResponseRedirect(back)
 
 
 class LetterProofPost(Post):

@@ -187,6 +187,11 @@ QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
+# Signing (rule R4.11): after this many wrong passwords within the window, signing is locked for
+# the user for the lock period (approvals.signatures).
+QQ_SIGNATURE_FAILURE_LIMIT = int(os.environ.get("QQ_SIGNATURE_FAILURE_LIMIT", "5"))
+QQ_SIGNATURE_FAILURE_WINDOW_MINUTES = int(os.environ.get("QQ_SIGNATURE_FAILURE_WINDOW_MINUTES", "15"))
+QQ_SIGNATURE_LOCK_MINUTES = int(os.environ.get("QQ_SIGNATURE_LOCK_MINUTES", "15"))
 
 # Embedded-demo: a user may not see the demo passwords in production.
 QQ_DEMO = env_bool("QQ_DEMO", False)

@@ -84,6 +84,7 @@ OBJECT_OF = [
     (r"^/approvals/task/|^/api/\^tasks/", "task"),
     (r"^/approvals/process/|^/api/\^chains/", "process"),
     (r"^/approvals/start/", "debt"),
+    (r"^/debts/debtors/|^/api/\^debtors/", "debtor"),
     (r"^/debts/|^/collect/debt/|^/collection/debt/|^/archive/casefile/|^/documents/casefile/|^/api/\^debts/", "debt"),
     (r"^/documents/doc/|^/api/\^documents/", "document"),
     (r"^/documents/handover/", "handover"),
@@ -138,7 +139,8 @@ def unit_a_objects(org, people, settings, tmp_path):
     agency = Agency.objects.create(name="某律师事务所", kind="law_firm", default_fee_percent=Decimal("10"),
                                    created_by=people["committee"])
     objects = {
-        "debt": debt, "process": visit, "task": open_task(visit, "head_approval"), "document": doc,
+        "debt": debt, "debtor": debt.debtor, "process": visit, "task": open_task(visit, "head_approval"),
+        "document": doc,
         "letter": Letter.objects.create(debt=debt, kind="demand", number="QQ-L-0001", amount=debt.balance,
                                         document=doc, created_by=handler),
         "payment_plan": PaymentPlan.objects.create(debt=debt, agreed_on=date(2026, 1, 5), total=Decimal("100.00"),

@@ -64,8 +64,22 @@ class SuspensionError(QingqianError):
     """A special-reason suspension that cannot be recorded; the message names the field."""
 
 
+class TriageError(QingqianError):
+    """An overdue-queue action that cannot be done as asked (rule R5.5)."""
+
+
 class ClockBusy(QingqianError):
     """Another daily run holds the lock: try again later."""
+
+
+# --- stop supply (rule R3.12) ---------------------------------------------------------------
+
+class SupplyStopped(QingqianError):
+    """A contract or debt for a debtor whose supply is stopped; the message names the arrears."""
+
+
+class SupplyStopError(QingqianError):
+    """A lift of the stop-supply flag that cannot be recorded; the message says why."""
 
 
 # --- the ledger import ------------------------------------------------------------------------
@@ -78,6 +92,10 @@ class InvalidWorkbook(QingqianError):
 
 class PlanError(QingqianError):
     """A clearing plan that cannot be saved, submitted or decided."""
+
+
+class QuarterlyReportError(QingqianError):
+    """A quarterly clearing report that cannot be submitted (rule R6.19)."""
 
 
 class AssessmentError(QingqianError):

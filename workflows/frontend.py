@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
+from workflows.clock.queue_views import OverdueQueueView
 from workflows.clock.views import view_for
 from workflows.debts import handover as handover_views
 from workflows.debts import views as debt_views
@@ -38,6 +39,10 @@ class DebtsApplication(Application):
     export_path = path("export/", debt_views.DebtExportView.as_view(), name="export")
     detail_path = path("<int:pk>/", debt_views.DebtDetailView.as_view(), name="detail")
     entry_path = path("<int:pk>/entries/", debt_views.LedgerEntryCreateView.as_view(), name="add_entry")
+    overdue_queue_path = path("overdue/", OverdueQueueView.as_view(), name="overdue_queue")
+    debtor_path = path("debtors/<int:pk>/", debt_views.DebtorDetailView.as_view(), name="debtor")
+    lift_path = path("debtors/<int:pk>/lift-supply-stop/", debt_views.LiftSupplyStopView.as_view(),
+                     name="lift_supply_stop")
     handovers_path = path("handovers/", handover_views.HandoverListView.as_view(), name="handovers")
     handover_new_path = path("handovers/new/", handover_views.HandoverCreateView.as_view(), name="handover_new")
     handover_path = path("handovers/<int:pk>/", handover_views.HandoverDetailView.as_view(), name="handover")
@@ -72,6 +77,7 @@ class ReportsApplication(Application):
     assessments_path = path("assessments/", plan_views.AssessmentListView.as_view(), name="assessments")
     assessment_path = path("assessments/<int:pk>/", plan_views.AssessmentDetailView.as_view(), name="assessment")
     costs_path = path("costs/", plan_views.CostsView.as_view(), name="costs")
+    quarterly_path = path("quarterly/", plan_views.QuarterlyReportsView.as_view(), name="quarterly")
 
 
 class PlanApprovalsApp(WorkflowAppViewset):

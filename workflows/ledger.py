@@ -89,7 +89,9 @@ def _check(debt, kind, amount):
         raise LedgerError(_("只有已核销的债权才能记“核销后收回”"))
     if kind == EntryKind.WRITE_OFF and debt.state != State.WRITTEN_OFF:
         raise LedgerError(_("核销分录只能在核销审批通过后记账"))
-    if kind == EntryKind.IN_KIND_OFFSET and debt.state != State.SETTLED_IN_KIND:
+    # Chain A books the offset (never by hand, MANUAL_KINDS): on a debt it settles, or on an open
+    # debt whose balance the offset does not cover, which stays open (rule R4.24).
+    if kind == EntryKind.IN_KIND_OFFSET and debt.state != State.SETTLED_IN_KIND and debt.state not in OPEN_STATES:
         raise LedgerError(_("以物抵债冲抵只能在以物抵债审批通过后记账"))
     if kind == EntryKind.WRITE_OFF and amount != debt.balance:
         raise LedgerError(_("核销金额须等于债权余额 %(balance)s") % {"balance": debt.balance})

@@ -45,8 +45,10 @@ VIEW_ALL_UNITS = "workflows.view_all_units"
 PERMISSIONS = {
     HANDLER: ["workflows.view_debt", "workflows.request_transition", "workflows.add_ledgerentry"],
     RESPONSIBLE: ["workflows.view_debt"],
-    COMMITTEE: ["workflows.view_debt", VIEW_ALL_UNITS, "workflows.request_transition"],
-    COMMITTEE_HEAD: ["workflows.view_debt", VIEW_ALL_UNITS, "workflows.request_transition"],
+    COMMITTEE: ["workflows.view_debt", VIEW_ALL_UNITS, "workflows.request_transition",
+                "workflows.lift_supply_stop"],
+    COMMITTEE_HEAD: ["workflows.view_debt", VIEW_ALL_UNITS, "workflows.request_transition",
+                     "workflows.lift_supply_stop"],
     FINANCE: ["workflows.view_debt", "workflows.add_ledgerentry", "workflows.import_ledger"],
     BUSINESS: ["workflows.view_debt"],
     TECH: ["workflows.view_debt"],
@@ -68,4 +70,8 @@ def sync_groups(Group, Permission):
         group, _created = Group.objects.get_or_create(name=code)
         for perm in PERMISSIONS.get(code, []):
             app_label, codename = perm.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            # A migration of an earlier state (approvals 0004) calls this before a later
+            # permission exists; that permission's own migration grants it (e.g. workflows 0017).
+            if found is not None:
+                group.permissions.add(found)

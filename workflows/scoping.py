@@ -5,7 +5,7 @@ A debt outside the scope is answered with 404 (its existence is not disclosed).
 from django.db.models import QuerySet
 from django.http import Http404
 
-from workflows.models import Debt, User
+from workflows.models import Debt, Debtor, User
 from workflows.roles import VIEW_ALL_UNITS
 
 
@@ -40,3 +40,19 @@ def get_debt_for(user: User, **lookup: object) -> Debt:
         return debts_for(user).get(**lookup)
     except Debt.DoesNotExist:
         raise Http404("No debt matches the given query.") from None
+
+
+def debtors_for(user: User) -> QuerySet[Debtor]:
+    """Debtors a user may see: every one for group-level roles, else those with a debt in scope."""
+    if not user.is_authenticated or not user.has_perm("workflows.view_debt"):
+        return Debtor.objects.none()
+    if unit_ids_in_scope(user) is None:
+        return Debtor.objects.all()
+    return Debtor.objects.filter(pk__in=debts_for(user).values("debtor_id"))
+
+
+def get_debtor_for(user: User, **lookup: object) -> Debtor:
+    try:
+        return debtors_for(user).get(**lookup)
+    except Debtor.DoesNotExist:
+        raise Http404("No debtor matches the given query.") from None

@@ -41,6 +41,6 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("documents", "0003_i17_retention_settings"),
-        ("workflows", "0016_i15_truthful_triggers"),
+        ("workflows", "0019_i15_truthful_triggers"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]

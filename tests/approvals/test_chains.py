@@ -103,25 +103,143 @@ def test_settlement_in_kind_with_four_signatures(org, people):
     finance2 = f.user("finance_a2", "finance", org["a"])
     assert act(finance2, process, "booking").status_code == 302
     debt.refresh_from_db()
-    assert debt.state == State.SETTLED_IN_KIND
+    # Rule R4.24: 250,000 of 300,000 is a partial offset: booked, and the debt stays open in its
+    # state with the remainder pursued.
+    assert debt.state == State.OVERDUE
     assert debt.entries.get(kind=EntryKind.IN_KIND_OFFSET).amount == Decimal("250000.00")
     assert debt.balance == Decimal("50000.00")
+    assert reload(process).outcome == Outcome.APPROVED
     signers = set(Decision.objects.filter(process=process, step__startswith="sign_").values_list("by", flat=True))
     assert len(signers) == 4
 
 
-def test_price_reduced_disposal(org, people):
+def run_in_kind(org, people, debt, appraised):
+    n = debt.chain_runs.count()
+    keeper = f.user(f"keeper_{debt.pk}_{n}", "custodian", org["a"])
+    inspector = f.user(f"inspector_{debt.pk}_{n}", "inspector", org["a"])
+    finance2 = f.user(f"finance_{debt.pk}_{n}", "finance", org["a"])
+    _, process = start(people["handler"], Chain.IN_KIND, debt, reason="以设备抵债", **files(DocType.INVENTORY_LIST))
+    assert act(people["tech"], process, "appraisal", appraised_value=appraised,
+               **files(DocType.APPRAISAL_OPINION)).status_code == 302
+    assert act(people["gm"], process, "gm_approval", password=PASSWORD).status_code == 302
+    assert act(people["responsible"], process, "sign_manager", **files(DocType.RECEIPT_LIST)).status_code == 302
+    assert act(people["finance"], process, "sign_finance_head").status_code == 302
+    assert act(keeper, process, "sign_keeper").status_code == 302
+    assert act(inspector, process, "sign_inspector").status_code == 302
+    assert act(finance2, process, "booking").status_code == 302
+    debt.refresh_from_db()
+    return process
+
+
+def test_partial_offset_leaves_the_remainder_pursued_and_the_file_unsealable(org, people):
+    """Rule R4.24: a legal-stage debt of 300,000 offset by goods appraised at 120,000."""
+    from documents.exceptions import SealRefused
+    from documents.services import seal_case_file
     from workflows import lifecycle
-    debt = overdue_debt(org, people)
+    from workflows.models import LimitationEvent
+    debt = overdue_debt(org, people, amount="300000.00")
+    f.authorise(debt, State.LEGAL, people["gm"])
+    lifecycle.apply_transition(debt.pk, State.LEGAL)
+    process = run_in_kind(org, people, debt, "120000.00")
+    assert debt.state == State.LEGAL and debt.balance == Decimal("180000.00")
+    assert not debt.authorisations.filter(target=State.SETTLED_IN_KIND).exists()
+    # The remainder's limitation restarts from the partial performance; the handler is told.
+    event = LimitationEvent.objects.get(debt=debt, source__contains=f"process:{process.pk}")
+    assert event.date == date.today()
+    assert people["handler"].notifications.filter(kind="copy", message__contains="180,000.00").exists()
+    with pytest.raises(SealRefused):
+        seal_case_file(debt, people["committee"])
+    # A second chain A may settle the rest.
+    process = run_in_kind(org, people, debt, "200000.00")
+    assert debt.state == State.SETTLED_IN_KIND and debt.balance == Decimal("0.00")
+    assert debt.entries.filter(kind=EntryKind.IN_KIND_OFFSET).count() == 2
+
+
+def test_offset_covering_the_balance_settles_in_kind(org, people):
+    debt = overdue_debt(org, people, amount="300000.00")
+    run_in_kind(org, people, debt, "320000.00")
+    assert debt.state == State.SETTLED_IN_KIND and debt.balance == Decimal("0.00")
+    # Never more than what is owed.
+    assert debt.entries.get(kind=EntryKind.IN_KIND_OFFSET).amount == Decimal("300000.00")
+
+
+def settled_debt(org, people, amount="1000.00"):
+    from workflows import lifecycle
+    from workflows.ledger import post_entry
+    debt = overdue_debt(org, people, amount=amount)
     f.authorise(debt, State.SETTLED_IN_KIND, people["gm"])
     lifecycle.apply_transition(debt.pk, State.SETTLED_IN_KIND)
+    post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, amount, date(2026, 1, 5), by=people["finance"])
     debt.refresh_from_db()
-    r, process = start(people["handler"], Chain.DISPOSAL, debt, reason="质量下降", proposed_price="800.00",
-                       **files(DocType.WRITTEN_REPORT))
+    return debt
+
+
+def sale(org, price, **extra):
+    return {"reason": "抵债设备变现", "proposed_price": price, "buyer": "某机械回收公司",
+            "sale_date": "2026-12-20", "selling_unit": str(org["a"].pk), **extra}
+
+
+def test_sale_at_no_less_than_the_offset_is_recorded_at_once(org, people):
+    """Rule R4.31: price, buyer, date and the selling unit are recorded; no approval needed."""
+    debt = settled_debt(org, people)
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "1,000.00"))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    process = reload(process)
+    assert process.outcome == Outcome.APPROVED and not process.active
+    assert process.proposed_price == Decimal("1000.00") and process.offset_amount == Decimal("1000.00")
+    assert process.buyer == "某机械回收公司" and process.sale_date == date(2026, 12, 20)
+    assert process.selling_unit == org["a"] and process.sale_recorded_at is not None
+    assert not process.task_set.filter(finished__isnull=True).exists()
+    # The selling unit's finance is told to book it (rule R4.34), with a link.
+    note = people["finance"].notifications.get(kind="copy")
+    assert "某机械回收公司" in note.message and note.url == f"/approvals/process/{process.pk}/"
+
+
+def test_the_unit_that_took_the_goods_sells_them(org, people):
+    debt = settled_debt(org, people)
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "1000.00", selling_unit=str(org["b"].pk)))
+    assert r.status_code == 200 and "谁抵债谁变现" in r.content.decode() and org["a"].name in r.content.decode()
+    assert process is None
+    # Nothing was taken in kind: no disposal at all.
+    plain = overdue_debt(org, people)
+    from approvals.actions import why_cannot_start
+    assert "没有以物抵债" in why_cannot_start(Chain.DISPOSAL, plain, people["handler"])
+
+
+def test_price_reduced_disposal(org, people):
+    """Rule R4.32: below the offset, 技术工程部's quality appraisal → the written report of the
+    reasons (after the appraisal) → the 总经理, in that order; then the sale is recorded."""
+    from approvals.case_file import attach
+    from tests.approvals.helpers import pdf
+    debt = settled_debt(org, people)
+    # A report filed before the appraisal does not count.
+    attach(debt, DocType.WRITTEN_REPORT, pdf("early-report.pdf"), people["handler"])
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "800.00"))
     assert r.status_code == 302 and reload(process).proposed_price == Decimal("800.00")
+    assert open_task(process, "gm_approval") is None and open_task(process, "written_report") is None
     assert act(people["tech"], process, "quality_appraisal", **files(DocType.APPRAISAL_OPINION)).status_code == 302
+    assert open_task(process, "gm_approval") is None
+    report = open_task(process, "written_report")
+    assert report.owner == people["handler"]
+    r = act(people["handler"], process, "written_report")
+    assert r.status_code == 200 and "书面报告" in r.content.decode() and "之后提交" in r.content.decode()
+    assert act(people["handler"], process, "written_report", **files(DocType.WRITTEN_REPORT)).status_code == 302
+    assert reload(process).sale_recorded_at is None
     assert act(people["gm"], process, "gm_approval", password=PASSWORD).status_code == 302
-    assert reload(process).outcome == Outcome.APPROVED
+    process = reload(process)
+    assert process.outcome == Outcome.APPROVED and process.sale_recorded_at is not None
+    steps = list(Decision.objects.filter(process=process).values_list("step", flat=True))
+    assert steps == ["start", "quality_appraisal", "written_report", "gm_approval"]
+
+
+def test_disposal_after_a_partial_offset(org, people):
+    """Goods taken by a partial offset (rule R4.24) are disposed of too, the debt still open."""
+    debt = overdue_debt(org, people, amount="300000.00")
+    run_in_kind(org, people, debt, "120000.00")
+    assert debt.state == State.OVERDUE
+    r, process = start(people["handler"], Chain.DISPOSAL, debt, **sale(org, "120000.00"))
+    assert r.status_code == 302 and reload(process).outcome == Outcome.APPROVED
+    assert reload(process).offset_amount == Decimal("120000.00")
 
 
 def test_wrong_unit(org, people):

@@ -12,7 +12,7 @@ from collection.models import LegalCase, Letter, Stage, VisitReport
 from documents.services import open_document
 from tests import factories as f
 from tests.browser.conftest import PASSWORD
-from tests.collection.conftest import move_gated
+from tests.collection.conftest import make_letterhead, move_gated
 from tests.collection.test_letters_visits import PNG
 from workflows import lifecycle
 from workflows.models import State
@@ -28,8 +28,10 @@ def archive_in_tmp(settings, tmp_path):
 
 
 def _overdue(org, people, name):
+    if not hasattr(org["a"], "letterhead"):
+        make_letterhead(org["a"])
     debt = f.debt(org["a"], people["handler"], people["responsible"], amount="86000.00", due=date(2025, 6, 30),
-                  debtor_obj=f.debtor(name))
+                  debtor_obj=f.debtor(name, address="广东省佛山市顺德区大良街道1号", contact="陈芳"))
     lifecycle.apply_transition(debt.pk, State.OVERDUE)
     return debt
 
@@ -69,13 +71,52 @@ def test_handler_logs_a_visit_with_a_photo_and_generates_a_demand_letter(page, l
 
     page.locator("#letter-kind").select_option("demand")
     page.locator("#letter-form button[type=submit]").click()
-    expect(page.locator("#collection-messages")).to_contain_text("函件已生成")
+    # The preview: what will be archived, before anything is (rule R9.13).
+    number = f"一工清〔{timezone.localdate().year}〕1号"
+    expect(page.locator("#letter-number")).to_contain_text(number)
+    expect(page.locator("#letter-account")).to_contain_text("3602000109200012345")
+    expect(page.frame_locator("#letter-sheet").locator("body")).to_contain_text("预览 · 未存档")
+    expect(page.frame_locator("#letter-sheet").locator("body")).to_contain_text("佛山顺德五金制品有限公司")
+    assert not Letter.objects.filter(debt=debt).exists()
+    page.locator("#letter-confirm button[type=submit]").click()
+    expect(page.locator("#collection-messages")).to_contain_text(f"函件 {number} 已生成并存入案卷")
     letter = Letter.objects.get(debt=debt)
     expect(page.locator("#letters")).to_contain_text(letter.number)
     with open_document(letter.document) as fh:
         text = PdfReader(io.BytesIO(fh.read())).pages[0].extract_text()
-    assert "佛山顺德五金制品有限公司" in text
+    assert "佛山顺德五金制品有限公司" in text and number in text
     assert VisitReport.objects.get(debt=debt).photos.count() == 1
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_legal_team_previews_a_legal_notice_at_1366(browser, site_url, org, people, shot, locale):
+    """The letter form and its preview as the legal team sees them, in both languages."""
+    debt = _overdue(org, people, "中山火炬塑胶有限公司")
+    ctx = browser.new_context(base_url=site_url, locale=locale, timezone_id="Asia/Shanghai",
+                              viewport={"width": 1366, "height": 900})
+    try:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", people["legal"].username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form.vf-form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.goto(f"/collect/debt/{debt.pk}/")
+        # No law firm is engaged: the 律师函 is offered greyed out, with the reason.
+        expect(page.locator("#letter-kind option[value=lawyer]")).to_be_disabled()
+        expect(page.locator(".letter-unavailable")).to_contain_text(
+            "法务催告函" if locale == "zh-CN" else "legal notice")
+        shot(f"debt-letters-{locale}", page)
+        page.locator("#letter-kind").select_option("legal_notice")
+        page.locator("#letter-form button[type=submit]").click()
+        expect(page.locator("#letter-number")).to_contain_text("一工清〔")
+        expect(page.frame_locator("#letter-sheet").locator("body")).to_contain_text("我公司法务部现正式催告")
+        shot(f"letter-preview-{locale}", page)
+        assert not errors and not Letter.objects.exists()
+    finally:
+        ctx.close()
 
 
 def test_legal_team_takes_a_case_and_moves_it_to_judgment(page, login, org, people):

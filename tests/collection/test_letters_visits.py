@@ -15,7 +15,7 @@ from collection.visits import record_visit
 from documents.catalogue import DocType
 from documents.services import open_document
 from tests.approvals.helpers import pdf
-from workflows.limitation import refresh_debt_clock
+from workflows.limitation import deadline, refresh_debt_clock
 from workflows.models import LimitationEvent
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,9 @@ def test_letter_pdf_carries_the_debtors_chinese_name_in_its_text_layer(overdue, 
 
 
 def test_lawyer_letter_only_by_legal_team(overdue, people):
-    with pytest.raises(CollectionError, match="律师函"):
+    with pytest.raises(CollectionError, match="律师函只能由法务部出具"):
         generate_letter(overdue, LetterKind.LAWYER, by=people["handler"])
-    letter = generate_letter(overdue, LetterKind.LAWYER, by=people["legal"])
+    letter = generate_letter(overdue, LetterKind.LEGAL_NOTICE, by=people["legal"])
     assert "广州恒基建材有限公司" in _text(letter.document)
     with pytest.raises(PermissionDenied):
         generate_letter(overdue, LetterKind.DEMAND, by=people["auditor"])
@@ -68,7 +68,8 @@ def test_receipt_moves_the_limitation_deadline(overdue, people):
     event = LimitationEvent.objects.get(debt=overdue)
     assert event.kind == "demand_letter_receipt" and event.date == today
     overdue.clock.refresh_from_db()
-    assert overdue.clock.limitation_deadline == today.replace(year=today.year + 3) != before
+    # three years on, rolled past a statutory holiday or weekend (民法典 第二百零三条)
+    assert overdue.clock.limitation_deadline == deadline(today, 3) != before
     with pytest.raises(CollectionError, match="不能重复"):
         record_receipt(letter, by=people["handler"], tracking_no="X", receipt_date=today, file=pdf("again.pdf"))
 

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from collection.letters import draft_letter
 from collection.models import Contact, LegalCase, Letter, PaymentPlan, Stage
 from tests import factories as f
 from tests.approvals.helpers import pdf
@@ -52,7 +53,10 @@ def test_contact_form_logs_and_reports_field_errors_in_chinese(overdue, people):
 
 def test_letter_and_plan_through_the_pages(overdue, people):
     c = client_for(people["handler"])
-    c.post(reverse("collection:letter", kwargs={"debt_id": overdue.pk}), {"kind": "demand"})
+    draft = draft_letter(overdue, "demand", by=people["handler"])
+    c.post(reverse("collection:letter", kwargs={"debt_id": overdue.pk}),
+           {"kind": "demand", "attention": draft.attention, "address": draft.address,
+            "fingerprint": draft.fingerprint, "preview_token": "5d1c3f57-54a4-4f3e-8c59-8f7a8c7f0a11"})
     letter = Letter.objects.get()
     assert letter.document.system_generated
     url = reverse("collection:receipt", kwargs={"pk": letter.pk})

@@ -30,13 +30,18 @@ from workflows.models import (
 )
 from workflows.suspension import is_suspended, suspend
 from workflows.tasks import run_daily_task
+from workflows.triage import queue, queue_count
 
 DUE = date(2025, 1, 31)
 
 
 def counts():
-    return (StateChange.objects.count(), AccountabilityRecord.objects.count(), OverdueTask.objects.count(),
+    return (StateChange.objects.count(), AccountabilityRecord.objects.count(), queue_count(DUE + timedelta(days=1)),
             DebtClock.objects.count())
+
+
+def queued(day):
+    return set(queue(day).values_list("debt_id", flat=True))
 
 
 @pytest.fixture
@@ -64,7 +69,9 @@ def test_due_date_passed_with_balance_goes_overdue_with_history_record_and_task(
     assert (record.handler, record.responsible) == (people["handler"], people["responsible"])
     assert record.entered_overdue_on == DUE + timedelta(days=1) and record.balance == Decimal("1000.00")
     assert record.rule == "due_date" and record.recovered_on is None
-    assert OverdueTask.objects.get(debt=debts["due"]).created_for == DUE + timedelta(days=1)
+    # Rule R5.5: the 清欠办 queue is a query over the records; the night writes no task row.
+    assert queued(DUE + timedelta(days=1)) == {debts["due"].pk, debts["big"].pk}
+    assert not OverdueTask.objects.exists()
     assert run.moved_overdue == 2 and run.tasks_created == 2 and run.status == ClockRun.DONE
 
 
@@ -145,17 +152,17 @@ def test_key_monitoring_from_500000(debts):
 
 
 def test_suspension_holds_back_the_task_until_it_ends(org, people):
+    """Rules R5.5, R5.6: out of the 清欠办 queue while the suspension is in force, back after."""
     debt = f.debt(org["a"], people["handler"], due=DUE)
     suspend(debt, "债务人重组，暂缓追收", DUE + timedelta(days=3), people["committee_head"], source="test",
             start=DUE)
     assert is_suspended(debt, DUE + timedelta(days=2)) and not is_suspended(debt, DUE + timedelta(days=4))
-    run_daily(DUE + timedelta(days=1))
+    run = run_daily(DUE + timedelta(days=1))
     assert state(debt) == State.OVERDUE and AccountabilityRecord.objects.filter(debt=debt).exists()
-    assert not OverdueTask.objects.filter(debt=debt).exists()
-    run_daily(DUE + timedelta(days=3))
-    assert not OverdueTask.objects.filter(debt=debt).exists()
-    run_daily(DUE + timedelta(days=4))
-    assert OverdueTask.objects.get(debt=debt).created_for == DUE + timedelta(days=4)
+    assert run.tasks_created == 0 and debt.pk not in queued(DUE + timedelta(days=1))
+    assert set(queue(DUE + timedelta(days=1), suspended=True).values_list("debt_id", flat=True)) == {debt.pk}
+    assert debt.pk not in queued(DUE + timedelta(days=3))
+    assert debt.pk in queued(DUE + timedelta(days=4))
 
 
 def test_suspension_needs_head_approval_reason_and_end(org, people):
@@ -210,7 +217,8 @@ def test_a_run_killed_half_way_resumes_without_loss_or_duplicates(org, people):
     for debt in debts:
         assert state(debt) == State.OVERDUE
         assert StateChange.objects.filter(debt=debt, to_state=State.OVERDUE).count() == 1
-        assert OverdueTask.objects.filter(debt=debt).count() == 1
+        assert AccountabilityRecord.objects.filter(debt=debt).count() == 1
+    assert queued(DUE + timedelta(days=1)) == {d.pk for d in debts}
 
 
 def test_a_crash_inside_a_chunk_leaves_nothing_half_saved(org, people, monkeypatch):
@@ -227,7 +235,7 @@ def test_a_crash_inside_a_chunk_leaves_nothing_half_saved(org, people, monkeypat
         run_daily(DUE + timedelta(days=1))
     assert state(debt) == State.NORMAL
     assert not StateChange.objects.filter(to_state=State.OVERDUE).exists()
-    assert not AccountabilityRecord.objects.exists() and not OverdueTask.objects.exists()
+    assert not AccountabilityRecord.objects.exists()
     monkeypatch.setattr(clock_mod, "_exec", real_exec)
     run_daily(DUE + timedelta(days=1))
     assert state(debt) == State.OVERDUE and StateChange.objects.filter(to_state=State.OVERDUE).count() == 1
@@ -279,7 +287,7 @@ def test_two_runs_at_once_on_postgres_only_one_works(on_postgres, org, people):
         t.join()
     assert len(outcome) == 2
     assert StateChange.objects.filter(to_state=State.OVERDUE).count() == 30
-    assert OverdueTask.objects.count() == 30 and all(state(d) == State.OVERDUE for d in debts)
+    assert len(queued(DUE + timedelta(days=1))) == 30 and all(state(d) == State.OVERDUE for d in debts)
 
 
 def test_time_travel_over_several_days(org, people):
@@ -295,7 +303,7 @@ def test_time_travel_over_several_days(org, people):
     for debt in debts:
         record = AccountabilityRecord.objects.get(debt=debt)
         assert record.entered_overdue_on == debt.due_date + timedelta(days=1)
-        assert OverdueTask.objects.get(debt=debt).created_for == debt.due_date + timedelta(days=1)
+        assert record.triaged_at is None    # in the 清欠办 queue until someone acts
         assert DebtClock.objects.get(debt=debt).aging_bucket == 1  # 1-30 days
     assert StateChange.objects.filter(to_state=State.OVERDUE).count() == 4
 

@@ -38,7 +38,8 @@ def assert_once_each(ids):
     assert StateChange.objects.filter(to_state=State.OVERDUE).count() == len(ids)
     assert set(StateChange.objects.filter(to_state=State.OVERDUE).values_list("debt_id", flat=True)) == ids
     assert set(AccountabilityRecord.objects.values_list("debt_id", flat=True)) == ids
-    assert set(OverdueTask.objects.values_list("debt_id", flat=True)) == ids
+    assert set(AccountabilityRecord.objects.filter(triaged_at__isnull=True).values_list("debt_id", flat=True)) == ids
+    assert not OverdueTask.objects.exists()   # rule R5.5: the queue is a query, no row per debt
 
 
 @pytest.mark.postgres

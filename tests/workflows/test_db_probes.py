@@ -49,10 +49,10 @@ def test_an_authorisation_inserted_as_consumed_moves_nothing(overdue, people):
 
 def test_an_authorisation_consumed_by_hand_without_a_chain_moves_nothing(overdue, people):
     for source in ("seed", "approvals:write_off:process:999999"):
-        with pytest.raises(DatabaseError, match="no approval chain|approved write_off chain"):
+        with pytest.raises(DatabaseError, match=r"no approval chain|approved write_off chain"):
             sql((INSERT_AUTHORISATION.format(consumed="NULL, NULL"), [overdue.pk, people["gm"].pk, source]),
-                ("UPDATE workflows_authorisation SET consumed_at = now(), consumed_txid = txid_current()"
-                 " WHERE debt_id = %s", [overdue.pk]),
+                (("UPDATE workflows_authorisation SET consumed_at = now(), consumed_txid = txid_current()"
+                  " WHERE debt_id = %s"), [overdue.pk]),
                 ("UPDATE workflows_debt SET state = 'written_off' WHERE id = %s", [overdue.pk]))
         unchanged(overdue)
 
@@ -83,12 +83,12 @@ def test_an_authorisation_changes_only_by_being_consumed_once(overdue, people):
     authorisation = f.authorise(overdue, State.WRITTEN_OFF, people["gm"])
     for statement in ("UPDATE workflows_authorisation SET consumed_at = now(), consumed_txid = 1 WHERE id = %s",
                       "DELETE FROM workflows_authorisation WHERE id = %s"):
-        with pytest.raises(DatabaseError, match="consumed by the transaction|permission denied|Cannot"):
+        with pytest.raises(DatabaseError, match=r"consumed by the transaction|permission denied|Cannot"):
             sql((statement, [authorisation.pk]))
     lifecycle.apply_transition(overdue.pk, State.WRITTEN_OFF, by=people["gm"])
     with pytest.raises(DatabaseError, match="already consumed"):
-        sql(("UPDATE workflows_authorisation SET consumed_at = now(), consumed_txid = txid_current()"
-             " WHERE id = %s", [authorisation.pk]))
+        sql((("UPDATE workflows_authorisation SET consumed_at = now(), consumed_txid = txid_current()"
+              " WHERE id = %s"), [authorisation.pk]))
     assert Authorisation.objects.get(pk=authorisation.pk).consumed_txid is not None
 
 
@@ -122,6 +122,6 @@ def test_pgtrigger_ignore_and_truncate_are_refused(overdue, people):
         sql(("SET LOCAL pgtrigger.ignore = %s", ["{" + trigger + "}"]),
             ("DELETE FROM workflows_statechange WHERE debt_id = %s", [overdue.pk]))
     for table in ("workflows_statechange", "documents_accesslog"):
-        with pytest.raises(DatabaseError, match="permission denied|must be owner"):
+        with pytest.raises(DatabaseError, match=r"permission denied|must be owner"):
             sql((f"TRUNCATE {table} CASCADE", None))
     assert StateChange.objects.filter(debt=overdue).count() == 1

@@ -1,6 +1,6 @@
 """The daily run (每日任务): overdue detection, aging, limitation, key monitoring, pre-warnings,
-accountability records and 清欠办 tasks (rules R5.1-R5.5, R3.6; aging R5.7, limitation R5.8-R5.9,
-warnings R5.13-R5.15).
+accountability records, over which the 清欠办 overdue queue is a query (rules R5.1-R5.5, R3.6;
+aging R5.7, limitation R5.8-R5.9, warnings R5.13-R5.15).
 
 Set-based: every rule is one SQL statement over a range of debt ids, never a Python object
 per debt. A run walks the debts in primary-key chunks, one transaction per chunk, in three
@@ -515,28 +515,10 @@ def _chunk(q, lo, hi, now):
           AND l.date <= {D} AND l.after_lapse <> {flag}
     """)
 
-    # 6. normal -> overdue, with its history row, accountability record and 清欠办 task
-    moved, tasks = (_move_overdue_at_once if v == "postgresql" else _move_overdue_stepwise)(q, lo, hi, now)
-    # A task for each overdue debt that has none, unless a special-reason suspension is in
-    # force today: a debt whose suspension has ended gets its task on the next run. Only debts
-    # that entered overdue today or were suspended without a task can lack one (tasks are never
-    # deleted; old suspensions pile up, and their debts have long had theirs).
-    suspensions = (f"SELECT e.debt_id FROM {T['susp']} e WHERE {rng('e.debt_id', lo, hi)} AND e.start <= {D} "
-                   f"AND NOT EXISTS (SELECT 1 FROM {T['task']} t WHERE t.debt_id = e.debt_id)")
-    lacking = f"a.debt_id IN ({suspensions})"
-    if v != "postgresql":  # there the move made today's tasks
-        lacking = f"(a.entered_overdue_on = {D} OR {lacking})"
-    # On PostgreSQL (where the move made today's tasks) most chunks have no such debt: asked
-    # first, because the insert is planned on statistics that may predate today's moves
-    # (after an import it walked every overdue debt to find none suspended).
-    if v != "postgresql" or _exec_one(q, "tasks", f"SELECT EXISTS ({suspensions})")[0]:
-        tasks += _exec(q, "tasks", f"""
-            INSERT INTO {T['task']} (debt_id, created_for)
-            SELECT a.debt_id, {D} FROM {T['acc']} a JOIN {T['debt']} d ON d.id = a.debt_id
-            WHERE {rng('a.debt_id', lo, hi)} AND {rng('d.id', lo, hi)} AND d.state = 'overdue' AND {lacking}
-              AND NOT EXISTS ({q.suspended('a.debt_id')})
-            ON CONFLICT (debt_id) DO NOTHING
-        """)
+    # 6. normal -> overdue, with its history row and accountability record. The 清欠办 overdue
+    # queue is a query over the untriaged records (rule R5.5), so nothing more is written per
+    # debt: on the go-live night a task row per debt was a million rows nobody read one by one.
+    moved, queued = (_move_overdue_at_once if v == "postgresql" else _move_overdue_stepwise)(q, lo, hi, now)
     _exec(q, "recovered", f"""
         UPDATE {T['acc']} SET recovered_on = {D}
         WHERE {rng('debt_id', lo, hi)} AND recovered_on IS NULL
@@ -581,17 +563,17 @@ def _chunk(q, lo, hi, now):
     key = f"(state IN {_in(PURSUED)} AND balance >= {q.conf.key_monitoring_amount})"
     _exec(q, "key_monitoring",
           f"UPDATE {T['debt']} SET key_monitoring = {key} WHERE {rng('id', lo, hi)} AND key_monitoring <> {key}")
-    return {"moved_overdue": max(moved, 0), "tasks_created": max(tasks, 0)}
+    return {"moved_overdue": max(moved, 0), "tasks_created": max(queued, 0)}
 
 
 def _move_overdue_at_once(q, lo, hi, now):
     """PostgreSQL: one statement moves the chunk's candidates and writes, from the rows it
-    moved, their accountability records, history rows and tasks. The UPDATE locks each row
+    moved, their accountability records and history rows. The UPDATE locks each row
     and rechecks it is still normal with a balance (all of the candidate rule that another
     transaction can change), so a concurrent transition or payment is never overwritten, and
     nothing is read twice. Plain inserts: a debt leaves normal once, and only here gets a
-    record and a task, so a conflict would be corrupt data and must stop the run, not be
-    skipped. Returns (moved, tasks)."""
+    record, so a conflict would be corrupt data and must stop the run, not be
+    skipped. Returns (moved, entering the queue)."""
     T, D, rng = q.T, q.D, q.rng
     return _exec_one(q, "move_overdue", f"""
             WITH {q.exposed}, cand AS (
@@ -609,19 +591,16 @@ def _move_overdue_at_once(q, lo, hi, now):
                 INSERT INTO {T['change']} (debt_id, from_state, to_state, by_id, at, reason, authorisation_id)
                 SELECT id, 'normal', 'overdue', NULL, %s, {q.reason_of('rule')}, NULL
                 FROM moved
-            ), task AS (
-                INSERT INTO {T['task']} (debt_id, created_for)
-                SELECT id, {D} FROM moved WHERE NOT EXISTS ({q.suspended('moved.id')})
-                RETURNING debt_id
             )
-            SELECT (SELECT COUNT(*) FROM moved), (SELECT COUNT(*) FROM task)
+            SELECT (SELECT COUNT(*) FROM moved),
+                   (SELECT COUNT(*) FROM moved WHERE NOT EXISTS ({q.suspended('moved.id')}))
         """, [now, *q.reasons])
 
 
 def _move_overdue_stepwise(q, lo, hi, now):
     """SQLite (one writer at a time, no data-modifying CTEs): accountability records for the
-    candidates, then history rows and the move for the records made today. Returns (moved, 0):
-    the tasks come after, from the records."""
+    candidates, then history rows and the move for the records made today. Returns (moved,
+    entering the 清欠办 queue)."""
     T, D, rng = q.T, q.D, q.rng
     _exec(q, "accountability", f"""
         WITH {q.exposed}
@@ -644,7 +623,11 @@ def _move_overdue_stepwise(q, lo, hi, now):
         WHERE {rng('id', lo, hi)} AND state = 'normal'
           AND id IN (SELECT a.debt_id FROM {T['acc']} a WHERE {rng('a.debt_id', lo, hi)} AND a.entered_overdue_on = {D})
     """)
-    return moved, 0
+    queued = _exec_one(q, "queue_count", f"""
+        SELECT COUNT(*) FROM {T['acc']} a WHERE {rng('a.debt_id', lo, hi)} AND a.entered_overdue_on = {D}
+          AND NOT EXISTS ({q.suspended('a.debt_id')})
+    """)[0] if moved else 0
+    return moved, queued
 
 
 def _run_chunk(q, run_pk, work, lo, hi, last_debt_id=None):

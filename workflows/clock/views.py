@@ -10,6 +10,7 @@ from django.views.generic import ListView
 from workflows.aging import bucket_label
 from workflows.models import AccountabilityRecord, ClockRun, ClockSettings
 from workflows.scoping import debts_for, sees_all_units
+from workflows.triage import suspensions_in_force
 
 KINDS = {
     "limitation": _("诉讼时效即将届满"),
@@ -34,6 +35,9 @@ class WarningsView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
 
     def debts(self):
         qs = debts_for(self.request.user)
+        code = (self.request.GET.get("code") or "").strip()
+        if code:
+            qs = qs.filter(code=code)
         if self.scope() == "mine":
             user = self.request.user
             qs = qs.filter(Q(handler=user) | Q(responsible=user))
@@ -60,6 +64,11 @@ class WarningsView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         bounds = ClockSettings.load().buckets
+        debts = [r.debt if self.kind == "accountability" else r for r in context["object_list"]]
+        # Rule R5.6: a debt under a special-reason suspension says so ("暂停至…") on every list.
+        held = suspensions_in_force([d.pk for d in debts], today)
+        for debt in debts:
+            debt.suspension = held.get(debt.pk)
         if self.kind != "accountability":
             for debt in context["object_list"]:
                 clock = getattr(debt, "clock", None)

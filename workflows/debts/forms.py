@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from workflows.exceptions import LedgerError, LifecycleError
+from workflows.exceptions import LedgerError, LifecycleError, SupplyStopError
 from workflows.ledger import manual_entry_kinds, parse_amount, post_entry
+from workflows.supply import lift_stop
 
 
 def may_record_entry(user, debt):
@@ -49,4 +50,18 @@ class LedgerEntryForm(forms.Form):
                               reference=data["reference"])
         except (LedgerError, LifecycleError) as exc:  # post_entry rolled everything back
             self.add_error("amount", str(exc))
+            return None
+
+
+class LiftSupplyStopForm(forms.Form):
+    """清欠办 lifts a debtor's stop-supply flag; the reason is recorded (rule R3.12)."""
+
+    reason = forms.CharField(label=_("解除原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text=_("如：已签订分期还款协议、已提供担保、经总经理批准继续供货"))
+
+    def save(self, *, debtor, by):
+        try:
+            return lift_stop(debtor=debtor, by=by, reason=self.cleaned_data["reason"])
+        except SupplyStopError as exc:
+            self.add_error("reason", str(exc))
             return None

@@ -14,11 +14,14 @@ from django_filters.views import FilterView
 
 from approvals.actions import available_actions
 from workflows.debts.filters import DebtFilter, days_overdue
-from workflows.debts.forms import LedgerEntryForm, may_record_entry
+from workflows.debts.forms import LedgerEntryForm, LiftSupplyStopForm, may_record_entry
 from workflows.models import State
 from workflows.reports.excel import debts_workbook
-from workflows.scoping import debts_for, get_debt_for
+from workflows.scoping import debts_for, get_debt_for, get_debtor_for
+from workflows.supply import may_lift
+from workflows.supply import status as supply_status
 from workflows.templatetags.qq import money
+from workflows.triage import suspensions_in_force
 
 # The list's columns, key ones first (issue 19 item 7: at 1366 px the balance and the state
 # used to be cut off at the right): sort key -> ORDER BY. Days overdue sort by the due date
@@ -150,6 +153,8 @@ class DebtDetailView(DebtAccessMixin, TemplateView):
             history=debt.state_changes.select_related("by", "authorisation__approved_by").order_by("at", "pk"),
             entry_form=form if can_record else None,
             actions=available_actions(debt, user),
+            suspension=suspensions_in_force([debt.pk]).get(debt.pk),
+            supply=supply_status(debt.debtor),  # rule R3.12: the flag shows on the debt page
         )
         return context
 
@@ -170,4 +175,40 @@ class LedgerEntryCreateView(DebtDetailView):
                 "amount": money(form.cleaned_data["amount"]),
             })
             return HttpResponseRedirect(reverse("debts:detail", kwargs={"pk": debt.pk}))
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class DebtorDetailView(DebtAccessMixin, TemplateView):
+    """A debtor: its debts in the user's scope and its stop-supply flag (rule R3.12), which
+    清欠办 lifts here with a recorded reason."""
+
+    template_name = "workflows/debtor_detail.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        debtor = get_debtor_for(self.request.user, pk=self.kwargs["pk"])
+        state = supply_status(debtor)
+        can_lift = may_lift(self.request.user) and state.stopped
+        context.update(
+            debtor=debtor, supply=state,
+            debts=debts_for(self.request.user).filter(debtor=debtor).select_related("unit").order_by("code"),
+            lifts=debtor.supply_stop_lifts.select_related("lifted_by").order_by("-lifted_at", "-pk"),
+            lift_form=(form or LiftSupplyStopForm()) if can_lift else None,
+        )
+        return context
+
+
+class LiftSupplyStopView(DebtorDetailView):
+    """POST only: on refusal the debtor page is shown again with the error and the typed reason."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        debtor = get_debtor_for(request.user, pk=kwargs["pk"])
+        if not may_lift(request.user):
+            raise PermissionDenied(_("只有清欠办可以解除停止供货"))
+        form = LiftSupplyStopForm(request.POST)
+        if form.is_valid() and form.save(debtor=debtor, by=request.user) is not None:
+            messages.success(request, _("已解除“%(name)s”的停止供货，原因已记录") % {"name": debtor.name})
+            return HttpResponseRedirect(reverse("debts:debtor", kwargs={"pk": debtor.pk}))
         return self.render_to_response(self.get_context_data(form=form))

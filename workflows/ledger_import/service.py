@@ -55,6 +55,8 @@ from workflows.ledger_import.parsing import (
     totals_label,
 )
 from workflows.models import ZERO, Category, Contract, Debt, Debtor, EntryKind, LedgerEntry, User
+from workflows.supply import refusal as supply_refusal
+from workflows.supply import statuses as supply_statuses
 
 log = logging.getLogger(__name__)
 
@@ -314,6 +316,9 @@ def _check_against_database(plan, errors):
                 .values("debt_id").annotate(total=Sum("amount")).values_list("debt_id", "total"):
             invoiced[debt_id] = total
 
+    # rule R3.12: no new contract or debt for a debtor whose supply is stopped.
+    stops = supply_statuses({debtors[code][0] for code in plan.debtor_by_code if code in debtors})
+
     keep = []
     for row in plan.rows:
         bad_before = len(errors)
@@ -351,6 +356,9 @@ def _check_against_database(plan, errors):
                 _skip(plan.report, row.number, row.sheet, "identical", _("与已登记的债权 %(code)s 相同") % {
                     "code": debt[8]})
                 continue
+        stop = stops.get(known[0]) if known else None
+        if stop is not None and stop.stopped and len(errors) == bad_before:
+            errors.append(RowError(row.number, DEBTOR, supply_refusal(known[1], stop), row.sheet))
         if len(errors) == bad_before:
             keep.append(row)
     plan.rows = keep

@@ -25,6 +25,8 @@ from workflows.models.clock import (  # noqa: F401
     OverdueRule,
     OverdueTask,
     Suspension,
+    TriageAction,
+    TriageKind,
 )
 from workflows.models.debts import (  # noqa: F401
     CLEARABLE_FROM,
@@ -66,4 +68,8 @@ from workflows.models.plans import (  # noqa: F401
     ClearingPlan,
     PlanState,
     PlanTarget,
+    QuarterlyReport,
+)
+from workflows.models.supply import (  # noqa: F401
+    SupplyStopLift,
 )

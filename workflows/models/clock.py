@@ -7,13 +7,15 @@ debt rows (whose state changes go through the lifecycle only).
 """
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from workflows.append_only import AppendOnlyModel
 from workflows.models.debts import MONEY
 
 
@@ -48,6 +50,9 @@ class ClockSettings(models.Model):
     safe_aging_prewarning_days = models.PositiveIntegerField(_("保险账龄预警(天)"), default=30)
     credit_prewarning_percent = models.PositiveSmallIntegerField(
         _("授信额度预警比例(%)"), default=90, help_text=_("债务人未结余额达到授信额度的此比例时预警"))
+    quarterly_report_due_day = models.PositiveSmallIntegerField(
+        _("季度清欠报告截止日"), default=15, validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("责任人须在每季度结束后次月的此日（含）前上报应收款项管理报表及总结分析报告"))
 
     class Meta:
         verbose_name = _("每日任务设置")
@@ -222,18 +227,57 @@ class AccountabilityRecord(models.Model):
     rule = models.CharField(_("逾期原因"), max_length=20, choices=OverdueRule.choices)
     balance = models.DecimalField(_("逾期时余额"), **MONEY)
     recovered_on = models.DateField(_("收回日期"), null=True, blank=True)
+    # The 清欠办 overdue queue (rule R5.5) is a query over these records: NULL = not yet triaged.
+    # The night writes nothing more than the record itself; a person's action sets these.
+    triaged_at = models.DateTimeField(_("清欠办处理时间"), null=True, blank=True)
+    triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("清欠办处理人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("逾期责任记录")
         verbose_name_plural = _("逾期责任记录")
         ordering = ["-entered_overdue_on", "pk"]
+        # Only the untriaged records are indexed: the queue and its menu count read just those.
+        indexes = [models.Index(fields=["entered_overdue_on", "debt"], name="accountability_untriaged_idx",
+                                condition=models.Q(triaged_at__isnull=True))]
 
     def __str__(self):
         return gettext("债权 #%(debt)s %(day)s 转入逾期") % {"debt": self.debt_id, "day": self.entered_overdue_on}
 
 
+class TriageKind(models.TextChoices):
+    ASSIGN = "assign", _("分派经办人")
+    CONFIRM = "confirm", _("确认经办人")
+    VISIT = "visit", _("发起上门催收计划")
+    REVIEW = "review", _("已审阅")
+
+
+class TriageAction(AppendOnlyModel):
+    """What 清欠办 did with a debt of the overdue queue (rule R5.5): who, when, what, the note."""
+
+    debt = models.ForeignKey("workflows.Debt", verbose_name=_("债权"), on_delete=models.PROTECT,
+                             related_name="triage_actions")
+    record = models.ForeignKey(AccountabilityRecord, verbose_name=_("逾期责任记录"), on_delete=models.PROTECT,
+                               related_name="triage_actions")
+    kind = models.CharField(_("处理方式"), max_length=10, choices=TriageKind.choices)
+    note = models.CharField(_("处理说明"), max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("处理时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("逾期处理记录")
+        verbose_name_plural = _("逾期处理记录")
+        ordering = ["-at", "-pk"]
+        triggers = [pgtrigger.Protect(name="triage_action_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self):
+        return f"{self.debt_id} {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
 class OverdueTask(models.Model):
-    """A task for 清欠办 to take up a debt that newly became overdue."""
+    """Before the overdue queue (rule R5.5) the night inserted one of these per debt; kept for
+    the rows written then. Nothing writes new ones."""
 
     debt = models.OneToOneField("workflows.Debt", verbose_name=_("债权"), on_delete=models.PROTECT,
                                 related_name="overdue_task")
@@ -270,7 +314,8 @@ class ClockRun(models.Model):
     attempts = models.PositiveIntegerField(_("运行次数"), default=0)
     debts_seen = models.PositiveIntegerField(_("处理债权数"), default=0)
     moved_overdue = models.PositiveIntegerField(_("转入逾期"), default=0)
-    tasks_created = models.PositiveIntegerField(_("生成任务"), default=0)
+    # Debts that entered the 清欠办 overdue queue that night (moved and not suspended); no row is written for them.
+    tasks_created = models.PositiveIntegerField(_("进入清欠办待处理"), default=0)
     events_derived = models.PositiveIntegerField(_("由回款生成的中断事由"), default=0)
 
     class Meta:

@@ -65,3 +65,30 @@ class PlanTarget(models.Model):
     @property
     def quarter(self):
         return (self.month - 1) // 3 + 1
+
+
+class QuarterlyReport(models.Model):
+    """A responsible person's quarterly 应收款项管理报表 with its 总结分析报告 (rule R6.19): the
+    figures of their debts for the quarter as they stood when submitted, and the analysis. Due by
+    the configured day of the month after the quarter (ClockSettings.quarterly_report_due_day)."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任人"), on_delete=models.PROTECT,
+                               related_name="quarterly_reports")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    quarter = models.PositiveSmallIntegerField(_("季度"), validators=[MinValueValidator(1), MaxValueValidator(4)])
+    analysis = models.TextField(_("总结分析报告"))
+    figures = models.JSONField(_("报表数据"), default=dict)
+    submitted_at = models.DateTimeField(_("上报时间"))
+    due_on = models.DateField(_("上报截止日"))
+    late = models.BooleanField(_("逾期上报"), default=False)
+
+    class Meta:
+        verbose_name = _("季度清欠报告")
+        verbose_name_plural = _("季度清欠报告")
+        ordering = ["-year", "-quarter", "person_id"]
+        constraints = [models.UniqueConstraint(fields=["person", "year", "quarter"],
+                                               name="one_quarterly_report_per_person")]
+
+    def __str__(self):
+        return gettext("%(person)s %(year)s 年第 %(q)s 季度清欠报告") % {
+            "person": self.person, "year": self.year, "q": self.quarter}

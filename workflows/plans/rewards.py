@@ -31,7 +31,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,7 @@ from workflows.models import (
     QuarterAssessment,
     RewardItem,
     RewardRates,
+    Suspension,
     User,
 )
 from workflows.plans.targets import quarter_targets
@@ -218,8 +219,11 @@ def _reward_items(assessment, start, end, rates, max_cost_id):
 def _penalty_items(assessment, end, rates):
     retention = rates.category_list("retention_categories")
     advance = rates.category_list("advance_categories")
+    # Rule R5.6: no penalty on a debt whose special-reason suspension is in force at the quarter end.
+    suspended = Suspension.objects.filter(debt_id=OuterRef("pk"), start__lte=end, until__gte=end)
     candidates = Debt.objects.filter(state__in=AGED_STATES, due_date__lt=end).filter(
-        Q(category__in=retention + advance) | Q(due_date__lt=end - datetime.timedelta(days=rates.overdue_penalty_days)))
+        Q(category__in=retention + advance) | Q(due_date__lt=end - datetime.timedelta(days=rates.overdue_penalty_days))
+    ).exclude(Exists(suspended))
     debts = {d.pk: d for d in candidates.select_related("handler", "responsible")}
     balances = _balances_at(list(debts), end)
     related = related_people(list(debts), {pk: d.responsible_id for pk, d in debts.items()})

@@ -13,9 +13,9 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from workflows.exceptions import AssessmentError, PlanError
+from workflows.exceptions import AssessmentError, PlanError, QuarterlyReportError
 from workflows.models import ClearingPlan, CollectionCost, Debt, HardDebt, ItemKind, PlanState, QuarterAssessment
-from workflows.plans import chain, rewards
+from workflows.plans import chain, quarterly, rewards
 from workflows.plans import targets as plans
 from workflows.reports import excel as excel_export
 from workflows.reports.scope import report_debts, sees_all_figures
@@ -287,3 +287,41 @@ def _parse_day(raw, field):
     if parsed is None:
         raise AssessmentError(_("%(f)s：“%(v)s”不是有效日期（格式：2025-06-30）") % {"f": field, "v": raw})
     return parsed
+
+
+class QuarterlyReportsView(ReportAccess, TurboFormMixin, generic.TemplateView):
+    """季度清欠报告 (rule R6.19): a responsible person submits the quarter's report with their
+    analysis; everyone sees whose report is due, on time, late or missing."""
+
+    template_name = "workflows/reports_quarterly.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        params = self.request.POST if self.request.method == "POST" else self.request.GET
+        if "default" in kwargs:
+            year, quarter = kwargs.pop("default")
+        else:
+            year, quarter, error = quarter_from(params)
+            if error:
+                kwargs.setdefault("form_error", error)
+        rows = quarterly.status(user, year, quarter)
+        own = next((r for r in rows if r.person.pk == user.pk), None)
+        return super().get_context_data(
+            year=year, quarter=quarter, rows=rows, own=own, may_report=quarterly.may_report(user),
+            due_on=quarterly.due_date(year, quarter), values=kwargs.pop("values", {}),
+            page_title=_("季度清欠报告"), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        year, quarter, error = quarter_from(request.POST)
+        values = {"analysis": request.POST.get("analysis", "")}
+        try:
+            if error:
+                raise QuarterlyReportError(error)
+            report = quarterly.submit_report(person=request.user, year=year, quarter=quarter,
+                                             analysis=values["analysis"])
+        except QuarterlyReportError as exc:
+            return self.invalid(self.get_context_data(form_error=str(exc), values=values,
+                                                      default=(year, quarter)))
+        messages.success(request, _("已上报 %(year)s 年第 %(q)s 季度清欠报告") % {"year": year, "q": quarter}
+                         + (_("（逾期上报）") if report.late else ""))
+        return HttpResponseRedirect(f"{reverse('reports:quarterly')}?year={year}&quarter={quarter}")

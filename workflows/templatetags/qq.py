@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from workflows import holidays, roles
+from workflows.triage import may_triage, queue_count
 
 register = template.Library()
 
@@ -35,3 +36,15 @@ def holiday_calendar_warnings(context):
     user = getattr(context.get("request"), "user", None)
     years = holidays.missing_years() if user is not None and user.is_staff else []
     return {"years": years, "can_add": bool(user and user.has_perm("workflows.add_holidaycalendar"))}
+
+
+@register.simple_tag(takes_context=True)
+def overdue_queue_count(context):
+    """The 清欠办 overdue queue's size for the menu (rule R5.5); one COUNT on the partial index,
+    computed once per request."""
+    request = context.get("request")
+    if request is None or not may_triage(request.user):
+        return None
+    if not hasattr(request, "_qq_overdue_queue_count"):
+        request._qq_overdue_queue_count = queue_count()
+    return request._qq_overdue_queue_count

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0015_i15_analyze_as_owner'),
+        ('workflows', '0018_i19_overdue_queue'),
     ]
 
     operations = [
