@@ -18,6 +18,7 @@ from .case_file import attach
 from .disposal import offset_of, sale_error
 from .exceptions import AttachmentRefused, AuthorityError, DecisionError
 from .models import Chain, ChainProcess, Decision, DecisionKind, Outcome
+from .reach import next_step_problem
 from .write_off import condition_error
 
 
@@ -52,6 +53,11 @@ def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mappi
         if problem:
             raise DecisionError(problem[1], problem[0] or None)
         process.offset_amount = offset_of(debt)
+    # No dead ends (rule R4.105): a request whose first step nobody may take would sit unclaimed
+    # forever and block every other chain on the debt. One query for the role's holders.
+    problem = next_step_problem(activation)
+    if problem:
+        raise DecisionError(problem)
     try:
         with transaction.atomic():
             for doc_type, uploaded in attachments:

@@ -5,14 +5,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents.catalogue import DocType
 from workflows import lifecycle
 from workflows.ledger import post_entry
 from workflows.limitation import record_interruption
 from workflows.models import Debt, EntryKind, LimitationEventKind, State, User
-from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE
+from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE, TECH
 from workflows.suspension import suspend as suspend_debt
 from workflows.templatetags.qq import money
 
+from .case_file import current_documents
 from .models import ChainProcess, NotificationKind
 from .notifications import copy_to, notify
 
@@ -85,6 +87,17 @@ def record_sale(process: ChainProcess, user: User) -> None:
     message = _("抵债物资处置 %(code)s：售价 %(price)s，买受人 %(buyer)s，%(date)s，请财务部据批准的报告列账") % {
         "code": debt.code, "price": money(process.proposed_price), "buyer": process.buyer, "date": process.sale_date}
     copy_to([FINANCE], debt, message, reverse("approvals:process", args=[process.pk]))
+
+
+def copy_document(process: ChainProcess, doc_type: str) -> None:
+    """抄送 (rule R4.23): the current document of `doc_type` (chain A's inventory list at the
+    start, the signed receipt list) to 清欠办, 技术工程部 and 财务部, linked to its preview."""
+    debt = process.debt
+    docs = [d for d in current_documents(debt) if d.doc_type == doc_type]
+    url = reverse("documents:preview", args=[docs[-1].pk]) if docs else case_file_url(debt)
+    message = _("抄送：%(chain)s %(code)s（流程 #%(pk)s）的%(doc)s") % {
+        "chain": process.get_chain_display(), "code": debt.code, "pk": process.pk, "doc": DocType(doc_type).label}
+    copy_to([COMMITTEE, COMMITTEE_HEAD, TECH, FINANCE], debt, message, url)
 
 
 def suspend(process: ChainProcess, user: User) -> None:

@@ -12,7 +12,7 @@ from documents.catalogue import DocType
 from workflows import roles
 
 from . import disposal, effects, registry, write_off
-from .models import Chain, ChainProcess
+from .models import TITLED_ASSETS, Chain, ChainProcess
 from .nodes import ApprovalStep, ChainStart, ReportStep, ReworkStep
 from .required_documents import single
 from .views import DecisionView, StartView
@@ -161,13 +161,16 @@ class OutsourcingFlow(ChainFlow):
 class InKindFlow(ChainFlow):
     """以物抵债
 
-    经办人提交存货盘点表 → 技术工程部鉴定（评估价值）→ 总经理批准 → 经理、财务主管、保管、
-    验收人员四人签署接收清单 → 财务部按评估价值冲抵。
+    经办人提交存货盘点表（抄送清欠办、技术工程部、财务部）→ 技术工程部鉴定（评估价值）→ 总经理批准 →
+    经理、财务主管、保管、验收人员四人签署接收清单（抄送）→ 不动产、车辆、股权：资产评估 → 资产保全 →
+    所有权转移登记 → 财务部按评估价值冲抵。
     """
 
     chain = Chain.IN_KIND
     request_required = staticmethod(_docs(DocType.INVENTORY_LIST))
-    start = _start().Next(this.appraisal)
+    start = _start().Next(this.inventory_copies)
+    # Rule R4.23: copies of the inventory list, then of the signed receipt list.
+    inventory_copies = flow.Function(this.copy_inventory_list).Next(this.appraisal)
     appraisal = (
         ApprovalStep(DecisionView.as_view(), title=_("技术工程部鉴定"), role=roles.TECH, unit_scoped=True,
                      required=_docs(DocType.INVENTORY_LIST, DocType.APPRAISAL_OPINION),
@@ -205,7 +208,27 @@ class InKindFlow(ChainFlow):
                      required=_docs(DocType.RECEIPT_LIST))
         .Next(this.receipt_join).Reject(this.rejected).Return(this.rework)
     )
-    receipt_join = flow.Join().Next(this.booking)
+    receipt_join = flow.Join().Next(this.receipt_copies)
+    receipt_copies = flow.Function(this.copy_receipt_list).Next(this.title_check)
+    # Rule R4.25: real property, vehicles and equity: valuation, preservation and registration of
+    # the transfer of title, in that order, before booking.
+    title_check = flow.If(lambda activation: activation.process.asset_kind in TITLED_ASSETS).Then(
+        this.valuation).Else(this.booking)
+    valuation = (
+        ApprovalStep(DecisionView.as_view(), title=_("资产评估"), role=roles.TECH, unit_scoped=True,
+                     required=_docs(DocType.VALUATION_REPORT))
+        .Next(this.preservation).Reject(this.rejected).Return(this.rework)
+    )
+    preservation = (
+        ApprovalStep(DecisionView.as_view(), title=_("资产保全"), role=roles.LEGAL,
+                     required=_docs(DocType.PRESERVATION_RECORD))
+        .Next(this.title_registration).Reject(this.rejected).Return(this.rework)
+    )
+    title_registration = (
+        ApprovalStep(DecisionView.as_view(), title=_("所有权转移登记"), role=roles.COMMITTEE,
+                     required=_docs(DocType.TITLE_TRANSFER))
+        .Next(this.booking).Reject(this.rejected).Return(this.rework)
+    )
     booking = (
         ApprovalStep(DecisionView.as_view(), title=_("财务部按评估价值冲抵"), role=roles.FINANCE, unit_scoped=True,
                      effect=effects.settle_in_kind)
@@ -215,6 +238,12 @@ class InKindFlow(ChainFlow):
               .Next(this.appraisal).Reject(this.rejected))
     approved = flow.End()
     rejected = flow.End()
+
+    def copy_inventory_list(self, activation):
+        effects.copy_document(activation.process, DocType.INVENTORY_LIST)
+
+    def copy_receipt_list(self, activation):
+        effects.copy_document(activation.process, DocType.RECEIPT_LIST)
 
 
 class DisposalFlow(ChainFlow):

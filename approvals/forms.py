@@ -8,7 +8,7 @@ from workflows.exceptions import LedgerError
 from workflows.ledger import parse_amount
 from workflows.models import OrgUnit, User
 
-from .models import Chain, DecisionKind, WriteOffCondition
+from .models import AssetKind, Chain, DecisionKind, WriteOffCondition
 
 ATTACHMENT_ROWS = 3
 
@@ -80,6 +80,10 @@ class RequestForm(AttachmentsMixin, forms.Form):
                     label=_("%(label)s：文件类型") % {"label": requirement.label},
                     choices=[("", "---------")] + [(t, DocType(t).label) for t in types], required=False)
             self.fields[f"slot_{i}"] = forms.FileField(label=requirement.describe(), required=False)
+        if chain == Chain.IN_KIND:
+            self.fields["asset_kind"] = forms.ChoiceField(
+                label=_("抵债资产类别"), choices=AssetKind.choices, initial=AssetKind.GOODS, required=False,
+                help_text=_("不动产、车辆、股权须经资产评估、保全和所有权转移登记后方可入账"))
         if chain == Chain.DISPOSAL:
             self.fields["proposed_price"] = _money_field(_("处置价格"))
             self.fields["buyer"] = forms.CharField(label=_("买受人"), max_length=200)
@@ -96,6 +100,10 @@ class RequestForm(AttachmentsMixin, forms.Form):
 
     def clean_proposed_price(self):
         return _clean_money(self, "proposed_price", _("处置价格"))
+
+    def clean_asset_kind(self):
+        # Not given (an older client of the API): goods, the kind without a title.
+        return self.cleaned_data.get("asset_kind") or AssetKind.GOODS
 
     def clean_until(self):
         until = self.cleaned_data["until"]
@@ -135,7 +143,8 @@ class RequestForm(AttachmentsMixin, forms.Form):
     def process_fields(self):
         data = self.cleaned_data
         fields = {"reason": data["reason"]}
-        for name in ("condition", "proposed_price", "until", "agency", "buyer", "sale_date", "selling_unit"):
+        for name in ("condition", "proposed_price", "until", "agency", "buyer", "sale_date", "selling_unit",
+                     "asset_kind"):
             if name in data:
                 fields[name] = data[name]
         return fields

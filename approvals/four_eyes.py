@@ -15,7 +15,7 @@ from workflows.models import User
 from workflows.scoping import unit_ids_in_scope
 
 from .delegation import delegate_for
-from .models import ChainProcess, Decision, DecisionKind
+from .models import ChainProcess, Decision, DecisionKind, Reassignment
 
 
 class Step(Protocol):
@@ -61,12 +61,17 @@ def why_not(step: Step, user: User | None, task: Task) -> str | None:
     if user.pk == process.requested_by_id:
         return _("申请人不能审批自己的申请")
     role = step.role_for(process)
+    refusal = None
     if not role or not holds_role(user, role):
-        return _("您不具有此步骤所需的角色")
-    if step.unit_scoped:
+        refusal = _("您不具有此步骤所需的角色")
+    elif step.unit_scoped:
         scope = unit_ids_in_scope(user)
         if scope is not None and process.debt.unit_id not in scope:
-            return _("此步骤仅限债权所属单位的人员办理")
+            refusal = _("此步骤仅限债权所属单位的人员办理")
+    # A task 清欠办主任 designated to this person (rule R4.106) is theirs despite role and unit.
+    if refusal and not (task.owner_id == user.pk
+                        and Reassignment.objects.filter(task_id=task.pk, to_user=user).exists()):
+        return refusal
     if decided_elsewhere(process.pk, user, step.name).exists():
         return _("同一人在一个审批链中只能签署一个步骤")
     return None

@@ -32,6 +32,18 @@ class WriteOffCondition(models.TextChoices):
     NO_PERFORMANCE = "no_performance", _("逾三年未履行且有证据")
 
 
+class AssetKind(models.TextChoices):
+    """What chain A takes in kind; real property, vehicles and equity carry a title (rule R4.25)."""
+
+    GOODS = "goods", _("物资")
+    REAL_PROPERTY = "real_property", _("不动产")
+    VEHICLE = "vehicle", _("车辆")
+    EQUITY = "equity", _("股权")
+
+
+TITLED_ASSETS = {AssetKind.REAL_PROPERTY, AssetKind.VEHICLE, AssetKind.EQUITY}
+
+
 class Outcome(models.TextChoices):
     RUNNING = "running", _("审批中")
     APPROVED = "approved", _("已批准")
@@ -59,6 +71,8 @@ class ChainProcess(Process):
                                        on_delete=models.PROTECT, related_name="+")
     authority_body = models.CharField(_("审批机构"), max_length=32, blank=True)
     # chains A, B
+    asset_kind = models.CharField(_("抵债资产类别"), max_length=20, choices=AssetKind.choices,
+                                  default=AssetKind.GOODS)
     appraised_value = models.DecimalField(_("评估价值"), **MONEY, null=True, blank=True)
     proposed_price = models.DecimalField(_("拟处置价格"), **MONEY, null=True, blank=True)
     # chain B: the sale (rule R4.31); the offset the goods settled, when the sale was requested
@@ -151,6 +165,31 @@ class Signature(AppendOnlyModel):
     class Meta:
         verbose_name = _("电子签名")
         verbose_name_plural = _("电子签名")
+
+
+class Reassignment(AppendOnlyModel):
+    """清欠办主任 gave a task nobody could reach to a named person (rule R4.106)."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="reassignments")
+    step_title = models.CharField(_("步骤"), max_length=100)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("原办理人"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指派给"), on_delete=models.PROTECT,
+                                related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("指派人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("理由"))
+
+    class Meta:
+        verbose_name = _("任务指派")
+        verbose_name_plural = _("任务指派")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.step_title} → {self.to_user}"
 
 
 class SignatureFailure(AppendOnlyModel):

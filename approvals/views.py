@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views import generic
 from viewflow.workflow.status import STATUS
 
+from workflows.models import User
 from workflows.scoping import get_debt_for
 
 from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
+from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
 from .decisions import decide
@@ -26,7 +28,8 @@ from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
 from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, Decision, Delegation, Notification, Signature, StepInfo, WriteOffCondition
+from .models import Chain, Decision, Delegation, Notification, Reassignment, Signature, StepInfo, WriteOffCondition
+from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
 from .working_days import working_days_covered
 
@@ -223,6 +226,64 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), **kwargs)
+
+
+class BatchSignView(LoginRequiredMixin, generic.TemplateView):
+    """批量签署 (rule R4.104): choose tasks of one signed step, one password, one outcome each."""
+
+    template_name = "approvals/batch.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(groups=signable_groups(self.request.user), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            task_ids = [int(pk) for pk in request.POST.getlist("task")]
+        except ValueError:
+            raise Http404("no task") from None
+        covers = {pk: request.POST.get(f"covers_{pk}", "") for pk in task_ids}
+        try:
+            outcomes = sign_batch(user=request.user, task_ids=task_ids, password=request.POST.get("password", ""),
+                                  covers=covers, comment=request.POST.get("comment", ""), request=request)
+        except DecisionError as exc:
+            context = self.get_context_data(error=str(exc), group_key=request.POST.get("group", ""),
+                                            selected=task_ids, comment=request.POST.get("comment", ""))
+            response = self.render_to_response(context)
+            response.status_code = 422 if request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo" else 200
+            return response
+        return self.render_to_response(self.get_context_data(outcomes=outcomes,
+                                                             signed=sum(1 for o in outcomes if o["ok"])))
+
+
+class UnreachableView(LoginRequiredMixin, generic.TemplateView):
+    """Tasks nobody can reach, for 清欠办主任, with the recorded reassign action (rule R4.106)."""
+
+    template_name = "approvals/unreachable.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_reassign(request.user):
+            raise PermissionDenied(_("只有清欠办主任可以查看和指派无人可办的任务"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            rows=unreachable_steps(), people=User.objects.filter(is_active=True).order_by("username"),
+            done=Reassignment.objects.select_related("to_user", "by", "from_user", "process__debt")[:20], **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = get_task_for(request.user, request.POST.get("task", "0") or 0)
+        to = User.objects.filter(pk=request.POST.get("to") or 0, is_active=True).first()
+        if to is None:
+            messages.error(request, _("指派给：请选择一位在职人员"))
+            return redirect("approvals:unreachable")
+        try:
+            reassign(task=task, to=to, by=request.user, reason=request.POST.get("reason", ""))
+        except DecisionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已将“%(step)s”指派给 %(user)s") % {"step": task.flow_task.task_title,
+                                                                         "user": to})
+        return redirect("approvals:unreachable")
 
 
 class NotificationsView(LoginRequiredMixin, generic.TemplateView):

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Agency,
     CaseCost,
+    ConfirmationRun,
+    ConfirmationSettings,
     Contact,
     Engagement,
     FeePayment,
@@ -65,6 +67,19 @@ class LetterheadAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ConfirmationSettings)
+class ConfirmationSettingsAdmin(admin.ModelAdmin):
+    """One row (rule R5.19); without it the defaults apply."""
+
+    list_display = ["__str__", "months_unconfirmed", "lapse_within_days", "resend_after_days"]
+
+    def has_add_permission(self, request):
+        return not ConfirmationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyAdmin):
     list_display = ["debt", "kind", "at", "promise_amount", "promise_date", "promise_state", "by"]
@@ -79,6 +94,6 @@ class LegalCaseAdmin(ReadOnlyAdmin):
     search_fields = ["case_number", "debt__code"]
 
 
-for model in (VisitReport, Letter, LetterSequence, PaymentPlan, Instalment, StageChange, Hearing, CaseCost, Engagement,
-              FeePayment):
+for model in (VisitReport, Letter, LetterSequence, ConfirmationRun, PaymentPlan, Instalment, StageChange, Hearing,
+              CaseCost, Engagement, FeePayment):
     admin.site.register(model, ReadOnlyAdmin)

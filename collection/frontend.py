@@ -22,6 +22,7 @@ class CollectionApplication(Application):
     debt_path = path("debt/<int:debt_id>/", views.DebtWorkView.as_view(), name="debt")
     letter_preview_path = path("debt/<int:debt_id>/letter/preview/", views.LetterPreviewView.as_view(),
                                name="letter_preview")
+    confirmations_path = path("confirmations/", views.ConfirmationsView.as_view(), name="confirmations")
     plans_path = path("plans/", views.PlansView.as_view(), name="plans")
     legal_path = path("legal/", views.LegalBoardView.as_view(), name="legal")
     case_path = path("legal/case/<int:pk>/", views.CaseView.as_view(), name="case")

@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from documents.catalogue import DocType
 from documents.models import Document
 from workflows.exceptions import LimitationError
-from workflows.limitation import record_interruption
+from workflows.limitation import deadline, record_interruption
 from workflows.models import Debt, DebtClock, LimitationEventKind, State, User
 
 from .contacts import attach_all, money
@@ -32,7 +31,8 @@ NEXT = {
     Stage.ENFORCEMENT: [Stage.CLOSED],
     Stage.CLOSED: [],
 }
-# 申请执行的期间为二年 (Civil Procedure Law art. 250), from the judgment or settlement date.
+# 申请执行的期间为二年 (Civil Procedure Law art. 250), from the judgment or settlement date; like
+# every period, one ending on a statutory rest day ends on the next working day (rule R8.14).
 ENFORCEMENT_YEARS = 2
 
 
@@ -97,7 +97,7 @@ def move_stage(case: LegalCase, target: Stage | str, *, by: User, on: date | Non
             case.outcome = outcome
             case.judgment_amount = money(judgment_amount, _("判决/和解金额"))
             case.judgment_on = on
-            case.enforcement_deadline = on + relativedelta(years=ENFORCEMENT_YEARS)
+            case.enforcement_deadline = deadline(on, ENFORCEMENT_YEARS)
         elif target == Stage.CLOSED:
             case.closed_on = on
         case.stage = target

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
@@ -34,6 +34,7 @@ from .exceptions import CollectionError
 from .models import (
     Agency,
     AgencyKind,
+    ConfirmationRun,
     ContactKind,
     DeliveryProof,
     Engagement,
@@ -56,6 +57,7 @@ ASKS_PAYMENT = {LetterKind.DEMAND, LetterKind.LAWYER, LetterKind.LEGAL_NOTICE}
 # means another letter of the same unit was archived in the same second.
 ATTEMPTS = 5
 CN_DIGITS = "〇一二三四五六七八九"
+LETTER_LANGUAGE = "zh-hans"
 
 
 def rmb_upper(amount: Decimal) -> str:
@@ -158,8 +160,15 @@ class Draft:
     def label(self) -> str:
         return str(LetterKind(self.kind).label)
 
+    @property
+    def label_zh(self) -> str:
+        with translation.override(LETTER_LANGUAGE):
+            return str(LetterKind(self.kind).label)
+
     def html(self, number: str, *, preview: bool = False) -> str:
-        return render_to_string("collection/letter.html", {**self.context, "number": number, "preview": preview})
+        # The letter goes to a Chinese debtor: Chinese whatever the language of the user's pages.
+        with translation.override(LETTER_LANGUAGE):
+            return render_to_string("collection/letter.html", {**self.context, "number": number, "preview": preview})
 
 
 def draft_letter(debt: Debt, kind: str, *, by: User, attention: str | None = None, address: str | None = None,
@@ -244,7 +253,7 @@ class _NumberTaken(Exception):
 
 def generate_letter(debt: Debt, kind: str, *, by: User, attention: str | None = None, address: str | None = None,
                     fingerprint: str | None = None, preview_token: uuid.UUID | str | None = None,
-                    request: HttpRequest | None = None) -> Letter:
+                    run: ConfirmationRun | None = None, request: HttpRequest | None = None) -> Letter:
     """Archive the letter. With `fingerprint` (from the preview) the letter must still say what
     was previewed; with `preview_token` a second confirmation of the same preview returns the
     letter archived by the first (its `reused` attribute is True)."""
@@ -261,7 +270,7 @@ def generate_letter(debt: Debt, kind: str, *, by: User, attention: str | None = 
         pdf = render_pdf(draft, number)  # the slow part, outside any write transaction
         try:
             letter = _archive(draft, by=by, year=year, seq=seq, number=number, pdf=pdf,
-                              preview_token=preview_token, request=request)
+                              preview_token=preview_token, run=run, request=request)
         except _NumberTaken:
             debt = Debt.objects.select_related("debtor", "contract", "unit").get(pk=debt.pk)
             continue
@@ -276,7 +285,7 @@ def generate_letter(debt: Debt, kind: str, *, by: User, attention: str | None = 
     raise CollectionError(_("函件：发文字号正被同时占用，请稍后再试"))
 
 
-def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, request) -> Letter:
+def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, run, request) -> Letter:
     with transaction.atomic():
         taken = _take_number(draft.letterhead.unit_id, year)
         if taken != seq:
@@ -286,16 +295,16 @@ def _archive(draft: Draft, *, by, year, seq, number, pdf, preview_token, request
                              today=draft.today)
         if again.fingerprint != draft.fingerprint:
             raise _NumberTaken  # the balance moved while typesetting: compose and typeset again
-        upload = SimpleUploadedFile(f"{draft.label}-{year}-{seq}.pdf", pdf, content_type="application/pdf")
+        upload = SimpleUploadedFile(f"{draft.label_zh}-{year}-{seq}.pdf", pdf, content_type="application/pdf")
         try:
-            document = attach(locked, DOC_TYPE[draft.kind], upload, by, title=f"{draft.label} {number}",
+            document = attach(locked, DOC_TYPE[draft.kind], upload, by, title=f"{draft.label_zh} {number}",
                               request=request, system_generated=True)
         except UploadRefused as exc:
             raise CollectionError(_("函件：%(msg)s") % {"msg": exc.message}) from None
         letter = Letter.objects.create(
             debt=locked, kind=draft.kind, number=number, unit_id=draft.letterhead.unit_id, year=year, seq=seq,
             recipient=draft.recipient, attention=draft.attention, recipient_address=draft.address,
-            amount=locked.balance, document=document, created_by=by, preview_token=preview_token or None)
+            amount=locked.balance, document=document, created_by=by, preview_token=preview_token or None, run=run)
         act = Act.WORK if refusal(by, Act.WORK) is None else Act.CONFIRM_BALANCES
         contact = log_contact(locked, ContactKind.LETTER, _("发出%(label)s %(number)s，金额 ¥%(amount)s")
                               % {"label": draft.label, "number": number, "amount": f"{locked.balance:,.2f}"},

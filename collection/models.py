@@ -168,6 +168,68 @@ class DeliveryProof(models.TextChoices):
     EVIDENCE = "evidence", _("存证记录")
 
 
+class ConfirmationSettings(models.Model):
+    """Which debts finance's scheduled balance confirmations cover (rule R5.19); one row, kept in
+    the admin. Without a row the defaults apply."""
+
+    months_unconfirmed = models.PositiveSmallIntegerField(
+        _("未签认月数"), default=12, validators=[MinValueValidator(1)],
+        help_text=_("超过这么多个月没有债务人书面签认的债权发函"))
+    lapse_within_days = models.PositiveIntegerField(
+        _("时效届满前天数"), default=180, help_text=_("诉讼时效在这么多天内届满的债权发函"))
+    resend_after_days = models.PositiveIntegerField(
+        _("重发间隔(天)"), default=30, help_text=_("这么多天内已发出、尚未签认的对账确认函不重复发出"))
+
+    class Meta:
+        verbose_name = _("定期对账设置")
+        verbose_name_plural = _("定期对账设置")
+
+    def __str__(self):
+        return gettext("定期对账设置")
+
+    @classmethod
+    def current(cls) -> "ConfirmationSettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class ConfirmationRun(models.Model):
+    """One bulk generation of 对账确认函 (rule R5.19), run by one background job whose progress
+    the page shows. The debts are fixed when it is requested: what finance saw is what is sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    requested_by = models.ForeignKey(USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    as_of = models.DateField(_("基准日"))
+    months_unconfirmed = models.PositiveSmallIntegerField(_("未签认月数"))
+    lapse_within_days = models.PositiveIntegerField(_("时效届满前天数"))
+    debt_ids = models.JSONField(_("债权"), default=list)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(_("债权数"), default=0)
+    done = models.PositiveIntegerField(_("已生成"), default=0)
+    failed = models.PositiveIntegerField(_("未能生成"), default=0)
+    errors = models.JSONField(_("未能生成的原因"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("对账确认函批量生成")
+        verbose_name_plural = _("对账确认函批量生成")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return gettext("对账确认函批量生成 #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int((self.done + self.failed) * 100 / self.total) if self.total else 0
+
+
 class Letter(models.Model):
     """A letter generated as PDF and kept in the case file; its receipt or the debtor's signed
     confirmation interrupts the limitation period."""
@@ -185,6 +247,8 @@ class Letter(models.Model):
     recipient_address = models.CharField(_("收件地址"), max_length=300, blank=True)
     # The preview it was confirmed from: a second click on the same preview archives nothing.
     preview_token = models.UUIDField(_("预览编号"), null=True, blank=True, unique=True, editable=False)
+    run = models.ForeignKey(ConfirmationRun, verbose_name=_("批量生成"), null=True, blank=True,
+                            on_delete=models.PROTECT, related_name="letters")
     amount = models.DecimalField(_("函载金额"), **MONEY)
     document = models.ForeignKey(Document, verbose_name=_("函件"), on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(USER, verbose_name=_("生成人"), on_delete=models.PROTECT, related_name="+")
@@ -206,7 +270,9 @@ class Letter(models.Model):
         verbose_name_plural = _("函件")
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["unit", "year", "seq"], condition=models.Q(seq__isnull=False),
-                                               name="letter_number_per_unit_year")]
+                                               name="letter_number_per_unit_year"),
+                       models.UniqueConstraint(fields=["run", "debt"], condition=models.Q(run__isnull=False),
+                                               name="one_letter_per_debt_per_run")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.number}"

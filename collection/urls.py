@@ -18,6 +18,7 @@ urlpatterns = [
     path("letter/<int:pk>/confirmation/", views.ConfirmationPost.as_view(), name="confirmation"),
     path("plan/<int:pk>/payment/", views.PlanPaymentPost.as_view(), name="plan_payment"),
     path("engagement/<int:pk>/fee/", views.FeePost.as_view(), name="fee"),
+    path("confirmations/start/", views.ConfirmationRunPost.as_view(), name="confirmations_start"),
     path("agencies/add/", views.AgencyPost.as_view(), name="agency_add"),
     path("case/<int:pk>/stage/", views.StagePost.as_view(), name="stage"),
     path("case/<int:pk>/hearing/", views.HearingPost.as_view(), name="hearing"),

@@ -45,7 +45,12 @@ class DepartureRefused(QingqianError):
 # --- money: the ledger and amounts typed by people (rules R2.x) -----------------------------
 
 class LedgerError(QingqianError):
-    """An entry or an amount that cannot be booked; the message names the field."""
+    """An entry or an amount that cannot be booked; the message names the field, `field` is the
+    form field it belongs to ("amount" unless said otherwise)."""
+
+    def __init__(self, message, field="amount"):
+        super().__init__(message)
+        self.field = field
 
 
 # --- append-only records --------------------------------------------------------------------
@@ -62,6 +67,10 @@ class LimitationError(QingqianError):
 
 class SuspensionError(QingqianError):
     """A special-reason suspension that cannot be recorded; the message names the field."""
+
+
+class ReconciliationError(QingqianError):
+    """A monthly statement that cannot be issued, answered or resolved as asked (rule R5.18)."""
 
 
 class TriageError(QingqianError):

@@ -24,6 +24,10 @@ SIGN = {
     EntryKind.RECOVERY: -1,
 }
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("99999999999999.99")  # MONEY: max_digits=16, decimal_places=2
+# No entry before the contract was signed (rule R2.13); without a signing date on record, none
+# before this day (a mistyped year such as 0202 or 1202).
+EARLIEST_ENTRY = datetime.date(1990, 1, 1)
 
 
 # Which entries a person may record by hand in each state. Write-off and in-kind offsets are
@@ -50,6 +54,11 @@ def parse_amount(value: object, field: str | None = None) -> Decimal:
         raise LedgerError(_("%(field)s“%(value)s”不是数字") % {"field": field, "value": value}) from None
     if not amount.is_finite():
         raise LedgerError(_("%(field)s“%(value)s”不是数字") % {"field": field, "value": value})
+    # Money columns hold 16 digits, 2 of them after the point (rule R2.6): a larger amount is a
+    # typing error, refused here rather than overflowing the database (or Decimal's quantize).
+    if abs(amount) > MAX_AMOUNT:
+        raise LedgerError(_("%(field)s“%(value)s”超出范围：最大为 %(max)s") % {
+            "field": field, "value": value, "max": f"{MAX_AMOUNT:,}"})
     if amount != amount.quantize(CENT):
         raise LedgerError(_("%(field)s“%(value)s”最多两位小数") % {"field": field, "value": value})
     return amount.quantize(CENT)
@@ -68,6 +77,17 @@ def claim_balance_from_entries(debt: Debt) -> Decimal:
 def written_off_from_entries(debt: Debt) -> Decimal:
     total = LedgerEntry.objects.filter(debt=debt, kind=EntryKind.WRITE_OFF).aggregate(s=Sum("amount"))["s"]
     return (total or ZERO).quantize(CENT)
+
+
+def check_date(debt: Debt, date: datetime.date) -> None:
+    """An entry's date: not before the debt's contract was signed (rule R2.13)."""
+    signed_on = debt.contract.signed_on if debt.contract_id else None
+    if signed_on is not None and date < signed_on:
+        raise LedgerError(_("日期 %(date)s 早于合同签订日期 %(signed)s：分录日期不能早于合同签订") % {
+            "date": date.isoformat(), "signed": signed_on.isoformat()}, "date")
+    if date < EARLIEST_ENTRY:
+        raise LedgerError(_("日期 %(date)s 早于 %(earliest)s，请检查年份") % {
+            "date": date.isoformat(), "earliest": EARLIEST_ENTRY.isoformat()}, "date")
 
 
 def _check(debt, kind, amount):
@@ -108,7 +128,8 @@ def post_entry(debt_id: int, kind: str, amount: Decimal | str, date: datetime.da
     """Append one entry, refresh the derived balance and clear the debt when it reaches 0."""
     amount = parse_amount(amount)
     with transaction.atomic():
-        debt = Debt.objects.select_for_update().get(pk=debt_id)
+        debt = Debt.objects.select_for_update(of=("self",)).select_related("contract").get(pk=debt_id)
+        check_date(debt, date)
         _check(debt, kind, amount)
         entry = LedgerEntry.objects.create(debt=debt, kind=kind, amount=amount, date=date,
                                            reference=reference, created_by=by)

@@ -242,6 +242,90 @@ def test_disposal_after_a_partial_offset(org, people):
     assert reload(process).offset_amount == Decimal("120000.00")
 
 
+def test_titled_assets_need_valuation_preservation_and_title_registration(org, people):
+    """Rule R4.25: real property goes 资产评估 → 资产保全 → 所有权转移登记, in that order, after the
+    receipt list and before finance books the offset."""
+    keeper, inspector = in_kind_people(org, people)
+    tech2 = f.user("tech_a2", "tech", org["a"])
+    finance2 = f.user("finance_a2", "finance", org["a"])
+    debt = overdue_debt(org, people, amount="300000.00")
+    r, process = start(people["handler"], Chain.IN_KIND, debt, reason="以房产抵债", asset_kind="real_property",
+                       **files(DocType.INVENTORY_LIST))
+    assert r.status_code == 302 and reload(process).asset_kind == "real_property"
+    assert act(people["tech"], process, "appraisal", appraised_value="300000.00",
+               **files(DocType.APPRAISAL_OPINION)).status_code == 302
+    assert act(people["gm"], process, "gm_approval", password=PASSWORD).status_code == 302
+    assert act(people["responsible"], process, "sign_manager", **files(DocType.RECEIPT_LIST)).status_code == 302
+    assert act(people["finance"], process, "sign_finance_head").status_code == 302
+    assert act(keeper, process, "sign_keeper").status_code == 302
+    assert act(inspector, process, "sign_inspector").status_code == 302
+    # Not yet booking: valuation first, then preservation, then the registration.
+    assert open_task(process, "booking") is None
+    assert open_task(process, "preservation") is None and open_task(process, "title_registration") is None
+    r = act(tech2, process, "valuation")
+    assert r.status_code == 200 and "资产评估报告" in r.content.decode()
+    assert act(tech2, process, "valuation", **files(DocType.VALUATION_REPORT)).status_code == 302
+    assert open_task(process, "title_registration") is None and open_task(process, "booking") is None
+    assert act(people["legal"], process, "preservation", **files(DocType.PRESERVATION_RECORD)).status_code == 302
+    assert open_task(process, "booking") is None
+    r = act(people["committee"], process, "title_registration")
+    assert r.status_code == 200 and "所有权转移登记证明" in r.content.decode()
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE and debt.balance == Decimal("300000.00")
+    assert act(people["committee"], process, "title_registration", **files(DocType.TITLE_TRANSFER)).status_code == 302
+    assert act(finance2, process, "booking").status_code == 302
+    debt.refresh_from_db()
+    assert debt.state == State.SETTLED_IN_KIND and debt.balance == Decimal("0.00")
+    steps = [s for s in Decision.objects.filter(process=process).values_list("step", flat=True)
+             if not s.startswith("sign_")]
+    assert steps == ["start", "appraisal", "gm_approval", "valuation", "preservation", "title_registration",
+                     "booking"]
+
+
+def test_goods_go_from_the_receipt_list_straight_to_booking(org, people):
+    debt = overdue_debt(org, people, amount="300000.00")
+    process = run_in_kind(org, people, debt, "300000.00")
+    assert reload(process).asset_kind == "goods"
+    assert not Decision.objects.filter(process=process, step__in=["valuation", "preservation"]).exists()
+    assert debt.state == State.SETTLED_IN_KIND
+
+
+def test_inventory_and_receipt_lists_are_copied_to_the_three_departments(org, people):
+    """Rule R4.23: 清欠办, 技术工程部 and 财务部 each receive a copy with a link, at the start (the
+    inventory list) and when the receipt list is signed."""
+    from documents.models import Document
+    tech_b = f.user("tech_b", "tech", org["b"])
+    debt = overdue_debt(org, people, amount="300000.00")
+    recipients = [people["committee"], people["committee_head"], people["tech"], people["finance"]]
+    _, process = start(people["handler"], Chain.IN_KIND, debt, reason="以设备抵债", **files(DocType.INVENTORY_LIST))
+    inventory = Document.objects.get(case_file__debt=debt, doc_type=DocType.INVENTORY_LIST)
+    for person in recipients:
+        copy = person.notifications.get(kind="copy")
+        assert "财务存货盘点表" in copy.message and copy.url == f"/documents/doc/{inventory.pk}/preview/"
+        assert client_for(person).get(copy.url).status_code == 200
+    # Nobody outside: not the other unit's 技术工程部, not the 总经理.
+    assert not tech_b.notifications.filter(kind="copy").exists()
+    assert not people["gm"].notifications.filter(kind="copy").exists()
+    run_rest = run_in_kind_from_appraisal(org, people, process)
+    receipt = Document.objects.get(case_file__debt=debt, doc_type=DocType.RECEIPT_LIST)
+    assert run_rest
+    for person in recipients:
+        urls = set(person.notifications.filter(kind="copy").values_list("url", flat=True))
+        assert f"/documents/doc/{receipt.pk}/preview/" in urls
+
+
+def run_in_kind_from_appraisal(org, people, process):
+    keeper, inspector = in_kind_people(org, people)
+    assert act(people["tech"], process, "appraisal", appraised_value="300000.00",
+               **files(DocType.APPRAISAL_OPINION)).status_code == 302
+    assert act(people["gm"], process, "gm_approval", password=PASSWORD).status_code == 302
+    assert act(people["responsible"], process, "sign_manager", **files(DocType.RECEIPT_LIST)).status_code == 302
+    assert act(people["finance"], process, "sign_finance_head").status_code == 302
+    assert act(keeper, process, "sign_keeper").status_code == 302
+    assert act(inspector, process, "sign_inspector").status_code == 302
+    return open_task(process, "booking") is not None
+
+
 def test_wrong_unit(org, people):
     """技术工程部 of unit B may not appraise goods of a unit-A debt."""
     tech_b = f.user("tech_b", "tech", org["b"])

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from approvals.models import Chain, ChainProcess
+from approvals.models import Chain, ChainProcess, Signature
 from documents.catalogue import DocType
+from documents.models import AccessLog, Action
 from tests import factories as f
 from tests.approvals.helpers import act, files, start
 from workflows import lifecycle
@@ -46,8 +47,8 @@ def write_off_at_gm(org, people, code):
     return debt, process
 
 
-def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people, shot):
-    write_off_at_gm(org, people, "QQ-WS-D1")
+def test_gm_previews_the_evidence_then_signs_three_write_offs_in_one_batch(page, login, org, people, shot):
+    items = [write_off_at_gm(org, people, f"QQ-WS-D{i}") for i in (1, 2, 3)]
     page.set_viewport_size({"width": 1366, "height": 900})
     login(page, "gm", PASSWORD)
     page.goto("/approvals/inbox/")
@@ -60,11 +61,45 @@ def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people
     expect(page.locator("#dossier-path")).to_contain_text("证据齐全")
     ruling = page.locator(".qq-doc", has_text="破产宣告裁定")
     expect(ruling).to_contain_text("v1")
+    # the evidence PDF, previewed inside the page through the archive's recorded view
     with page.expect_response(re.compile(r"/documents/doc/\d+/preview/")) as preview:
         ruling.locator("summary").click()
     assert preview.value.status == 200 and preview.value.headers["content-type"] == "application/pdf"
     expect(ruling.locator("iframe")).to_be_visible()
+    assert AccessLog.objects.filter(user=people["gm"], action=Action.PREVIEW).count() == 1
     shot("dossier-zh")
+
+    # three write-offs, one password
+    page.locator("#menu-batch").click()
+    group = page.locator("form.qq-batch-group", has_text="总经理批示")
+    for debt, _process in items:
+        row = group.locator("tr", has_text=debt.code)
+        expect(row).to_contain_text("破产宣告裁定")
+        row.locator("input[type=checkbox]").check()
+    group.locator("input[name=password]").fill(PASSWORD)
+    shot("batch-zh")
+    group.locator("button.qq-batch-submit").click()
+    result = page.locator("#batch-outcomes")
+    expect(page.locator("#batch-result")).to_contain_text("已签署 3 项")
+    for debt, _process in items:
+        expect(result.locator("tr", has_text=debt.code)).to_contain_text("已签署同意")
+    shot("batch-result-zh")
+    for debt, process in items:
+        signature = Signature.objects.get(decision__process=process, decision__step="gm_instruction")
+        assert {d["id"] for d in signature.documents} == set(
+            debt.case_file.documents.values_list("pk", flat=True))
+    english(page)
+    page.goto("/approvals/batch/")
+    expect(page.locator("#batch-empty")).to_contain_text("Nothing to sign in a batch")
+    shot("batch-empty-en")
+
+
+def test_the_signature_box_names_the_versions_it_covers(page, login, org, people, shot):
+    write_off_at_gm(org, people, "QQ-WS-V1")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "gm", PASSWORD)
+    page.goto("/approvals/inbox/")
+    page.locator("table.qq-inbox tbody tr", has_text="QQ-WS-V1").locator("a").click()
     page.locator("#claim").click()
     expect(page.locator("#signature-covers")).to_contain_text("破产宣告裁定")
     expect(page.locator("#signature-covers")).to_contain_text("坏账核销申请报告")
@@ -115,3 +150,24 @@ def test_handler_starts_a_write_off_through_the_labelled_slots(page, login, org,
     page.goto(f"/approvals/start/write_off/{other.pk}/?condition=bankrupt")
     expect(page.locator("#required-slots")).to_contain_text("Bankruptcy ruling")
     shot("start-en")
+
+
+def test_a_request_that_would_deadlock_is_refused_at_submit(page, login, org, people, shot):
+    # 清欠办主任 is the only 清欠小组组长: his own visit plan could never be approved.
+    debt = bankrupt_debt(org, people, "QQ-WS-X1")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "committee_head", PASSWORD)
+    page.goto(f"/approvals/start/visit/{debt.pk}/")
+    page.locator("textarea[name=reason]").fill("下周一上门催收")
+    page.locator("#submit-request").click()
+    errors = page.locator("#request-errors")
+    expect(errors).to_contain_text("步骤“清欠小组组长批准”无人可以办理")
+    expect(errors).to_contain_text("申请人不能审批自己的申请")
+    expect(page.locator("textarea[name=reason]")).to_have_value("下周一上门催收")
+    shot("deadlock-zh")
+    assert not ChainProcess.objects.filter(debt=debt).exists()
+    english(page)
+    page.locator("textarea[name=reason]").fill("Visit next Monday")
+    page.locator("#submit-request").click()
+    expect(page.locator("#request-errors")).to_contain_text("nobody can take it")
+    shot("deadlock-en")

@@ -53,8 +53,12 @@ def test_handler_logs_a_visit_with_a_photo_and_generates_a_demand_letter(page, l
     form.locator("input[name=photos]").set_input_files(str(photo))
     form.locator("button[type=submit]").click()
     # No signed record and no reason: refused, saying what to add (rule R9.4).
-    expect(page.locator("#collection-messages")).to_contain_text("或填写未能取得签字的原因")
+    expect(page.locator("#collection-refused")).to_contain_text("或填写未能取得签字的原因")
     assert not VisitReport.objects.filter(debt=debt).exists()
+    # What was typed is still there (issue 19 item 8); only the photo must be chosen again.
+    form = page.locator("#visit-form")
+    expect(form.locator("input[name=met_whom]")).to_have_value("财务总监陈芳")
+    expect(form.locator("textarea[name=next_step]")).to_have_value("两周内签订分期还款协议")
     form.locator("input[name=visited_on]").fill(timezone.localdate().isoformat())
     form.locator("select[name=business_operating]").select_option("1")
     form.locator("input[name=met_whom]").fill("财务总监陈芳")
@@ -156,3 +160,31 @@ def test_legal_team_takes_a_case_and_moves_it_to_judgment(page, login, org, peop
     assert list(case.stage_changes.values_list("to_stage", flat=True)) == ["taken", "filed", "hearing", "judgment"]
     page.goto("/collect/legal/")
     expect(page.locator("#stage-counts a[data-stage=judgment]")).to_contain_text("1")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_finance_sends_the_scheduled_confirmations(browser, site_url, org, people, shot, settings, locale):
+    """定期对账 (rule R5.19): finance sees the debts due, starts the run and sees it finish."""
+    settings.QQ_CONFIRMATIONS_INLINE = True  # the live server runs the job inside the request
+    debts = [_overdue(org, people, name) for name in ("江门新会五金厂", "肇庆高要建材有限公司")]
+    ctx = browser.new_context(base_url=site_url, locale=locale, timezone_id="Asia/Shanghai",
+                              viewport={"width": 1366, "height": 900})
+    try:
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", people["finance"].username)
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form.vf-form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.goto("/collect/confirmations/")
+        expect(page.locator("#confirmations-due")).to_contain_text(debts[0].code)
+        shot(f"confirmations-{locale}", page)
+        page.locator("#confirmations-form button[type=submit]").click()
+        expect(page.locator("#confirmation-runs .run-progress")).to_contain_text("2/2")
+        shot(f"confirmations-done-{locale}", page)
+        assert not errors
+        assert Letter.objects.filter(debt__in=debts, kind="balance_confirmation").count() == 2
+    finally:
+        ctx.close()

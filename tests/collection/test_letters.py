@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from approvals.flows import OutsourcingFlow
@@ -77,6 +77,14 @@ def test_demand_letter_carries_letterhead_account_number_recipient_and_signature
     assert "预览" not in text
     assert (letter.unit, letter.year, letter.seq) == (letterhead.unit, year, 1)
     assert letter.recipient == "广州恒基建材有限公司" and letter.attention == "李明"
+
+
+def test_the_letter_is_chinese_whatever_the_users_language(overdue, people):
+    with translation.override("en"):
+        letter = generate_letter(overdue, LetterKind.LEGAL_NOTICE, by=people["legal"])
+    text = text_of(letter)
+    assert "法务催告函" in text.replace(" ", "") and "Legal notice" not in text
+    assert letter.document.title.startswith("法务催告函")
 
 
 def test_numbers_run_per_unit_per_year(org, people, overdue, letterhead):

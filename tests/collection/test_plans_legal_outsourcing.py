@@ -14,7 +14,7 @@ from collection.legal import add_cost, add_hearing, move_stage, take_case
 from collection.models import AgencyKind, Instalment, LegalCase, Stage, StageChange
 from collection.outsourcing import engage, fee, pay_fee, register_agency
 from collection.payment_plans import create_plan, record_plan_payment
-from workflows import ledger
+from workflows import holidays, ledger, limitation
 from workflows.models import EntryKind, LimitationEvent
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,9 @@ def test_legal_stage_order_is_enforced(in_legal, people):
     with pytest.raises(CollectionError, match="结果"):
         move_stage(case, Stage.JUDGMENT, by=people["legal"], judgment_amount="100")
     case = move_stage(case, Stage.JUDGMENT, by=people["legal"], outcome="settlement", judgment_amount="100000.00")
-    assert case.enforcement_deadline == today.replace(year=today.year + 2)
+    # two years, rolled past a statutory rest day (rule R8.14)
+    assert case.enforcement_deadline == limitation.deadline(today, 2)
+    assert holidays.is_working_day(case.enforcement_deadline)
     add_cost(case, by=people["legal"], kind="诉讼费", amount="2300.00", on=today)
     case = move_stage(case, Stage.CLOSED, by=people["legal"])
     with pytest.raises(CollectionError, match="已结案"):

@@ -400,3 +400,18 @@ def test_commit_checks_again_what_changed_since_the_preview(people):
 
     assert not commit.ok and not commit.committed and [e.column for e in commit.errors] == ["应收金额"]
     assert counts() == before
+
+
+def test_command_previews_and_reads_the_chosen_sheets(people, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(book(("台账", [HEADERS, line(), ["合计", None, None, None, None, None, None, 1234.5]]),
+                          ("备注", [["仅供参考"]])).getvalue())
+    out = io.StringIO()
+    call_command("import_ledger", str(path), "--sheet", "台账", "--preview", "--no-progress", stdout=out)
+    assert "预览（未写入）" in out.getvalue() and "将新建债权 1 笔" in out.getvalue()
+    assert "工作表“备注”未读取" in out.getvalue() and "合计/小计行“合计”" in out.getvalue()
+    assert counts() == (0, 0, 0, 0)
+    call_command("import_ledger", str(path), "--sheet", "台账", "--no-progress", stdout=io.StringIO())
+    assert Debt.objects.count() == 1

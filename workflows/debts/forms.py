@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflows.exceptions import LedgerError, LifecycleError, SupplyStopError
-from workflows.ledger import manual_entry_kinds, parse_amount, post_entry
+from workflows.ledger import check_date, manual_entry_kinds, parse_amount, post_entry
 from workflows.supply import lift_stop
 
 
@@ -40,6 +40,10 @@ class LedgerEntryForm(forms.Form):
         value = self.cleaned_data["date"]
         if value > timezone.localdate():
             raise forms.ValidationError(gettext("日期不能晚于今天"))
+        try:
+            check_date(self.debt, value)
+        except LedgerError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return value
 
     def save(self, by):
@@ -48,7 +52,10 @@ class LedgerEntryForm(forms.Form):
         try:
             return post_entry(self.debt.pk, data["kind"], data["amount"], data["date"], by=by,
                               reference=data["reference"])
-        except (LedgerError, LifecycleError) as exc:  # post_entry rolled everything back
+        except LedgerError as exc:  # post_entry rolled everything back
+            self.add_error(exc.field if exc.field in self.fields else "amount", str(exc))
+            return None
+        except LifecycleError as exc:
             self.add_error("amount", str(exc))
             return None
 

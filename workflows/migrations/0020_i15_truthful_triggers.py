@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0018_i19_overdue_queue'),
+        ('workflows', '0019_i17_monthly_reconciliation'),
     ]
 
     operations = [

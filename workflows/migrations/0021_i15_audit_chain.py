@@ -18,7 +18,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0019_i15_truthful_triggers'),
+        ('workflows', '0020_i15_truthful_triggers'),
     ]
 
     operations = [

@@ -83,7 +83,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0010_i17_merge_i15"),
-        ("workflows", "0019_i15_truthful_triggers"),
+        ("approvals", "0012_i17_titled_assets"),
+        ("workflows", "0020_i15_truthful_triggers"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]

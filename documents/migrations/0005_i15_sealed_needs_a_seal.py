@@ -40,7 +40,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("documents", "0003_i17_retention_settings"),
-        ("workflows", "0019_i15_truthful_triggers"),
+        ("documents", "0004_i17_titled_assets"),
+        ("workflows", "0020_i15_truthful_triggers"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]
