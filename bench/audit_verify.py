@@ -58,7 +58,8 @@ def main():
                        FROM workflows_debt, generate_series(1, %s) g WHERE id = %s""", [args.debts, template.pk])
     per_debt = args.rows // args.debts
     insert = f"""INSERT INTO workflows_ledgerentry (debt_id, kind, amount, date, reference, created_at)
-                 SELECT d.id, 'invoice', (g * 10 + d.id % 97)::numeric / 100, DATE '2025-01-01' + g, 'BENCH-' || g, now()
+                 SELECT d.id, 'invoice', (g * 10 + d.id % 97)::numeric / 100, DATE '2025-01-01' + g,
+                        'BENCH-' || g, now()
                  FROM workflows_debt d, generate_series(1, {per_debt}) g WHERE d.code LIKE 'B-%'"""
 
     def timed(sql, params=None):
