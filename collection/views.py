@@ -12,6 +12,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ class WorklistView(Access, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        debts = debts_for(user).filter(state__in=WORKED_STATES).select_related("debtor", "unit", "handler")
+        debts = debts_for(user).filter(state__in=WORKED_STATES).select_related("debtor", "unit", "handler", "clock")
         text = (self.request.GET.get("q") or "").strip()[:100]
         if text:
             debts = debts.filter(Q(code__icontains=text) | Q(debtor__name__icontains=text))
@@ -289,25 +290,68 @@ class Post(Access, View):
     def act(self, request, obj, data):
         raise NotImplementedError
 
+    # The page the form sits on, shown again with the typed input and each error next to its
+    # field when the form or the service refuses (issue 19 item 8: the redirect used to wipe
+    # the input and list the errors in the green message banner).
+    page = None          # the page view (DebtWorkView, CaseView, AgenciesView)
+    form_key = ""        # the form's name in that page's context
+    per_row = False      # one form per listed record (a letter, a plan, an engagement)
+
+    def page_kwargs(self, obj):
+        return {"debt_id": obj.debt_id}
+
     def post(self, request, **kwargs):
         obj, back = self.target(request, **kwargs)
         form = self.form_class(request.POST, request.FILES) if self.form_class else None
         if form is not None and not form.is_valid():
-            for message in forms.errors_of(form):
-                messages.error(request, message)
-            return HttpResponseRedirect(back)
+            return self.refused(request, obj, form)
         try:
             result = self.act(request, obj, form.cleaned_data if form is not None else {})
         except CollectionError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, self.success)
-            if isinstance(result, str):
-                back = result
+            if form is None or self.page is None:
+                messages.error(request, exc.message)
+                return HttpResponseRedirect(back)
+            attach_error(form, exc.message)
+            return self.refused(request, obj, form)
+        messages.success(request, self.success)
+        if isinstance(result, str):
+            back = result
         return HttpResponseRedirect(back)
+
+    def refused(self, request, obj, form):
+        if self.page is None:
+            for message in forms.errors_of(form):
+                messages.error(request, message)
+            return HttpResponseRedirect(self.target(request, **self.kwargs)[1])
+        page = self.page()
+        page.setup(request, **self.page_kwargs(obj))
+        context = page.get_context_data(**self.page_kwargs(obj))
+        if not self.per_row:
+            context[self.form_key] = form
+        # 422: Turbo's protocol for a re-rendered form; a plain browser shows it as any page.
+        context["refused"] = {"key": self.form_key, "pk": getattr(obj, "pk", None), "form": form,
+                              "errors": forms.errors_of(form)}
+        return TemplateResponse(request, page.template_name, context, status=422)
+
+
+def attach_error(form, message):
+    """A service refusal names its field ('结果：必须填写联系结果', 'Outcome: ...'): show it next
+    to that field, or above the form when it names none."""
+    for name, field in form.fields.items():
+        label = str(field.label or "")
+        for separator in ("：", ": "):
+            if label and message.startswith(label + separator):
+                form.add_error(name, message[len(label) + len(separator):])
+                return
+    form.add_error(None, message)
 
 
 class DebtPost(Post):
+    page = DebtWorkView
+
+    def page_kwargs(self, debt):
+        return {"debt_id": debt.pk}
+
     def target(self, request, debt_id):
         debt = access.get_debt_for(request.user, debt_id, for_=self.needs)
         return debt, _work_url(debt.pk)
@@ -315,6 +359,7 @@ class DebtPost(Post):
 
 class ContactPost(DebtPost):
     form_class = forms.ContactForm
+    form_key = "contact_form"
     success = _("已登记催收记录")
 
     def act(self, request, debt, d):
@@ -349,6 +394,9 @@ class LetterPost(DebtPost):
 
 
 class LetterProofPost(Post):
+    page = DebtWorkView
+    per_row = True
+
     def target(self, request, pk):
         letter = access.get_letter_for(request.user, pk, for_=self.needs)
         return letter, _work_url(letter.debt_id)
@@ -356,6 +404,7 @@ class LetterProofPost(Post):
 
 class ReceiptPost(LetterProofPost):
     form_class = forms.ReceiptForm
+    form_key = "receipt_form"
     success = _("已登记回执，诉讼时效重新起算")
 
     def act(self, request, letter, d):
@@ -366,6 +415,7 @@ class ReceiptPost(LetterProofPost):
 
 class ConfirmationPost(LetterProofPost):
     form_class = forms.ConfirmationForm
+    form_key = "confirmation_form"
     success = _("已登记债务人签认，诉讼时效重新起算")
 
     def act(self, request, letter, d):
@@ -375,6 +425,7 @@ class ConfirmationPost(LetterProofPost):
 
 class VisitPost(DebtPost):
     form_class = forms.VisitForm
+    form_key = "visit_form"
     success = _("已登记走访报告")
 
     def act(self, request, debt, d):
@@ -399,6 +450,7 @@ class ConfirmationRunPost(Post):
 
 class PlanPost(DebtPost):
     form_class = forms.PlanForm
+    form_key = "plan_form"
     success = _("已登记分期还款协议")
 
     def act(self, request, debt, d):
@@ -408,6 +460,9 @@ class PlanPost(DebtPost):
 
 class PlanPaymentPost(Post):
     form_class = forms.PlanPaymentForm
+    form_key = "payment_form"
+    page = DebtWorkView
+    per_row = True
     success = _("已登记还款并匹配到分期")
 
     def target(self, request, pk):
@@ -420,6 +475,7 @@ class PlanPaymentPost(Post):
 
 class EngagePost(DebtPost):
     form_class = forms.EngageForm
+    form_key = "engage_form"
     success = _("已登记委托外部催收")
     needs = Act.ENGAGE
 
@@ -430,6 +486,9 @@ class EngagePost(DebtPost):
 
 class FeePost(Post):
     form_class = forms.FeeForm
+    form_key = "fee_form"
+    page = DebtWorkView
+    per_row = True
     success = _("已登记委托费用支付")
     needs = Act.PAY_FEE
 
@@ -443,8 +502,13 @@ class FeePost(Post):
 
 class AgencyPost(Post):
     form_class = forms.AgencyForm
+    form_key = "form"
+    page = AgenciesView
     success = _("已登记受托机构")
     needs = Act.MANAGE_AGENCIES
+
+    def page_kwargs(self, _obj):
+        return {}
 
     def target(self, request):
         permissions.require(request.user, self.needs)  # no record to load: the registry is shared
@@ -457,6 +521,7 @@ class AgencyPost(Post):
 
 class TakeCasePost(DebtPost):
     form_class = forms.TakeCaseForm
+    form_key = "take_form"
     success = _("已受理诉讼案件")
     needs = Act.LEGAL
 
@@ -467,6 +532,10 @@ class TakeCasePost(DebtPost):
 
 class CasePost(Post):
     needs = Act.LEGAL
+    page = CaseView
+
+    def page_kwargs(self, obj):
+        return {"pk": obj.pk}
 
     def target(self, request, pk):
         case = access.get_legal_case_for(request.user, pk, for_=self.needs)
@@ -475,6 +544,7 @@ class CasePost(Post):
 
 class StagePost(CasePost):
     form_class = forms.StageForm
+    form_key = "stage_form"
     success = _("案件阶段已变更")
 
     def act(self, request, case, d):
@@ -485,6 +555,7 @@ class StagePost(CasePost):
 
 class HearingPost(CasePost):
     form_class = forms.HearingForm
+    form_key = "hearing_form"
     success = _("已登记开庭")
 
     def act(self, request, case, d):
@@ -493,6 +564,7 @@ class HearingPost(CasePost):
 
 class CostPost(CasePost):
     form_class = forms.CostForm
+    form_key = "cost_form"
     success = _("已登记诉讼费用")
 
     def act(self, request, case, d):
@@ -501,6 +573,7 @@ class CostPost(CasePost):
 
 class PapersPost(CasePost):
     form_class = forms.PapersForm
+    form_key = "papers_form"
     success = _("法院文书已存入案卷")
 
     def act(self, request, case, d):

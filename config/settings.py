@@ -109,8 +109,13 @@ if os.environ.get("MIGRATE_DATABASE_URL"):
         raise ImproperlyConfigured("DATABASE_URL must name the application role, another role than "
                                    "MIGRATE_DATABASE_URL's owner.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Row locks do not exist on SQLite; a generous busy timeout stands in for them.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Row locks do not exist on SQLite; a generous busy timeout stands in for them. The timeout
+    # alone is not enough: a transaction that starts reading (BEGIN DEFERRED) and then writes
+    # while another one writes cannot wait (SQLite answers "database is locked" at once, to avoid
+    # a deadlock), which a double click on 生成 PDF 函件 used to turn into a 500 (issue 19 item 8).
+    # BEGIN IMMEDIATE takes the write lock when the transaction starts, so the second one waits
+    # up to the timeout instead. Checked by tests/test_sqlite_busy.py.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=30, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "workflows.User"

@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -237,25 +238,40 @@ def _back(debt):
     return HttpResponseRedirect(reverse("archive:case_file", kwargs={"debt_id": debt.pk}))
 
 
+def _page_again(request, view_class, context_overrides, back, **kwargs):
+    """The page the form sits on, shown again with the bound form: what was typed stays and each
+    error sits next to its field (issue 19 item 8; the redirect used to wipe the input and list
+    the errors in the green banner). 422, Turbo's status for a re-rendered form."""
+    page = view_class()
+    page.setup(request, **kwargs)
+    context = page.get_context_data(**kwargs)
+    if any(context.get(key) is None for key in context_overrides):
+        # The page no longer offers that form (the case file was sealed meanwhile): say why there.
+        for form in context_overrides.values():
+            for field, errors in form.errors.items():
+                label = str(form.fields[field].label) if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, error if not label or str(error).startswith(label) else f"{label}：{error}")
+        return back
+    context.update(context_overrides, refused=True)
+    return TemplateResponse(request, page.template_name, context, status=422)
+
+
 class UploadView(ArchiveWrite, View):
     def post(self, request, debt_id):
         debt = access.get_case_file_for(request.user, debt_id, for_=Act.UPLOAD).debt
         form = UploadForm(request.POST, request.FILES, current=services.current_documents(debt))
-        if not form.is_valid():
-            for field, errors in form.errors.items():
-                for error in errors:
-                    label = form.fields[field].label if field in form.fields else ""
-                    messages.error(request, error if str(error).startswith(str(label)) else f"{label}：{error}")
-            return _back(debt)
-        try:
-            doc = services.attach(debt, form.cleaned_data["doc_type"], form.cleaned_data["file"], request.user,
-                                  title=form.cleaned_data["title"], request=request,
-                                  supersedes=form.cleaned_data["supersedes"])
-        except UploadRefused as exc:
-            messages.error(request, _("文件：%(msg)s") % {"msg": exc.message})
-        else:
-            messages.success(request, _("已上传“%(title)s”第 %(v)s 版") % {"title": doc.title, "v": doc.version})
-        return _back(debt)
+        if form.is_valid():
+            try:
+                doc = services.attach(debt, form.cleaned_data["doc_type"], form.cleaned_data["file"], request.user,
+                                      title=form.cleaned_data["title"], request=request,
+                                      supersedes=form.cleaned_data["supersedes"])
+            except UploadRefused as exc:
+                form.add_error("file", exc.message)
+            else:
+                messages.success(request, _("已上传“%(title)s”第 %(v)s 版") % {"title": doc.title, "v": doc.version})
+                return _back(debt)
+        return _page_again(request, CaseFileView, {"upload_form": form}, _back(debt), debt_id=debt.pk)
 
 
 class SealView(ArchiveWrite, View):
@@ -279,10 +295,10 @@ class LegalHoldView(ArchiveWrite, View):
                 services.set_legal_hold(debt, on=form.cleaned_data["on"], by=request.user,
                                         reason=form.cleaned_data["reason"], request=request)
             except SealRefused as exc:
-                messages.error(request, _("原因：%(msg)s") % {"msg": exc.message})
-        else:
-            messages.error(request, _("原因：最多 300 个字符"))
-        return _back(debt)
+                form.add_error("reason", exc.message)
+            else:
+                return _back(debt)
+        return _page_again(request, CaseFileView, {"legal_hold_form": form}, _back(debt), debt_id=debt.pk)
 
 
 class HandoverStart(ArchiveWrite, View):
@@ -290,10 +306,7 @@ class HandoverStart(ArchiveWrite, View):
         require(request.user, Act.HANDOVER)
         form = HandoverForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-        else:
-            job = start_handover_export(form.cleaned_data["unit"], by=request.user, request=request)
-            messages.success(request, _("移交导出 #%(id)s 已开始") % {"id": job.pk})
+            return _page_again(request, HandoverView, {"form": form}, HttpResponseRedirect(reverse("archive:handover")))
+        job = start_handover_export(form.cleaned_data["unit"], by=request.user, request=request)
+        messages.success(request, _("移交导出 #%(id)s 已开始") % {"id": job.pk})
         return HttpResponseRedirect(reverse("archive:handover"))

@@ -69,6 +69,10 @@ class SuspensionError(QingqianError):
     """A special-reason suspension that cannot be recorded; the message names the field."""
 
 
+class ReconciliationError(QingqianError):
+    """A monthly statement that cannot be issued, answered or resolved as asked (rule R5.18)."""
+
+
 class TriageError(QingqianError):
     """An overdue-queue action that cannot be done as asked (rule R5.5)."""
 

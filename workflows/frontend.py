@@ -8,8 +8,9 @@ from viewflow.urls import Application
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
 from workflows.clock.queue_views import OverdueQueueView
-from workflows.clock.views import view_for
+from workflows.clock.views import UnreconciledView, view_for
 from workflows.debts import handover as handover_views
+from workflows.debts import reconciliation as statement_views
 from workflows.debts import views as debt_views
 from workflows.flow_routes import scoped
 from workflows.plan_flow import ClearingPlanFlow
@@ -43,6 +44,8 @@ class DebtsApplication(Application):
     debtor_path = path("debtors/<int:pk>/", debt_views.DebtorDetailView.as_view(), name="debtor")
     lift_path = path("debtors/<int:pk>/lift-supply-stop/", debt_views.LiftSupplyStopView.as_view(),
                      name="lift_supply_stop")
+    statements_path = path("statements/", statement_views.StatementListView.as_view(), name="statements")
+    statement_path = path("statements/<int:pk>/", statement_views.StatementDetailView.as_view(), name="statement")
     handovers_path = path("handovers/", handover_views.HandoverListView.as_view(), name="handovers")
     handover_new_path = path("handovers/new/", handover_views.HandoverCreateView.as_view(), name="handover_new")
     handover_path = path("handovers/<int:pk>/", handover_views.HandoverDetailView.as_view(), name="handover")
@@ -60,6 +63,7 @@ class WarningsApplication(Application):
     key_path = path("key/", view_for("key"), name="key")
     limits_path = path("limits/", view_for("limits"), name="limits")
     accountability_path = path("accountability/", view_for("accountability"), name="accountability")
+    reconciliation_path = path("reconciliation/", UnreconciledView.as_view(), name="reconciliation")
 
 
 class ReportsApplication(Application):

@@ -89,8 +89,15 @@ def test_handler_uploads_through_the_case_file_form(page, login, people, org, se
     expect(page.locator("#documents")).to_contain_text("第一次催款函")
     # A PNG named .pdf is refused with the field and the problem named.
     form = page.locator("#upload-form")
+    form.locator("select[name=doc_type]").select_option("demand_letter")
+    form.locator("input[name=title]").fill("第二次催款函")
     form.locator("input[name=file]").set_input_files(
         files=[{"name": "伪装.pdf", "mimeType": "application/pdf", "buffer": samples.PNG}])
     form.locator("button[type=submit]").click()
-    expect(page.locator("#archive-messages")).to_contain_text("文件：文件内容（PNG）与扩展名“.pdf”不符")
+    # Next to the file field, in the error colour; the rest of the form as typed (issue 19 item 8).
+    expect(page.locator("#id_file-errors")).to_contain_text("文件内容（PNG）与扩展名“.pdf”不符")
+    expect(page.locator("#id_file-errors")).to_have_css("color", "rgb(176, 0, 32)")
+    expect(page.locator("#archive-refused")).to_be_visible()
+    expect(page.locator("#upload-form select[name=doc_type]")).to_have_value("demand_letter")
+    expect(page.locator("#upload-form input[name=title]")).to_have_value("第二次催款函")
     expect(page.locator("#documents tbody tr")).to_have_count(1)

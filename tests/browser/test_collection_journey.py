@@ -53,8 +53,12 @@ def test_handler_logs_a_visit_with_a_photo_and_generates_a_demand_letter(page, l
     form.locator("input[name=photos]").set_input_files(str(photo))
     form.locator("button[type=submit]").click()
     # No signed record and no reason: refused, saying what to add (rule R9.4).
-    expect(page.locator("#collection-messages")).to_contain_text("或填写未能取得签字的原因")
+    expect(page.locator("#collection-refused")).to_contain_text("或填写未能取得签字的原因")
     assert not VisitReport.objects.filter(debt=debt).exists()
+    # What was typed is still there (issue 19 item 8); only the photo must be chosen again.
+    form = page.locator("#visit-form")
+    expect(form.locator("input[name=met_whom]")).to_have_value("财务总监陈芳")
+    expect(form.locator("textarea[name=next_step]")).to_have_value("两周内签订分期还款协议")
     form.locator("input[name=visited_on]").fill(timezone.localdate().isoformat())
     form.locator("select[name=business_operating]").select_option("1")
     form.locator("input[name=met_whom]").fill("财务总监陈芳")

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -35,12 +36,33 @@ def test_pages_need_login_and_scope(overdue, people):
     assert c.get(reverse("collect:legal")).status_code == 403
 
 
+def field_errors(html, field):
+    """The errors shown next to one field (qq/fields.html), as text."""
+    found = re.search(rf'<ul class="qq-error" id="id_{field}-errors">(.*?)</ul>', html, re.S)
+    return re.sub(r"<[^>]+>", " ", found.group(1)).split() if found else []
+
+
 def test_contact_form_logs_and_reports_field_errors_in_chinese(overdue, people):
     c = client_for(people["handler"])
     bad = c.post(reverse("collection:contact", kwargs={"debt_id": overdue.pk}),
-                 {"kind": "phone", "outcome": "答应付款", "promise_amount": "abc"}, follow=True)
-    assert "承诺还款金额：请输入金额数字" in bad.content.decode()
+                 {"kind": "phone", "outcome": "答应付款", "promise_amount": "abc"})
+    html = bad.content.decode()
+    # The page again (not a redirect), the typed input kept, the error next to its field.
+    assert bad.status_code == 422
+    assert field_errors(html, "promise_amount") == ["请输入金额数字"]
+    assert re.search(r'<textarea[^>]*name="outcome"[^>]*>\s*答应付款</textarea>', html)
+    assert re.search(r'<input[^>]*name="promise_amount"[^>]*value="abc"', html)
+    assert "承诺还款金额：请输入金额数字" in html  # also named in the red summary above
+    assert 'class="qc-messages qc-messages--error"' in html
     assert not Contact.objects.exists()
+    # A refusal of the service (not of the form): above the form, in the error colour, input kept.
+    bad = c.post(reverse("collection:contact", kwargs={"debt_id": overdue.pk}),
+                 {"kind": "phone", "outcome": "答应付款", "promise_amount": "5000"})
+    html = bad.content.decode()
+    assert bad.status_code == 422 and not Contact.objects.exists()
+    above = r'<ul class="qq-error qq-form-errors" data-qq-invalid><li>承诺还款：金额和日期须同时填写</li>'
+    assert re.search(above, html)
+    assert re.search(r'<input[^>]*name="promise_amount"[^>]*value="5000"', html)
     ok = c.post(reverse("collection:contact", kwargs={"debt_id": overdue.pk}),
                 {"kind": "phone", "outcome": "答应月底付款", "promise_amount": "5000",
                  "promise_date": timezone.localdate().isoformat()}, follow=True)
@@ -62,7 +84,10 @@ def test_letter_and_plan_through_the_pages(overdue, people):
     url = reverse("collection:receipt", kwargs={"pk": letter.pk})
     r = c.post(url, {"proof_kind": "receipt", "tracking_no": "EMS1", "receipt_date": timezone.localdate().isoformat()},
                follow=True)
-    assert "回执扫描件/存证证明：请选择文件" in r.content.decode()  # a tracking number alone proves nothing
+    html = r.content.decode()
+    assert "回执扫描件/存证证明：请选择文件" in html  # a tracking number alone proves nothing
+    # the letter's own receipt form is open again with the tracking number kept
+    assert re.search(r'<details open>.*?name="tracking_no"[^>]*value="EMS1"', html, re.S)
     r = c.post(url, {"proof_kind": "receipt", "tracking_no": "EMS1", "receipt_date": timezone.localdate().isoformat(),
                      "file": pdf("回执.pdf")}, follow=True)
     assert "已登记回执" in r.content.decode()
@@ -100,7 +125,10 @@ def test_agency_registry(people):
     c = client_for(people["committee"])
     r = c.post(reverse("collection:agency_add"), {"name": "广东某律师事务所", "kind": "law_firm",
                                                   "default_fee_percent": "120"}, follow=True)
-    assert "默认费率(%)：须在 0 到 100 之间" in r.content.decode()
+    html = r.content.decode()
+    assert "默认费率(%)：须在 0 到 100 之间" in html
+    assert field_errors(html, "default_fee_percent") == ["须在", "0", "到", "100", "之间"]
+    assert re.search(r'name="name"[^>]*value="广东某律师事务所"', html)
     c.post(reverse("collection:agency_add"),
            {"name": "广东某律师事务所", "kind": "law_firm", "default_fee_percent": "12"})
     assert "广东某律师事务所" in c.get(reverse("collect:agencies")).content.decode()

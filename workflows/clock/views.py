@@ -9,6 +9,7 @@ from django.views.generic import ListView
 
 from workflows.aging import bucket_label
 from workflows.models import AccountabilityRecord, ClockRun, ClockSettings
+from workflows.reconciliation import unreconciled
 from workflows.scoping import debts_for, sees_all_units
 from workflows.triage import suspensions_in_force
 
@@ -83,3 +84,17 @@ class WarningsView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
 
 def view_for(kind):
     return WarningsView.as_view(kind=kind)
+
+
+class UnreconciledView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
+    """Rule R5.18: months whose reconciliation is not finished, for the people who see them."""
+
+    permission_required = "workflows.view_debt"
+    template_name = "workflows/warnings_reconciliation.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return unreconciled(self.request.user).order_by("month", "handler__username")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("未完成的月度对账"), **kwargs)

@@ -69,6 +69,11 @@ from workflows.models.plans import (  # noqa: F401
     PlanTarget,
     QuarterlyReport,
 )
+from workflows.models.reconciliation import (  # noqa: F401
+    LineAnswer,
+    Statement,
+    StatementLine,
+)
 from workflows.models.supply import (  # noqa: F401
     SupplyStopLift,
 )

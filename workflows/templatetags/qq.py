@@ -2,6 +2,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils import timezone
 
 from workflows import holidays, roles
 from workflows.triage import may_triage, queue_count
@@ -36,6 +37,23 @@ def holiday_calendar_warnings(context):
     user = getattr(context.get("request"), "user", None)
     years = holidays.missing_years() if user is not None and user.is_staff else []
     return {"years": years, "can_add": bool(user and user.has_perm("workflows.add_holidaycalendar"))}
+
+
+@register.filter
+def days_until(day):
+    """Whole days from today (Asia/Shanghai) to `day`: 0 on the day, negative once it has passed;
+    None without a day. The limitation status (rules R5.8, R5.13) is read from it at render time, so it
+    is right every day, not only on the day of the last clock run."""
+    if not day:
+        return None
+    return (day - timezone.localdate()).days
+
+
+@register.filter
+def days_since(day):
+    """Whole days from `day` to today (Asia/Shanghai): how long ago a deadline passed."""
+    left = days_until(day)
+    return None if left is None else -left
 
 
 @register.simple_tag(takes_context=True)

@@ -2,6 +2,7 @@
  * content security policy allows none):
  * - a form that posts shows that it is busy and cannot be sent twice (PDF letters, signing,
  *   imports take seconds; a second click used to start the work again);
+ * - a form shown again with errors scrolls to the first one;
  * - "back" buttons on the error pages.
  * Listeners sit on the document, so they survive Turbo's page swaps. */
 (function () {
@@ -60,6 +61,23 @@
   window.addEventListener("pageshow", function () {
     Array.prototype.forEach.call(document.querySelectorAll("form[aria-busy=true]"), release);
   });
+
+  // A form shown again with errors: bring the first one into view and put the cursor there
+  // (the collection page is long; the refused form may be far below the top).
+  function showFirstError() {
+    var first = document.querySelector("[data-qq-invalid]");
+    if (!first) return;
+    first.scrollIntoView({block: "center"});
+    var input = first.querySelector("input:not([type=hidden]), select, textarea");
+    if (input) { try { input.focus({preventScroll: true}); } catch (e) { /* old browsers */ } }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showFirstError);
+  } else {
+    showFirstError();
+  }
+  document.addEventListener("turbo:load", showFirstError);
+  document.addEventListener("turbo:render", showFirstError);
 
   document.addEventListener("click", function (event) {
     var back = event.target.closest && event.target.closest("[data-qq-back]");
