@@ -83,7 +83,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0012_i17_titled_assets"),
+        ("approvals", "0013_i17_litigation_list"),
         ("workflows", "0020_i15_truthful_triggers"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -17,7 +17,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("approvals", "0013_i15_gated_move_needs_approved_chain"),
+        ("approvals", "0014_i15_gated_move_needs_approved_chain"),
         ("workflows", "0021_i15_audit_chain"),
     ]
     operations = [migrations.RunPython(forwards, backwards)]
