@@ -26,6 +26,7 @@ from workflows.exceptions import DemoRefused
 from workflows.ledger import post_entry
 from workflows.lifecycle import apply_transition, authorise
 from workflows.models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
+from workflows.signals import demo_seeded
 
 DEMO_PASSWORD = "demo-2026"
 SOURCE = "seed_demo"
@@ -250,6 +251,7 @@ def seed(debt_count: int = DEBT_COUNT) -> dict[str, int]:
         units = _units()
         users, users_created = _users(units)
         debtors = _debtors()
+        demo_seeded.send(sender=None, units=units)
     rng = random.Random(2026)
     plan = _plan()
     created = 0
