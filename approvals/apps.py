@@ -11,9 +11,10 @@ class ApprovalsConfig(AppConfig):
         # imported here, once every app's models are loaded (Django's documented place for it).
         from documents.export import register_manifest_section
         from documents.timeline import register_timeline_source
+        from workflows import audit
         from workflows.signals import demo_debts_seeded
 
-        from . import demo, flows, manifest, registry, signals, timeline  # noqa: F401
+        from . import audit_chains, demo, flows, manifest, registry, signals, timeline  # noqa: F401
 
         # The views and the API look a chain's Flow up in the registry: flows.py imports the
         # views, so they cannot import flows.py.
@@ -23,5 +24,8 @@ class ApprovalsConfig(AppConfig):
         register_timeline_source(timeline.decision_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
+        # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.
+        audit.register(audit_chains.DECISIONS)
+        audit.register(audit_chains.SIGNATURES)
         # The embedded demo (a lower layer) announces its debts; approvals adds waiting chains.
         demo_debts_seeded.connect(demo.seed_chains, dispatch_uid="approvals_demo_chains")
