@@ -4,6 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.flow.viewset import FlowViewset, WorkflowAppViewset
 
+from workflows import roles
 from workflows.flow_routes import scoped
 
 from . import inbox, views
@@ -11,6 +12,9 @@ from .access import check_flow_route
 from .flows import FLOWS
 from .notifications import unread_count
 from .reach import may_reassign
+
+# The roles whose steps are signed (rule R4.11): they get the batch-signing page (rule R4.104).
+SIGNING_ROLES = [roles.GM, roles.GM_OFFICE, roles.BOARD, roles.SHAREHOLDERS]
 
 ICONS = {"write_off": "money_off", "visit": "directions_walk", "litigation": "gavel", "suspension": "pause_circle",
          "outsourcing": "business", "in_kind": "inventory_2", "disposal": "sell"}
@@ -59,8 +63,29 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("notifications/", views.NotificationsView.as_view(), name="notifications")
 
     @property
+    def requested_path(self):
+        return path("requested/", views.RequestedView.as_view(), name="requested")
+
+    @property
+    def done_path(self):
+        return path("done/", views.DoneView.as_view(), name="done")
+
+    @property
+    def batch_path(self):
+        return path("batch/", views.BatchSignView.as_view(), name="batch")
+
+    @property
     def unreachable_path(self):
         return path("unreachable/", views.UnreachableView.as_view(), name="unreachable")
+
+    @property
+    def litigation_list_path(self):
+        return path("litigation-list/", views.LitigationListView.as_view(), name="litigation_list")
+
+    @property
+    def litigation_list_detail_path(self):
+        return path("litigation-list/<int:pk>/", views.LitigationListDetailView.as_view(),
+                    name="litigation_list_detail")
 
     @property
     def delegations_path(self):
@@ -75,7 +100,9 @@ class ApprovalsApp(WorkflowAppViewset):
         if not request.user.is_authenticated:
             return {}
         return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user),
-                "may_reassign": may_reassign(request.user)}
+                "may_reassign": may_reassign(request.user),
+                "signs": request.user.groups.filter(name__in=SIGNING_ROLES).exists(),
+                "may_sign_lists": request.user.groups.filter(name=roles.GM).exists()}
 
 
 approvals_app = ApprovalsApp(

@@ -15,19 +15,34 @@ from django.views import generic
 from viewflow.workflow.status import STATUS
 
 from workflows.models import User
-from workflows.scoping import get_debt_for
+from workflows.roles import GM
+from workflows.scoping import get_debt_for, sees_all_units
 
 from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .actions import why_cannot_start
+from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
+from .conflicts import closed_message, task_closed_response
 from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
-from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, Decision, Delegation, Notification, Reassignment, Signature, StepInfo, WriteOffCondition
+from .forms import DecisionForm, DelegationForm, LitigationListForm, RequestForm
+from .litigation_list import open_proposals, sign_list, verify_list
+from .models import (
+    Chain,
+    ChainProcess,
+    Decision,
+    Delegation,
+    LitigationList,
+    Notification,
+    Reassignment,
+    Signature,
+    StepInfo,
+    WriteOffCondition,
+)
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
 from .working_days import working_days_covered
@@ -201,11 +216,25 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                                         process=process, dossier=dossier(process, step), **kwargs)
 
     def post(self, request, *args, **kwargs):
-        """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""
+        """Claim: under the flow's lock, so of two people claiming at once exactly one wins.
+        With release=1: hand a claimed task back to the role's queue (issue 19 item 3)."""
         task = get_task_for(request.user, kwargs["pk"])
         flow_class = task.flow_task.flow_class
+        if request.POST.get("release"):
+            with flow_class.lock(task.process_id), transaction.atomic():
+                task.refresh_from_db()
+                step = task.flow_task
+                if task.owner_id != request.user.pk or task.status != STATUS.ASSIGNED \
+                        or not step.can_unassign(request.user, task):
+                    raise PermissionDenied(_("只能释放自己认领、尚未办理的审批任务"))
+                step.activation_class(task).unassign()
+            messages.success(request, _("已释放任务“%(step)s”，其他有权限的人员可以认领") % {"step": step.task_title})
+            return redirect("approvals:inbox")
         with flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
+            closed = closed_message(task.pk)
+            if closed:
+                return task_closed_response(request, task.pk, closed)
             step = task.flow_task
             if not step.can_assign(request.user, task):
                 reason = step.why_not(request.user, task) or _("该任务已由他人认领或已办结")
@@ -225,6 +254,33 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), **kwargs)
+
+
+class BatchSignView(LoginRequiredMixin, generic.TemplateView):
+    """批量签署 (rule R4.104): choose tasks of one signed step, one password, one outcome each."""
+
+    template_name = "approvals/batch.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(groups=signable_groups(self.request.user), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            task_ids = [int(pk) for pk in request.POST.getlist("task")]
+        except ValueError:
+            raise Http404("no task") from None
+        covers = {pk: request.POST.get(f"covers_{pk}", "") for pk in task_ids}
+        try:
+            outcomes = sign_batch(user=request.user, task_ids=task_ids, password=request.POST.get("password", ""),
+                                  covers=covers, comment=request.POST.get("comment", ""), request=request)
+        except DecisionError as exc:
+            context = self.get_context_data(error=str(exc), group_key=request.POST.get("group", ""),
+                                            selected=task_ids, comment=request.POST.get("comment", ""))
+            response = self.render_to_response(context)
+            response.status_code = 422 if request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo" else 200
+            return response
+        return self.render_to_response(self.get_context_data(outcomes=outcomes,
+                                                             signed=sum(1 for o in outcomes if o["ok"])))
 
 
 class UnreachableView(LoginRequiredMixin, generic.TemplateView):
@@ -256,6 +312,32 @@ class UnreachableView(LoginRequiredMixin, generic.TemplateView):
             messages.success(request, _("已将“%(step)s”指派给 %(user)s") % {"step": task.flow_task.task_title,
                                                                          "user": to})
         return redirect("approvals:unreachable")
+
+
+class RequestedView(LoginRequiredMixin, generic.TemplateView):
+    """我发起的: the chains this user requested, newest first."""
+
+    template_name = "approvals/requested.html"
+
+    def get_context_data(self, **kwargs):
+        processes = (ChainProcess.objects.filter(requested_by=self.request.user)
+                     .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
+        page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
+        for process in page:
+            process.open_titles = [s.step_title for s in process.step_infos.filter(open=True)]
+        return super().get_context_data(page=page, **kwargs)
+
+
+class DoneView(LoginRequiredMixin, generic.TemplateView):
+    """已办: the decisions this user took on approval steps, newest first."""
+
+    template_name = "approvals/done.html"
+
+    def get_context_data(self, **kwargs):
+        decisions = (Decision.objects.filter(by=self.request.user).exclude(step="start")
+                     .select_related("debt", "debt__debtor", "process", "on_behalf_of").order_by("-at", "-pk"))
+        page = Paginator(decisions, 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)
 
 
 class NotificationsView(LoginRequiredMixin, generic.TemplateView):
@@ -312,3 +394,66 @@ def start_redirect(request, chain, debt_pk):
     condition = request.GET.get("condition", "")
     extra = f"&condition={condition}" if condition in WriteOffCondition.values else ""
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}{extra}")
+
+
+def _may_sign_lists(user):
+    return user.is_authenticated and user.is_active and user.groups.filter(name=GM).exists()
+
+
+class LitigationListView(LoginRequiredMixin, generic.TemplateView):
+    """The 总经理 signs the litigation proposals of a period as one list (rule R4.62)."""
+
+    template_name = "approvals/litigation_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not _may_sign_lists(request.user):
+            raise PermissionDenied(_("只有总经理可以签批强制性催收客户名单"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        if self.request.method == "POST":
+            return LitigationListForm(self.request.POST)
+        today = timezone.localdate()
+        data = {"start": self.request.GET.get("start") or today.replace(day=1).isoformat(),
+                "end": self.request.GET.get("end") or today.isoformat()}
+        return LitigationListForm(data)
+
+    def get_context_data(self, form=None, chosen=None, **kwargs):
+        form = form or self.get_form()
+        rows = []
+        if form.is_valid():
+            tasks = open_proposals(self.request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            processes = {p.pk: p for p in ChainProcess.objects.filter(pk__in=[t.process_id for t in tasks])
+                         .select_related("debt__debtor", "debt__unit", "requested_by")}
+            rows = [{"task": t, "process": processes[t.process_id],
+                     "checked": chosen is None or t.process_id in chosen} for t in tasks]
+        signed = LitigationList.objects.filter(signed_by=self.request.user).select_related("signed_by")[:10]
+        return super().get_context_data(form=form, rows=rows, signed=signed, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        chosen = {int(v) for v in request.POST.getlist("process") if v.isdigit()}
+        if form.is_valid():
+            try:
+                signed = sign_list(request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+                                   process_ids=sorted(chosen), password=form.cleaned_data["password"],
+                                   request=request)
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已签批名单：%(n)s 项起诉申请") % {"n": len(signed.entries)})
+                return redirect("approvals:litigation_list_detail", signed.pk)
+        return self.render_to_response(self.get_context_data(form=form, chosen=chosen), status=422)
+
+
+class LitigationListDetailView(LoginRequiredMixin, generic.TemplateView):
+    template_name = "approvals/litigation_list_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        signed = LitigationList.objects.select_related("signed_by").filter(pk=self.kwargs["pk"]).first()
+        # The list names debts of every unit: the group-level roles and its signer see it.
+        if signed is None or not (sees_all_units(user) or signed.signed_by_id == user.pk):
+            raise Http404("no such list")
+        processes = signed.processes.select_related("debt__debtor")
+        return super().get_context_data(signed=signed, valid=verify_list(signed), processes=processes, **kwargs)

@@ -1,7 +1,9 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
+from django.utils import translation
 
 from tests import factories as f
 from workflows import db_roles, holidays, roles
@@ -91,3 +93,12 @@ def redis_url():
     if not url:
         needs("Redis (REDIS_URL=redis://...)")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the product's default language: a request in English (LocaleMiddleware
+    activates it on the thread) must not leak into the next test's gettext (an export's labels)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

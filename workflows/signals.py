@@ -4,3 +4,7 @@ from django.dispatch import Signal
 # Sent inside the transaction that registered debts in bulk (bulk_create sends no post_save);
 # kwargs: debt_ids. The archive opens their case files with it.
 debts_registered = Signal()
+
+# Sent inside the demo seed's transaction once the demo's units exist (workflows.demo);
+# kwargs: units (code → OrgUnit). Higher apps add their own demo settings (letterheads …).
+demo_seeded = Signal()

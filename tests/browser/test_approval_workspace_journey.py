@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from approvals.models import Chain, ChainProcess
+from approvals.models import Chain, ChainProcess, Signature
 from documents.catalogue import DocType
+from documents.models import AccessLog, Action
 from tests import factories as f
 from tests.approvals.helpers import act, files, start
 from workflows import lifecycle
@@ -46,8 +47,8 @@ def write_off_at_gm(org, people, code):
     return debt, process
 
 
-def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people, shot):
-    write_off_at_gm(org, people, "QQ-WS-D1")
+def test_gm_previews_the_evidence_then_signs_three_write_offs_in_one_batch(page, login, org, people, shot):
+    items = [write_off_at_gm(org, people, f"QQ-WS-D{i}") for i in (1, 2, 3)]
     page.set_viewport_size({"width": 1366, "height": 900})
     login(page, "gm", PASSWORD)
     page.goto("/approvals/inbox/")
@@ -60,11 +61,45 @@ def test_gm_opens_the_dossier_and_previews_the_evidence(page, login, org, people
     expect(page.locator("#dossier-path")).to_contain_text("证据齐全")
     ruling = page.locator(".qq-doc", has_text="破产宣告裁定")
     expect(ruling).to_contain_text("v1")
+    # the evidence PDF, previewed inside the page through the archive's recorded view
     with page.expect_response(re.compile(r"/documents/doc/\d+/preview/")) as preview:
         ruling.locator("summary").click()
     assert preview.value.status == 200 and preview.value.headers["content-type"] == "application/pdf"
     expect(ruling.locator("iframe")).to_be_visible()
+    assert AccessLog.objects.filter(user=people["gm"], action=Action.PREVIEW).count() == 1
     shot("dossier-zh")
+
+    # three write-offs, one password
+    page.locator("#menu-batch").click()
+    group = page.locator("form.qq-batch-group", has_text="总经理批示")
+    for debt, _process in items:
+        row = group.locator("tr", has_text=debt.code)
+        expect(row).to_contain_text("破产宣告裁定")
+        row.locator("input[type=checkbox]").check()
+    group.locator("input[name=password]").fill(PASSWORD)
+    shot("batch-zh")
+    group.locator("button.qq-batch-submit").click()
+    result = page.locator("#batch-outcomes")
+    expect(page.locator("#batch-result")).to_contain_text("已签署 3 项")
+    for debt, _process in items:
+        expect(result.locator("tr", has_text=debt.code)).to_contain_text("已签署同意")
+    shot("batch-result-zh")
+    for debt, process in items:
+        signature = Signature.objects.get(decision__process=process, decision__step="gm_instruction")
+        assert {d["id"] for d in signature.documents} == set(
+            debt.case_file.documents.values_list("pk", flat=True))
+    english(page)
+    page.goto("/approvals/batch/")
+    expect(page.locator("#batch-empty")).to_contain_text("Nothing to sign in a batch")
+    shot("batch-empty-en")
+
+
+def test_the_signature_box_names_the_versions_it_covers(page, login, org, people, shot):
+    write_off_at_gm(org, people, "QQ-WS-V1")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "gm", PASSWORD)
+    page.goto("/approvals/inbox/")
+    page.locator("table.qq-inbox tbody tr", has_text="QQ-WS-V1").locator("a").click()
     page.locator("#claim").click()
     expect(page.locator("#signature-covers")).to_contain_text("破产宣告裁定")
     expect(page.locator("#signature-covers")).to_contain_text("坏账核销申请报告")
