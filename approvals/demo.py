@@ -6,6 +6,7 @@ layer, never imports this. Only through the services a person uses: start_chain 
 request's documents, decide with the demo password. Idempotent: each demo chain is known by its
 reason (demo #n) and built in one transaction, so a second run finds them all and adds nothing.
 """
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from workflows.demo import DEMO_PASSWORD, demo_pdf
 from workflows.models import Debt, User
 
 from . import required_documents
@@ -37,13 +37,10 @@ FIELDS = {
 }
 
 
-def _pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(f"{name}.pdf", demo_pdf(name), content_type="application/pdf")
-
-
-def _documents(debt: Debt, requirements) -> list[tuple[str, SimpleUploadedFile]]:
+def _documents(debt: Debt, requirements, pdf: Callable[[str], bytes]) -> list[tuple[str, SimpleUploadedFile]]:
     """One demo PDF for each requirement the case file does not meet yet."""
-    return [(doc_type, _pdf(f"{debt.code} {doc_type}"))
+    return [(doc_type, SimpleUploadedFile(f"{doc_type}.pdf", pdf(f"{debt.code} {doc_type}"),
+                                          content_type="application/pdf"))
             for doc_type in (sorted(r.types)[0] for r in required_documents.missing(debt, requirements))]
 
 
@@ -58,7 +55,7 @@ def _debt_for(chain: str, handler: User) -> Debt | None:
     return None
 
 
-def _approve(process: ChainProcess, people: list[User]) -> None:
+def _approve(process: ChainProcess, people: list[User], password: str, pdf: Callable[[str], bytes]) -> None:
     task = process.task_set.filter(status=STATUS.NEW, finished__isnull=True).exclude(
         flow_task_type="HUMAN_START").first()
     step = task.flow_task
@@ -68,10 +65,10 @@ def _approve(process: ChainProcess, people: list[User]) -> None:
     activation = step.activation_class(task)
     activation.start(None)
     decide(activation, user, decision=DecisionKind.APPROVE, comment=_("同意（演示）"),
-           attachments=_documents(process.debt, step.requirements(process)), password=DEMO_PASSWORD)
+           attachments=_documents(process.debt, step.requirements(process), pdf), password=password)
 
 
-def seed_chains(sender, users: dict[str, User], **kwargs) -> None:
+def seed_chains(sender, users: dict[str, User], password: str, pdf: Callable[[str], bytes], **kwargs) -> None:
     people = list(users.values())
     handler = users["handler"]
     for n, (chain, approvals) in enumerate(DEMO_CHAINS, start=1):
@@ -90,6 +87,6 @@ def seed_chains(sender, users: dict[str, User], **kwargs) -> None:
             for name, value in fields.items():
                 setattr(activation.process, name, value)
             process = start_chain(activation, handler, debt, fields=fields,
-                                  attachments=_documents(debt, flow_class.request_required(activation.process)))
+                                  attachments=_documents(debt, flow_class.request_required(activation.process), pdf))
             for _step in range(approvals):
-                _approve(process, people)
+                _approve(process, people, password, pdf)

@@ -263,7 +263,7 @@ def seed(debt_count: int = DEBT_COUNT) -> dict[str, int]:
         target = plan[(i - 1) * len(plan) // debt_count]
         if _build_debt(i, target, units, users, debtors, debt_rng, today):
             created += 1
-    demo_debts_seeded.send(sender=None, users=users)
+    demo_debts_seeded.send(sender=None, users=users, password=DEMO_PASSWORD, pdf=demo_pdf)
     return {"users": users_created, "debts": created}
 
 
