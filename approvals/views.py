@@ -24,6 +24,7 @@ from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
+from .conflicts import closed_message, task_closed_response
 from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier
@@ -220,6 +221,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         flow_class = task.flow_task.flow_class
         with flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
+            closed = closed_message(task.pk)
+            if closed:
+                return task_closed_response(request, task.pk, closed)
             step = task.flow_task
             if not step.can_assign(request.user, task):
                 reason = step.why_not(request.user, task) or _("该任务已由他人认领或已办结")
