@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow import flow
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -55,7 +56,12 @@ def why_unreachable(step: Step, process: ChainProcess, *, title: str = "") -> st
 
 def next_step_problem(activation) -> str | None:
     """At submit: can anybody take the chain's first step? (rule R4.105)"""
-    return why_unreachable(activation.flow_task._next, activation.process)
+    node = activation.flow_task._next
+    # Function nodes run at once (chain A's copies of the inventory list, rule R4.23): the first
+    # step a person takes is the one after them.
+    while isinstance(node, flow.Function):
+        node = node._next
+    return why_unreachable(node, activation.process)
 
 
 def unreachable_steps(*, limit: int = 500) -> list[dict]:
