@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 from . import four_eyes, inbox
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
-from .models import REDO, DecisionKind, NotificationKind, StepInfo
+from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify
 from .working_days import due_for_new_step
 
@@ -196,6 +196,13 @@ class ApprovalStep(flow.View):
         message = f"{process.get_chain_display()} {process.debt.code}：{self.task_title}"
         if task.owner_id:
             kind = NotificationKind.RETURNED if self.is_rework and not self.is_report else NotificationKind.ASSIGNED
+            if kind == NotificationKind.RETURNED:
+                # The requester learns why (issue 19 item 3): the return's reason, rule R4.9.
+                back = (Decision.objects.filter(process=process, decision=DecisionKind.RETURN)
+                        .order_by("-at", "-pk").first())
+                if back is not None and back.comment:
+                    message = _("%(message)s（%(step)s 退回：%(reason)s）") % {
+                        "message": message, "step": back.step_title, "reason": back.comment}
             notify(task.owner, kind, message, url)
         else:
             for user in inbox.candidates(self, task):

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from approvals import inbox
 from approvals.models import Chain, Decision
 from documents.catalogue import DocType
+from tests import factories as f
 
 from .helpers import PASSWORD, act, client_for, files, open_task, overdue_debt, start
 from .test_receipt_list import in_kind_at_receipt
@@ -60,9 +61,9 @@ def test_a_rejected_chain_s_task_is_409(people, org):
     assert again.status_code == 409 and "已驳回" in again.content.decode()
 
 
-def test_a_cancelled_parallel_signature_is_409(org, people, signatories):
+def test_a_cancelled_parallel_signature_is_409(org, people):
     _debt, process = in_kind_at_receipt(org, people)
-    who = signatories
+    who = {"sign_manager": people["responsible"], "sign_keeper": f.user("keeper_a", "custodian", org["a"])}
     keeper_task = open_task(process, "sign_keeper")
     keeper = client_for(who["sign_keeper"])
     assert keeper.post(inbox.task_url(keeper_task)).status_code == 302
