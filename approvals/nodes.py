@@ -16,7 +16,7 @@ from viewflow.workflow.status import STATUS
 from . import four_eyes, inbox
 from .delegation import delegate_for
 from .models import REDO, DecisionKind, NotificationKind, StepInfo
-from .notifications import notify
+from .notifications import notify, notify_many
 from .working_days import due_for_new_step
 
 
@@ -168,8 +168,7 @@ class ApprovalStep(flow.View):
             kind = NotificationKind.RETURNED if self.is_rework and not self.is_report else NotificationKind.ASSIGNED
             notify(task.owner, kind, message, url)
         else:
-            for user in inbox.candidates(self, task):
-                notify(user, NotificationKind.ASSIGNED, message, url)
+            notify_many(inbox.candidates(self, task), NotificationKind.ASSIGNED, message, url)
 
 
 class ReworkStep(ApprovalStep):
