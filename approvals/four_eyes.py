@@ -33,7 +33,8 @@ class Step(Protocol):
     def why_not(self, user: User | None, task: Task) -> str | None: ...
 
 
-def decided_elsewhere(process_id: int | OuterRef, user: User | OuterRef, step_name: str | OuterRef) -> QuerySet[Decision]:
+def decided_elsewhere(process_id: int | OuterRef, user: User | OuterRef,
+                      step_name: str | OuterRef) -> QuerySet[Decision]:
     """Decisions `user` took on another step of the chain (their request itself does not count),
     by their own hand or by a delegate on their behalf: a decision made for someone counts as
     theirs (rule R4.6). The inbox uses the same query with OuterRefs, so it leaves out what
