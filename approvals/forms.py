@@ -208,3 +208,18 @@ class DelegationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["delegate"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
 
+
+
+class LitigationListForm(forms.Form):
+    """The period of the litigation proposals the 总经理 signs as one list (rule R4.62)."""
+
+    start = forms.DateField(label=_("期间起"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("期间止"), widget=forms.DateInput(attrs={"type": "date"}))
+    password = forms.CharField(label=_("登录密码（签批名单）"), required=False,
+                               widget=forms.PasswordInput(render_value=False))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            self.add_error("end", _("期间止不能早于期间起"))
+        return cleaned

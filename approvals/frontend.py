@@ -71,6 +71,15 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("unreachable/", views.UnreachableView.as_view(), name="unreachable")
 
     @property
+    def litigation_list_path(self):
+        return path("litigation-list/", views.LitigationListView.as_view(), name="litigation_list")
+
+    @property
+    def litigation_list_detail_path(self):
+        return path("litigation-list/<int:pk>/", views.LitigationListDetailView.as_view(),
+                    name="litigation_list_detail")
+
+    @property
     def delegations_path(self):
         return path("delegations/", views.DelegationView.as_view(), name="delegations")
 
@@ -84,7 +93,8 @@ class ApprovalsApp(WorkflowAppViewset):
             return {}
         return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user),
                 "may_reassign": may_reassign(request.user),
-                "signs": request.user.groups.filter(name__in=SIGNING_ROLES).exists()}
+                "signs": request.user.groups.filter(name__in=SIGNING_ROLES).exists(),
+                "may_sign_lists": request.user.groups.filter(name=roles.GM).exists()}
 
 
 approvals_app = ApprovalsApp(

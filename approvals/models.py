@@ -86,6 +86,9 @@ class ChainProcess(Process):
     until = models.DateField(_("暂停至"), null=True, blank=True)
     # chain F
     agency = models.CharField(_("受托机构"), max_length=200, blank=True)
+    # chain D: the list the 总经理 signed this proposal on (rule R4.62)
+    litigation_list = models.ForeignKey("LitigationList", verbose_name=_("强制性催收客户名单"), null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="processes")
 
     class Meta:
         verbose_name = _("审批流程")
@@ -220,6 +223,30 @@ class SignatureLock(AppendOnlyModel):
         verbose_name = _("签署锁定")
         verbose_name_plural = _("签署锁定")
         indexes = [models.Index(fields=["user", "until"])]
+
+
+class LitigationList(AppendOnlyModel):
+    """《强制性催收客户名单》: the litigation proposals of a period the 总经理 signed as one list
+    (rule R4.62). Each proposal keeps its own chain, decision and signature; the list records
+    what was on it and a SHA-256 over that."""
+
+    period_start = models.DateField(_("期间起"))
+    period_end = models.DateField(_("期间止"))
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("签批人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    signed_at = models.DateTimeField(_("签批时间"))
+    # [{"process", "debt", "debtor", "amount"}], in the order shown to the signer
+    entries = models.JSONField(_("名单"), default=list)
+    sha256 = models.CharField(_("名单摘要(SHA-256)"), max_length=64)
+
+    class Meta:
+        verbose_name = _("强制性催收客户名单")
+        verbose_name_plural = _("强制性催收客户名单")
+        ordering = ["-signed_at", "-pk"]
+
+    def __str__(self):
+        return gettext("强制性催收客户名单 第%(pk)s号（%(start)s 至 %(end)s）") % {
+            "pk": self.pk, "start": self.period_start, "end": self.period_end}
 
 
 class StepInfo(models.Model):

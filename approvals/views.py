@@ -15,7 +15,8 @@ from django.views import generic
 from viewflow.workflow.status import STATUS
 
 from workflows.models import User
-from workflows.scoping import get_debt_for
+from workflows.roles import GM
+from workflows.scoping import get_debt_for, sees_all_units
 
 from . import inbox, registry
 from .access import get_process_for, get_task_for
@@ -27,8 +28,20 @@ from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
-from .forms import DecisionForm, DelegationForm, RequestForm
-from .models import Chain, Decision, Delegation, Notification, Reassignment, Signature, StepInfo, WriteOffCondition
+from .forms import DecisionForm, DelegationForm, LitigationListForm, RequestForm
+from .litigation_list import open_proposals, sign_list, verify_list
+from .models import (
+    Chain,
+    ChainProcess,
+    Decision,
+    Delegation,
+    LitigationList,
+    Notification,
+    Reassignment,
+    Signature,
+    StepInfo,
+    WriteOffCondition,
+)
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
 from .working_days import working_days_covered
@@ -340,3 +353,66 @@ def start_redirect(request, chain, debt_pk):
     condition = request.GET.get("condition", "")
     extra = f"&condition={condition}" if condition in WriteOffCondition.values else ""
     return HttpResponseRedirect(f"{url}?debt={int(debt_pk)}{extra}")
+
+
+def _may_sign_lists(user):
+    return user.is_authenticated and user.is_active and user.groups.filter(name=GM).exists()
+
+
+class LitigationListView(LoginRequiredMixin, generic.TemplateView):
+    """The 总经理 signs the litigation proposals of a period as one list (rule R4.62)."""
+
+    template_name = "approvals/litigation_list.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not _may_sign_lists(request.user):
+            raise PermissionDenied(_("只有总经理可以签批强制性催收客户名单"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        if self.request.method == "POST":
+            return LitigationListForm(self.request.POST)
+        today = timezone.localdate()
+        data = {"start": self.request.GET.get("start") or today.replace(day=1).isoformat(),
+                "end": self.request.GET.get("end") or today.isoformat()}
+        return LitigationListForm(data)
+
+    def get_context_data(self, form=None, chosen=None, **kwargs):
+        form = form or self.get_form()
+        rows = []
+        if form.is_valid():
+            tasks = open_proposals(self.request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+            processes = {p.pk: p for p in ChainProcess.objects.filter(pk__in=[t.process_id for t in tasks])
+                         .select_related("debt__debtor", "debt__unit", "requested_by")}
+            rows = [{"task": t, "process": processes[t.process_id],
+                     "checked": chosen is None or t.process_id in chosen} for t in tasks]
+        signed = LitigationList.objects.filter(signed_by=self.request.user).select_related("signed_by")[:10]
+        return super().get_context_data(form=form, rows=rows, signed=signed, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        chosen = {int(v) for v in request.POST.getlist("process") if v.isdigit()}
+        if form.is_valid():
+            try:
+                signed = sign_list(request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
+                                   process_ids=sorted(chosen), password=form.cleaned_data["password"],
+                                   request=request)
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已签批名单：%(n)s 项起诉申请") % {"n": len(signed.entries)})
+                return redirect("approvals:litigation_list_detail", signed.pk)
+        return self.render_to_response(self.get_context_data(form=form, chosen=chosen), status=422)
+
+
+class LitigationListDetailView(LoginRequiredMixin, generic.TemplateView):
+    template_name = "approvals/litigation_list_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        signed = LitigationList.objects.select_related("signed_by").filter(pk=self.kwargs["pk"]).first()
+        # The list names debts of every unit: the group-level roles and its signer see it.
+        if signed is None or not (sees_all_units(user) or signed.signed_by_id == user.pk):
+            raise Http404("no such list")
+        processes = signed.processes.select_related("debt__debtor")
+        return super().get_context_data(signed=signed, valid=verify_list(signed), processes=processes, **kwargs)

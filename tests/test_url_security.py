@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from approvals.flows import FLOWS
-from approvals.models import Chain, ChainProcess, Decision
+from approvals.models import Chain, ChainProcess, Decision, LitigationList
 from collection.models import Agency, Engagement, LegalCase, Letter, PaymentPlan
 from documents import services as documents
 from documents.catalogue import DocType
@@ -84,6 +85,7 @@ OBJECT_OF = [
     (r"^/approvals/task/|^/api/\^tasks/", "task"),
     (r"^/approvals/process/|^/api/\^chains/", "process"),
     (r"^/approvals/start/", "debt"),
+    (r"^/approvals/litigation-list/", "litigation_list"),
     (r"^/debts/debtors/|^/api/\^debtors/", "debtor"),
     (r"^/debts/|^/collect/debt/|^/collection/debt/|^/archive/casefile/|^/documents/casefile/|^/api/\^debts/", "debt"),
     (r"^/documents/doc/|^/api/\^documents/", "document"),
@@ -173,6 +175,11 @@ def unit_a_objects(org, people, settings, tmp_path):
                                     status=STATUS.NEW)
         processes[label] = Process.objects.get(pk=process.pk)
     objects["flow_processes"] = processes
+    # A signed 强制性催收客户名单 naming unit A's debt (rule R4.62).
+    objects["litigation_list"] = LitigationList.objects.create(
+        period_start=date(2026, 1, 1), period_end=date(2026, 1, 31), signed_by=people["gm"],
+        signed_at=timezone.now(), sha256="0" * 64,
+        entries=[{"process": visit.pk, "debt": debt.code, "debtor": debt.debtor.name, "amount": str(debt.balance)}])
     objects["engagement"] = Engagement.objects.create(
         debt=debt, agency=agency, fee_percent=Decimal("10"), start_date=date(2026, 1, 5), created_by=handler,
         decision=ChainProcess.objects.get(debt=debt, chain=Chain.OUTSOURCING))
