@@ -9,12 +9,14 @@ node's question on top of this one (nodes.ApprovalStep.can_assign / can_execute:
 four eyes).
 """
 from django.http import Http404
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from workflows.models import User
 from workflows.scoping import debts_for
 
-from .models import ChainProcess
+from .models import ChainProcess, Outcome
 
 
 def _debt_in_scope(user: User, debt_id: int) -> bool:
@@ -54,3 +56,24 @@ def get_process_for(user: User, pk: int) -> ChainProcess:
     if process is None or not _debt_in_scope(user, process.debt_id):
         raise Http404("No approval chain matches the given query.")
     return process
+
+
+OPEN_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def closed_message(task_pk: int) -> str | None:
+    """Why task `task_pk` can no longer be claimed or decided (done, or cancelled with its chain),
+    in the user's language; None while it is open. Pages and the API answer 409 with it."""
+    row = (Task.objects.filter(pk=task_pk)
+           .values_list("status", "process__chainprocess__outcome").first())
+    if row is None or row[0] in OPEN_STATUSES:
+        return None
+    status, outcome = row
+    outcome_label = str(dict(Outcome.choices).get(outcome, "")) if outcome else ""
+    if status == STATUS.DONE:
+        message = _("该任务已办结，不能再次办理")
+    else:
+        message = _("该任务已取消，不能再办理")
+    if outcome_label and outcome != Outcome.RUNNING:
+        message = _("%(message)s（审批链%(outcome)s）") % {"message": message, "outcome": outcome_label}
+    return message

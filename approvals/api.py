@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -17,6 +17,7 @@ from workflows.scoping import get_debt_for
 from . import inbox, registry
 from .access import get_process_for, get_task_for
 from .chain_requests import start_chain
+from .conflicts import closed_message
 from .decisions import decide
 from .dossier import dossier
 from .exceptions import DecisionError
@@ -129,6 +130,18 @@ class DecisionInput(serializers.Serializer):
     file_1 = serializers.FileField(required=False)
 
 
+class TaskClosedConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "task_closed"
+
+
+def _refuse_if_closed(task):
+    """A finished, rejected or cancelled task: 409 with the reason (approvals.conflicts)."""
+    message = closed_message(task.pk)
+    if message:
+        raise TaskClosedConflict(message)
+
+
 def _refusal(exc):
     if exc.field:
         return ValidationError({exc.field: [str(exc)]})
@@ -166,6 +179,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         task = get_task_for(request.user, pk)
         with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
+            _refuse_if_closed(task)
             step = task.flow_task
             if not step.can_assign(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("该任务已由他人认领或已办结"))
@@ -181,6 +195,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         task = get_task_for(request.user, pk)
         with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
+            _refuse_if_closed(task)
             step = task.flow_task
             if not step.can_execute(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("请先认领该任务"))

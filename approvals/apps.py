@@ -11,8 +11,9 @@ class ApprovalsConfig(AppConfig):
         # imported here, once every app's models are loaded (Django's documented place for it).
         from documents.export import register_manifest_section
         from documents.timeline import register_timeline_source
+        from workflows import audit
 
-        from . import flows, manifest, registry, signals, timeline  # noqa: F401
+        from . import audit_chains, flows, manifest, registry, signals, timeline  # noqa: F401
 
         # The views and the API look a chain's Flow up in the registry: flows.py imports the
         # views, so they cannot import flows.py.
@@ -22,3 +23,6 @@ class ApprovalsConfig(AppConfig):
         register_timeline_source(timeline.decision_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
+        # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.
+        audit.register(audit_chains.DECISIONS)
+        audit.register(audit_chains.SIGNATURES)

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
@@ -87,7 +88,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 sign(record, shown)
             if info:
                 StepInfo.objects.filter(pk=info.pk).update(open=False)
-            _finish(activation, step, process, user, decision)
+            _finish(activation, step, process, user, decision, comment)
             if not step.is_rework:
                 _release_barred(process, user, task)
             record.redo = redo
@@ -96,7 +97,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
         raise DecisionError(str(exc), "password") from exc
 
 
-def _finish(activation, step, process, user, decision):
+def _finish(activation, step, process, user, decision, comment=""):
     label = f"{process.get_chain_display()} {process.debt.code}"
     if decision == DecisionKind.APPROVE and step.effect is not None:
         step.effect(process, user)
@@ -109,7 +110,9 @@ def _finish(activation, step, process, user, decision):
         _close(process, Outcome.WITHDRAWN if step.is_rework else Outcome.REJECTED)
         if not step.is_rework:
             notify(process.requested_by, NotificationKind.REJECTED,
-                   _("%(label)s 在“%(step)s”被驳回") % {"label": label, "step": step.task_title})
+                   _("%(label)s 在“%(step)s”被驳回：%(reason)s") % {"label": label, "step": step.task_title,
+                                                               "reason": comment},
+                   reverse("approvals:process", args=[process.pk]))
     activation.task.data = {**(activation.task.data or {}), "decision": str(decision)}
     activation.execute()
     if decision == DecisionKind.APPROVE and step.effect is None and _ended(process):

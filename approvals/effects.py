@@ -19,13 +19,14 @@ from .models import ChainProcess, NotificationKind
 from .notifications import copy_to, notify
 
 
-def _source(process: ChainProcess) -> str:
+def source_for(process: ChainProcess) -> str:
+    """The authorisation's reference to its chain; the database reads it (migrations/0009)."""
     return f"approvals:{process.chain}:process:{process.pk}"
 
 
 def _gated(process, user, target):
     reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
-    lifecycle.authorise(process.debt, target, user, source=_source(process), reason=reason)
+    lifecycle.authorise(process.debt, target, user, source=source_for(process), reason=reason)
     return lifecycle.apply_transition(process.debt_id, target, by=user, reason=reason)
 
 
@@ -68,7 +69,7 @@ def settle_in_kind(process: ChainProcess, user: User) -> None:
     if amount < debt.balance:
         # The debtor's partial performance restarts the limitation of the remainder (rule R4.24).
         record_interruption(debt, LimitationEventKind.PAYMENT, timezone.localdate(), by=user,
-                            source=_source(process), note=_("以物抵债部分冲抵"))
+                            source=source_for(process), note=_("以物抵债部分冲抵"))
         rest = debt.balance - amount
         message = _("以物抵债 %(code)s：按评估价值冲抵 %(offset)s，余额 %(rest)s 继续追收") % {
             "code": debt.code, "offset": money(amount), "rest": money(rest)}
@@ -100,4 +101,4 @@ def copy_document(process: ChainProcess, doc_type: str) -> None:
 
 
 def suspend(process: ChainProcess, user: User) -> None:
-    suspend_debt(process.debt, process.reason, process.until, approved_by=user, source=_source(process))
+    suspend_debt(process.debt, process.reason, process.until, approved_by=user, source=source_for(process))

@@ -63,6 +63,14 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("notifications/", views.NotificationsView.as_view(), name="notifications")
 
     @property
+    def requested_path(self):
+        return path("requested/", views.RequestedView.as_view(), name="requested")
+
+    @property
+    def done_path(self):
+        return path("done/", views.DoneView.as_view(), name="done")
+
+    @property
     def batch_path(self):
         return path("batch/", views.BatchSignView.as_view(), name="batch")
 

@@ -3,6 +3,10 @@ outgoing path depends on the decision (approve / reject / return for rework).
 
 The nodes take their views from flows.py (as viewflow's cookbook does): nodes never import views.
 """
+from functools import update_wrapper
+
+from django.core.exceptions import PermissionDenied
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -14,10 +18,31 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from . import four_eyes, inbox
+from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
-from .models import REDO, DecisionKind, NotificationKind, StepInfo
+from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify, notify_many
 from .working_days import due_for_new_step
+
+
+def _open_or_409(view):
+    """Wrap the execute and assign routes: a closed task answers 409, also when it closed while
+    this request waited for the chain's lock (viewflow then refuses with PermissionDenied)."""
+
+    def guarded(request, *args, **kwargs):
+        task_pk = kwargs.get("task_pk")
+        message = closed_message(task_pk) if request.user.is_authenticated and task_pk else None
+        if message:
+            return task_closed_response(request, task_pk, message)
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            message = closed_message(task_pk) if task_pk else None
+            if message:
+                return task_closed_response(request, task_pk, message)
+            raise
+
+    return update_wrapper(guarded, view)
 
 
 class StepActivation(ViewActivation):
@@ -117,6 +142,11 @@ class ApprovalStep(flow.View):
         if self._on_redo:
             yield Edge(src=self, dst=self._on_redo, edge_class="default")
 
+    def _get_urls(self):
+        return [URLPattern(p.pattern, _open_or_409(p.callback), p.default_args, p.name)
+                if isinstance(p, URLPattern) and p.name in ("execute", "assign") else p
+                for p in super()._get_urls()]
+
     # -- who -------------------------------------------------------------------------------
     def role_for(self, process):
         return self.role(process) if callable(self.role) else self.role
@@ -166,6 +196,13 @@ class ApprovalStep(flow.View):
         message = f"{process.get_chain_display()} {process.debt.code}：{self.task_title}"
         if task.owner_id:
             kind = NotificationKind.RETURNED if self.is_rework and not self.is_report else NotificationKind.ASSIGNED
+            if kind == NotificationKind.RETURNED:
+                # The requester learns why (issue 19 item 3): the return's reason, rule R4.9.
+                back = (Decision.objects.filter(process=process, decision=DecisionKind.RETURN)
+                        .order_by("-at", "-pk").first())
+                if back is not None and back.comment:
+                    message = _("%(message)s（%(step)s 退回：%(reason)s）") % {
+                        "message": message, "step": back.step_title, "reason": back.comment}
             notify(task.owner, kind, message, url)
         else:
             notify_many(inbox.candidates(self, task), NotificationKind.ASSIGNED, message, url)

@@ -54,8 +54,14 @@ def why_unreachable(step: Step, process: ChainProcess, *, title: str = "") -> st
 
 
 def next_step_problem(activation) -> str | None:
-    """At submit: can anybody take the chain's first step? (rule R4.105)"""
-    return why_unreachable(activation.flow_task._next, activation.process)
+    """At submit: can anybody take the chain's first human step? (rule R4.105) Automatic nodes
+    before it (chain A's copies, a flow.Function) are passed; a gateway's branch is not known
+    before it runs, so the check stops there."""
+    node = activation.flow_task._next
+    while (node is not None and not hasattr(node, "role_for") and getattr(node, "_next", None) is not None
+           and not hasattr(node, "_on_true") and not getattr(node, "_activate_next", None)):
+        node = node._next
+    return why_unreachable(node, activation.process) if node is not None else None
 
 
 def unreachable_steps(*, limit: int = 500) -> list[dict]:

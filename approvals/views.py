@@ -24,6 +24,7 @@ from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
+from .conflicts import closed_message, task_closed_response
 from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier
@@ -215,11 +216,25 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                                         process=process, dossier=dossier(process, step), **kwargs)
 
     def post(self, request, *args, **kwargs):
-        """Claim: under the flow's lock, so of two people claiming at once exactly one wins."""
+        """Claim: under the flow's lock, so of two people claiming at once exactly one wins.
+        With release=1: hand a claimed task back to the role's queue (issue 19 item 3)."""
         task = get_task_for(request.user, kwargs["pk"])
         flow_class = task.flow_task.flow_class
+        if request.POST.get("release"):
+            with flow_class.lock(task.process_id), transaction.atomic():
+                task.refresh_from_db()
+                step = task.flow_task
+                if task.owner_id != request.user.pk or task.status != STATUS.ASSIGNED \
+                        or not step.can_unassign(request.user, task):
+                    raise PermissionDenied(_("只能释放自己认领、尚未办理的审批任务"))
+                step.activation_class(task).unassign()
+            messages.success(request, _("已释放任务“%(step)s”，其他有权限的人员可以认领") % {"step": step.task_title})
+            return redirect("approvals:inbox")
         with flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
+            closed = closed_message(task.pk)
+            if closed:
+                return task_closed_response(request, task.pk, closed)
             step = task.flow_task
             if not step.can_assign(request.user, task):
                 reason = step.why_not(request.user, task) or _("该任务已由他人认领或已办结")
@@ -297,6 +312,32 @@ class UnreachableView(LoginRequiredMixin, generic.TemplateView):
             messages.success(request, _("已将“%(step)s”指派给 %(user)s") % {"step": task.flow_task.task_title,
                                                                          "user": to})
         return redirect("approvals:unreachable")
+
+
+class RequestedView(LoginRequiredMixin, generic.TemplateView):
+    """我发起的: the chains this user requested, newest first."""
+
+    template_name = "approvals/requested.html"
+
+    def get_context_data(self, **kwargs):
+        processes = (ChainProcess.objects.filter(requested_by=self.request.user)
+                     .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
+        page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
+        for process in page:
+            process.open_titles = [s.step_title for s in process.step_infos.filter(open=True)]
+        return super().get_context_data(page=page, **kwargs)
+
+
+class DoneView(LoginRequiredMixin, generic.TemplateView):
+    """已办: the decisions this user took on approval steps, newest first."""
+
+    template_name = "approvals/done.html"
+
+    def get_context_data(self, **kwargs):
+        decisions = (Decision.objects.filter(by=self.request.user).exclude(step="start")
+                     .select_related("debt", "debt__debtor", "process", "on_behalf_of").order_by("-at", "-pk"))
+        page = Paginator(decisions, 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, **kwargs)
 
 
 class NotificationsView(LoginRequiredMixin, generic.TemplateView):

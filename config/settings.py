@@ -176,6 +176,9 @@ CELERY_BEAT_SCHEDULE["documents-verify-archive"] = {
     "task": "documents.tasks.verify_archive_task",
     "schedule": 24 * 60 * 60,
 }
+# ... and the hash chains over state changes, ledger entries, authorisations, decisions and
+# signatures are recomputed nightly too (issue 15, workflows.audit); a broken link is logged as an error.
+CELERY_BEAT_SCHEDULE["workflows-verify-audit"] = {"task": "workflows.verify_audit", "schedule": 24 * 60 * 60}
 
 # Approvals: overdue steps escalate and delegations take effect every 15 minutes; deadlines
 # are N working days per step, write-off by "no performance" needs N years.

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group
 
-from workflows import ledger
+from approvals.past_approvals import CHAIN_FOR_TARGET, record_past_approval
+from workflows import ledger, lifecycle
 from workflows.credit_code import make_code
-from workflows.models import Contract, Debt, Debtor, EntryKind, OrgUnit, User
+from workflows.models import Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
 
 _seq = itertools.count(1)
 
@@ -47,3 +48,14 @@ def debt(unit, handler, responsible=None, amount="1000.00", due=date(2025, 1, 31
         ledger.post_entry(obj.pk, EntryKind.INVOICE, Decimal(amount), due, by=handler, reference="INV")
     obj.refresh_from_db()
     return obj
+
+
+def authorise(debt, target, approver, requester=None):
+    """An unused authorisation for `debt` → `target` resting on an approved chain record, as the
+    database demands for a gated move (issue 15; approvals.past_approvals). →sealed is the
+    archive's (documents.services.seal_case_file): its authorisation is plain."""
+    if target == State.SEALED or target not in CHAIN_FOR_TARGET:  # not a chain's edge (or no edge at all)
+        return lifecycle.authorise(debt, target, approver, source="test")
+    if requester is None:
+        requester = debt.handler if debt.handler_id != approver.pk else debt.responsible
+    return record_past_approval(debt=debt, target=target, requested_by=requester, approved_by=approver)

@@ -186,8 +186,11 @@ def grant_app_role(connection, role: str, *, password: str | None = None) -> lis
         run("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
         run(f"GRANT {APP_PRIVILEGES} ON ALL TABLES IN SCHEMA public TO {q}")
         run(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {q}")
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        existing = {name for (name,) in cursor.fetchall()}  # a partly migrated database lacks some
         for table, privileges in sorted(restricted_tables().items()):
-            run(f"REVOKE {', '.join(privileges)} ON {_quote(table)} FROM {q}")
+            if table in existing:
+                run(f"REVOKE {', '.join(privileges)} ON {_quote(table)} FROM {q}")
         columns = ", ".join(_quote(c) for c in AUTHORISATION_CONSUMING_COLUMNS)
         run(f"REVOKE UPDATE ON workflows_authorisation FROM {q}")
         run(f"GRANT UPDATE ({columns}) ON workflows_authorisation TO {q}")

@@ -2,7 +2,7 @@
 in every lifecycle state.
 
 Everything goes through the same services as real use: states only via
-workflows.lifecycle (gated edges authorised with source "seed_demo"), money only via
+workflows.lifecycle (gated edges on a recorded approval, approvals.past_approvals), money only via
 workflows.ledger. Idempotent: what already exists (by its natural key) is left alone, and each
 debt is built in one transaction, so a second run changes nothing.
 """
@@ -18,18 +18,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals.past_approvals import record_past_approval
 from documents.catalogue import DocType
 from documents.services import attach, seal_case_file
 from workflows import roles
 from workflows.credit_code import make_code
 from workflows.exceptions import DemoRefused
 from workflows.ledger import post_entry
-from workflows.lifecycle import apply_transition, authorise
+from workflows.lifecycle import apply_transition
 from workflows.models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
 from workflows.signals import demo_seeded
 
 DEMO_PASSWORD = "demo-2026"
-SOURCE = "seed_demo"
 DEBT_COUNT = 200
 KEY_MONITORING_THRESHOLD = Decimal("500000.00")  # rule R5.14
 
@@ -173,7 +173,9 @@ def _build_debt(i, target, units, users, debtors, rng, today):
 
         def move(to, by, reason, approved_by=None):
             if approved_by is not None:
-                authorise(debt, to, approved_by, source=SOURCE, reason=reason)
+                # The database wants an approved chain behind every gated move (issue 15).
+                record_past_approval(debt=debt, target=to, requested_by=by, approved_by=approved_by,
+                                     reason=reason)
             apply_transition(debt.pk, to, by=by, reason=reason)
 
         def balance():

@@ -1,4 +1,5 @@
 """Celery tasks of the workflows app; each calls a service."""
+import logging
 from datetime import date
 
 from celery import shared_task
@@ -6,9 +7,12 @@ from django.contrib.sessions.models import Session
 from django.db import DatabaseError
 from django.utils import timezone
 
+from workflows import audit, db_roles
 from workflows.clock.run import run_daily
 from workflows.exceptions import ClockBusy
 from workflows.ledger_import import jobs
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="workflows.run_daily", bind=True, acks_late=True, reject_on_worker_lost=True,
@@ -32,3 +36,12 @@ def clear_expired_sessions() -> int:
     """What `manage.py clearsessions` does, nightly (sessions live in the database)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="workflows.verify_audit")
+def verify_audit_task():
+    """Nightly, next to the archive's verify_archive: recompute the hash chains (issue 15)."""
+    report = audit.verify(app_role=db_roles.app_role())
+    if not report.ok and report.supported:
+        logger.error("audit chains broken: %s (%s problems)", report.first, len(report.broken))
+    return {"ok": report.ok, "rows": report.rows, "chains": report.chains, "broken": [str(b) for b in report.broken]}

@@ -138,7 +138,7 @@ def test_partial_offset_leaves_the_remainder_pursued_and_the_file_unsealable(org
     from workflows import lifecycle
     from workflows.models import LimitationEvent
     debt = overdue_debt(org, people, amount="300000.00")
-    lifecycle.authorise(debt, State.LEGAL, people["gm"], source="test")
+    f.authorise(debt, State.LEGAL, people["gm"])
     lifecycle.apply_transition(debt.pk, State.LEGAL)
     process = run_in_kind(org, people, debt, "120000.00")
     assert debt.state == State.LEGAL and debt.balance == Decimal("180000.00")
@@ -167,7 +167,7 @@ def settled_debt(org, people, amount="1000.00"):
     from workflows import lifecycle
     from workflows.ledger import post_entry
     debt = overdue_debt(org, people, amount=amount)
-    lifecycle.authorise(debt, State.SETTLED_IN_KIND, people["gm"], source="test")
+    f.authorise(debt, State.SETTLED_IN_KIND, people["gm"])
     lifecycle.apply_transition(debt.pk, State.SETTLED_IN_KIND)
     post_entry(debt.pk, EntryKind.IN_KIND_OFFSET, amount, date(2026, 1, 5), by=people["finance"])
     debt.refresh_from_db()

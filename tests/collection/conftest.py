@@ -32,8 +32,8 @@ def overdue(org, people, letterhead):
     return debt
 
 
-def move_gated(debt, target, approver, source="test:chain"):
-    lifecycle.authorise(debt, target, approver, source=source)
+def move_gated(debt, target, approver):
+    f.authorise(debt, target, approver)
     lifecycle.apply_transition(debt.pk, target, by=approver)
     debt.refresh_from_db()
     return debt

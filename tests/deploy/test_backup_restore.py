@@ -56,7 +56,7 @@ def archived(transactional_db, org, people, settings, tmp_path):
     an archive of their own."""
     settings.STORAGES = {**settings.STORAGES, "archive": {
         "BACKEND": "documents.storage.ArchiveFileSystemStorage", "OPTIONS": {"location": str(tmp_path / "archive")}}}
-    debts = [f.debt(org["a"], people["handler"], code=f"BK-{i}") for i in range(2)]
+    debts = [f.debt(org["a"], people["handler"], code=f"BK-{i}") for i in range(2)]  # ledger entries: chained
     for i, debt in enumerate(debts):
         services.attach(debt, DocType.CONTRACT, samples.pdf(f"合同{i}.pdf"), people["handler"])
     services.attach(debts[0], DocType.INVOICE, samples.pdf("发票.pdf"), people["handler"])
@@ -76,6 +76,10 @@ def test_backup_restores_into_a_fresh_database_and_verifies(archived, tmp_path, 
     verified = manage("verify_archive", "-v", "0", **env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "已核验 3 个文件" in verified.stdout and "全部一致" in verified.stdout
+    if connection.vendor == "postgresql":  # the hash chains came through intact (issue 15)
+        audited = manage("verify_audit", "-v", "0", **env)
+        assert audited.returncode == 0, audited.stdout + audited.stderr
+        assert "全部一致" in audited.stdout and "已核验 0 行" not in audited.stdout
     probe = "from workflows.models import Debt; print(sorted(Debt.objects.values_list('code', flat=True)))"
     codes = manage("shell", "--no-imports", "-c", probe, **env)
     assert codes.stdout.strip() == str(sorted(Debt.objects.values_list("code", flat=True))), codes.stderr

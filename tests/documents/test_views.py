@@ -280,7 +280,7 @@ def test_timeline_merges_state_ledger_documents(client, debt, people, doc):
 def test_write_off_archive_lists_written_off_debts(client, org, people):
     d = f.debt(org["a"], people["handler"])
     lifecycle.apply_transition(d.pk, State.OVERDUE, by=people["committee"])
-    lifecycle.authorise(d, State.WRITTEN_OFF, people["gm"], source="test")
+    f.authorise(d, State.WRITTEN_OFF, people["gm"])
     lifecycle.apply_transition(d.pk, State.WRITTEN_OFF, by=people["committee"])
     services.attach(d, DocType.BANKRUPTCY_RULING, samples.pdf("裁定.pdf"), people["handler"], title="破产裁定书")
     other = f.debt(org["a"], people["handler"])

@@ -19,8 +19,8 @@ def test_two_threads_one_winner(on_postgres):
     approver = f.user("cc_committee", COMMITTEE, unit)
     debt = f.debt(unit, handler)
     lifecycle.apply_transition(debt.pk, State.OVERDUE)
-    lifecycle.authorise(debt, State.WRITTEN_OFF, approver, source="test")
-    lifecycle.authorise(debt, State.SETTLED_IN_KIND, approver, source="test")
+    f.authorise(debt, State.WRITTEN_OFF, approver)
+    f.authorise(debt, State.SETTLED_IN_KIND, approver)
 
     barrier = threading.Barrier(2)
     results = {}

@@ -50,7 +50,7 @@ def test_write_off_keeps_the_claim_and_recovery_clears_it(people, org):
     lifecycle.apply_transition(debt.pk, State.OVERDUE)
     with pytest.raises(exceptions.LedgerError):
         ledger.post_entry(debt.pk, EntryKind.WRITE_OFF, "500.00", date(2025, 2, 1))  # not approved yet
-    lifecycle.authorise(debt, State.WRITTEN_OFF, people["gm"], source="test")
+    f.authorise(debt, State.WRITTEN_OFF, people["gm"])
     lifecycle.apply_transition(debt.pk, State.WRITTEN_OFF, by=people["gm"])
     ledger.post_entry(debt.pk, EntryKind.WRITE_OFF, "500.00", date(2025, 2, 1))
     debt.refresh_from_db()
@@ -73,7 +73,7 @@ def test_no_new_receivable_on_a_closed_debt(state, people, org):
     if state == State.CLEARED:
         ledger.post_entry(debt.pk, EntryKind.PAYMENT, "100.00", date(2025, 2, 1))
     else:
-        lifecycle.authorise(debt, state, people["gm"], source="test")
+        f.authorise(debt, state, people["gm"])
         lifecycle.apply_transition(debt.pk, state)
     for kind, amount in ((EntryKind.INVOICE, "50.00"), (EntryKind.ADJUSTMENT, "5.00")):
         with pytest.raises(exceptions.LedgerError, match="不能再增加应收"):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests import factories as f
 from workflows.debts import views as debt_views
-from workflows.lifecycle import apply_transition, authorise
+from workflows.lifecycle import apply_transition
 from workflows.models import Debt, EntryKind, LedgerEntry, State
 
 LIST = reverse("debts:index")
@@ -187,7 +187,7 @@ def test_handler_gets_entry_form_auditor_gets_no_actions(client_for, people, deb
 
 def test_entry_kinds_follow_state(client_for, people, debts):
     d = debts["a_overdue_10"]
-    authorise(d, State.WRITTEN_OFF, people["gm"], source="test")
+    f.authorise(d, State.WRITTEN_OFF, people["gm"])
     apply_transition(d.pk, State.WRITTEN_OFF, by=people["gm"])
     form = client_for(people["handler"]).get(detail(d)).context["entry_form"]
     assert {k for k, _ in form.fields["kind"].choices} == {"recovery", "adjustment"}

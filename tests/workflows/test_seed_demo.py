@@ -74,7 +74,14 @@ def test_seed_demo_every_state_and_idempotent(settings):
     gated = StateChange.objects.filter(to_state__in=["visit", "legal", "settled_in_kind", "written_off", "sealed"])
     assert gated.exists() and not gated.filter(authorisation__isnull=True).exists()
     # sealed debts were sealed the archive's way: 建档 items, manifest, the archive's authorisation
-    assert not Authorisation.objects.exclude(source__in=["seed_demo", "archive:seal"]).exists()
+    # ... and every other gated move on a recorded approval given outside the system (issue 15)
+    from approvals.models import ChainProcess, Decision
+    from approvals.past_approvals import STEP
+    chained = Authorisation.objects.exclude(source="archive:seal")
+    assert chained.exists() and not chained.exclude(source__regex=r"^approvals:[a-z_]+:process:[0-9]+$").exists()
+    processes = ChainProcess.objects.filter(pk__in=[int(a.source.rsplit(":", 1)[1]) for a in chained])
+    assert processes.count() == chained.count() and not processes.exclude(outcome="approved").exists()
+    assert Decision.objects.filter(process__in=processes, step=STEP, decision="approve").count() == chained.count()
     from documents.models import Seal
     sealed = debts.filter(state=State.SEALED)
     assert sealed.exists() and Seal.objects.filter(case_file__debt__in=sealed).count() == sealed.count()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 
-from approvals.actions import available_actions
+from approvals.actions import available_actions, running_chain
 from workflows.debts.filters import DebtFilter, days_overdue
 from workflows.debts.forms import LedgerEntryForm, LiftSupplyStopForm, may_record_entry
 from workflows.models import State
@@ -153,6 +153,7 @@ class DebtDetailView(DebtAccessMixin, TemplateView):
             history=debt.state_changes.select_related("by", "authorisation__approved_by").order_by("at", "pk"),
             entry_form=form if can_record else None,
             actions=available_actions(debt, user),
+            running=running_chain(debt),
             suspension=suspensions_in_force([debt.pk]).get(debt.pk),
             supply=supply_status(debt.debtor),  # rule R3.12: the flag shows on the debt page
         )

@@ -219,10 +219,17 @@ class Debt(ConcurrentTransitionMixin, models.Model):
                 # import moves most debts, and a PL/pgSQL call per row cost seconds.
                 condition=(pgtrigger.Q(old__state__df=pgtrigger.F("new__state"))
                            & ~pgtrigger.Q(old__state="normal", new__state="overdue")),
+                # →cleared checks the ledger itself, not the cached balance column (issue 15:
+                # `SET balance = 0, state = 'cleared'` was accepted while entries summed to more).
                 func=f"""
-                IF NEW.state = 'cleared' AND NEW.balance = 0
-                   AND OLD.state IN ({", ".join(f"'{s}'" for s in CLEARABLE_FROM)}) THEN
-                    RETURN NEW;
+                IF NEW.state = 'cleared' AND OLD.state IN ({", ".join(f"'{s}'" for s in CLEARABLE_FROM)}) THEN
+                    IF (SELECT COALESCE(SUM(CASE e.kind WHEN 'invoice' THEN e.amount WHEN 'adjustment' THEN e.amount
+                                                        WHEN 'write_off' THEN 0 ELSE -e.amount END), 0)
+                        FROM workflows_ledgerentry e WHERE e.debt_id = NEW.id) = 0 THEN
+                        RETURN NEW;
+                    END IF;
+                    RAISE EXCEPTION 'debt % may not be cleared: its ledger entries do not sum to zero', NEW.id
+                        USING ERRCODE = 'check_violation';
                 END IF;
                 IF EXISTS (
                     SELECT 1 FROM workflows_authorisation a
@@ -366,6 +373,45 @@ class Authorisation(models.Model):
                 condition=models.Q(target__in=sorted(s.value for s in GATED_TARGETS)),
                 name="authorisation_only_for_gated_targets",
             ),
+        ]
+        triggers = [
+            # Issue 15: an authorisation inserted already consumed (consumed_txid = txid_current())
+            # let raw SQL pass the debt's trigger. It is born unused, consumed once, by the
+            # transaction that records it, and nothing else of it ever changes.
+            pgtrigger.Trigger(
+                name="authorisation_born_unconsumed",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                func="""
+                IF NEW.consumed_at IS NOT NULL OR NEW.consumed_txid IS NOT NULL THEN
+                    RAISE EXCEPTION 'an authorisation is recorded unused; it is consumed by the state change'
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+            pgtrigger.Trigger(
+                name="authorisation_consumed_once",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                func="""
+                IF (NEW.debt_id, NEW.target, NEW.from_state, NEW.approved_by_id, NEW.approved_at, NEW.source,
+                    NEW.reason) IS DISTINCT FROM (OLD.debt_id, OLD.target, OLD.from_state, OLD.approved_by_id,
+                    OLD.approved_at, OLD.source, OLD.reason) THEN
+                    RAISE EXCEPTION 'authorisation %: only its consumption may be recorded', OLD.id
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                IF OLD.consumed_at IS NOT NULL OR OLD.consumed_txid IS NOT NULL THEN
+                    RAISE EXCEPTION 'authorisation % is already consumed', OLD.id USING ERRCODE = 'check_violation';
+                END IF;
+                IF NEW.consumed_at IS NULL OR NEW.consumed_txid IS DISTINCT FROM txid_current() THEN
+                    RAISE EXCEPTION 'authorisation % is consumed by the transaction that uses it', OLD.id
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+                """,
+            ),
+            pgtrigger.Protect(name="authorisation_no_delete", operation=pgtrigger.Delete),
         ]
 
     def __str__(self):
