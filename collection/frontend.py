@@ -3,7 +3,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 
-from . import views
+from . import permissions, views
 
 
 def _may_open(user):
@@ -17,6 +17,13 @@ class CollectionApplication(Application):
     icon = "support_agent"
     permission = staticmethod(_may_open)
     menu_template_name = "collection/menu.html"
+
+    def get_context_data(self, request):
+        # The menu offers only pages the user may open (a link that answers 403 is a dead end).
+        user = request.user
+        signed_in = user.is_authenticated
+        return {"collect_menu": {"legal_board": signed_in and permissions.may_read_legal_board(user),
+                                 "confirmations": signed_in and permissions.may_confirm_balances(user)}}
 
     index_path = path("", views.WorklistView.as_view(), name="index")
     debt_path = path("debt/<int:debt_id>/", views.DebtWorkView.as_view(), name="debt")

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application
 
 from . import views
+from .permissions import may_oversee
 
 
 def _may_open(user):
@@ -17,6 +18,10 @@ class ArchiveApplication(Application):
     icon = "inventory_2"
     permission = staticmethod(_may_open)
     menu_template_name = "documents/menu.html"
+
+    def get_context_data(self, request):
+        # The menu offers only pages the user may open (a link that answers 403 is a dead end).
+        return {"archive_menu": {"oversee": request.user.is_authenticated and may_oversee(request.user)}}
 
     index_path = path("", views.SearchView.as_view(), name="index")
     case_file_path = path("casefile/<int:debt_id>/", views.CaseFileView.as_view(), name="case_file")
