@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from workflows.rest import form_errors
+from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
 from . import inbox, registry
@@ -174,6 +174,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses={200: StepSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def claim(self, request, pk=None):
         """Take the task; of two people claiming at once exactly one wins."""
         task = get_task_for(request.user, pk)
@@ -189,6 +190,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request={"multipart/form-data": DecisionInput, "application/json": DecisionInput},
                    responses={200: ProcessSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def complete(self, request, pk=None):
         """Decide a claimed task: approve (signing with the password where the step asks),
         reject or return, with a reason for the last two."""
@@ -234,6 +236,7 @@ class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return get_process_for(self.request.user, self.kwargs["pk"])
 
     @extend_schema(request={"multipart/form-data": StartInput}, responses={201: ProcessSerializer})
+    @idempotent
     def create(self, request):
         incoming = StartInput(data=request.data)
         incoming.is_valid(raise_exception=True)

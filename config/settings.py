@@ -188,6 +188,8 @@ CELERY_BEAT_SCHEDULE["workflows-clear-expired-sessions"] = {"task": "workflows.c
                                                             "schedule": crontab(hour=2, minute=30)}
 CELERY_BEAT_SCHEDULE["approvals-purge-read-notifications"] = {"task": "approvals.purge_read_notifications",
                                                               "schedule": crontab(hour=2, minute=40)}
+# R8.16: how long an Idempotency-Key's answer is replayed (purged nightly with the sessions).
+QQ_IDEMPOTENCY_HOURS = int(os.environ.get("QQ_IDEMPOTENCY_HOURS", "24"))
 QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180"))
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")

@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.db import DatabaseError
 from django.utils import timezone
 
-from workflows import audit, db_roles
+from workflows import audit, db_roles, rest
 from workflows.clock.run import run_daily
 from workflows.exceptions import ClockBusy
 from workflows.ledger_import import jobs
@@ -35,7 +35,8 @@ def run_job_task(job_id):
 def clear_expired_sessions() -> int:
     """What `manage.py clearsessions` does, nightly (sessions live in the database)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+    # R8.16: Idempotency-Key answers past QQ_IDEMPOTENCY_HOURS go with them.
+    return deleted + rest.purge_idempotency_keys()
 
 
 @shared_task(name="workflows.verify_audit")

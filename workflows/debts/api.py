@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from workflows.debts.forms import LedgerEntryForm, LiftSupplyStopForm, may_record_entry
 from workflows.models import Debt, Debtor, LedgerEntry
-from workflows.rest import MayViewDebts, form_errors
+from workflows.rest import MayViewDebts, form_errors, idempotent
 from workflows.scoping import debtors_for, debts_for, get_debt_for, get_debtor_for
 from workflows.supply import may_lift
 from workflows.supply import statuses as supply_statuses
@@ -122,6 +122,7 @@ class DebtViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=LedgerEntryInput, responses={200: LedgerEntrySerializer(many=True),
                                                         201: LedgerEntrySerializer})
     @action(detail=True, methods=["get", "post"], url_path="entries")
+    @idempotent
     def entries(self, request, pk=None):
         """GET: the debt's ledger entries. POST: record one (same rules as the debt page)."""
         debt = self.get_object()

@@ -78,3 +78,4 @@ from workflows.models.reconciliation import (  # noqa: F401
 from workflows.models.supply import (  # noqa: F401
     SupplyStopLift,
 )
+from workflows.models.idempotency import IdempotencyKey  # noqa: F401
