@@ -7,11 +7,13 @@
 """
 from typing import Protocol
 
-from django.db.models import OuterRef, Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from workflows.models import User
+from workflows.models import OrgUnit, User
+from workflows.roles import VIEW_ALL_UNITS
 from workflows.scoping import unit_ids_in_scope
 
 from .delegation import delegate_for
@@ -31,7 +33,8 @@ class Step(Protocol):
     def why_not(self, user: User | None, task: Task) -> str | None: ...
 
 
-def decided_elsewhere(process_id: int | OuterRef, user: User, step_name: str | OuterRef) -> QuerySet[Decision]:
+def decided_elsewhere(process_id: int | OuterRef, user: User | OuterRef,
+                      step_name: str | OuterRef) -> QuerySet[Decision]:
     """Decisions `user` took on another step of the chain (their request itself does not count),
     by their own hand or by a delegate on their behalf: a decision made for someone counts as
     theirs (rule R4.6). The inbox uses the same query with OuterRefs, so it leaves out what
@@ -75,3 +78,37 @@ def why_not(step: Step, user: User | None, task: Task) -> str | None:
     if decided_elsewhere(process.pk, user, step.name).exists():
         return _("同一人在一个审批链中只能签署一个步骤")
     return None
+
+
+def _units_above(unit_id: int) -> list[int]:
+    """The unit and every unit above it, from one read of the (small) unit tree: the people of
+    these units have the debt in scope (workflows.scoping.unit_ids_in_scope, seen from below)."""
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    result, node = [], unit_id
+    while node is not None and node not in result:
+        result.append(node)
+        node = parents.get(node)
+    return result
+
+
+def eligible_users(step: Step, process: ChainProcess) -> QuerySet[User]:
+    """The people why_not lets claim a new, unowned task of `step`, as one query whose cost does
+    not grow with the role (issue 20): active holders of the role, not the requester (R4.5), of
+    the debt's unit or a unit above it unless they see every unit, and no decision of theirs on
+    another step of the chain (R4.6, the same NOT EXISTS as the inbox). A designation by
+    清欠办主任 (R4.106) is made on an owned task, so it does not widen this set."""
+    if step.is_rework:
+        return User.objects.filter(pk=process.requested_by_id, is_active=True)
+    role = step.role_for(process)
+    if not role:
+        return User.objects.none()
+    users = User.objects.filter(is_active=True, groups__name=role).exclude(pk=process.requested_by_id)
+    if step.unit_scoped:
+        app_label, codename = VIEW_ALL_UNITS.split(".")
+        all_units = Permission.objects.filter(codename=codename, content_type__app_label=app_label)
+        sees_all = (Q(is_superuser=True)
+                    | Exists(all_units.filter(user=OuterRef("pk")))
+                    | Exists(all_units.filter(group__user=OuterRef("pk"))))
+        users = users.filter(sees_all | Q(unit_id__in=_units_above(process.debt.unit_id)))
+    barred = Exists(decided_elsewhere(process.pk, OuterRef("pk"), step.name))
+    return users.filter(~barred)

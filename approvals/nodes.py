@@ -21,7 +21,7 @@ from . import four_eyes, inbox
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
-from .notifications import notify
+from .notifications import notify, notify_many
 from .working_days import due_for_new_step
 
 
@@ -205,8 +205,7 @@ class ApprovalStep(flow.View):
                         "message": message, "step": back.step_title, "reason": back.comment}
             notify(task.owner, kind, message, url)
         else:
-            for user in inbox.candidates(self, task):
-                notify(user, NotificationKind.ASSIGNED, message, url)
+            notify_many(inbox.candidates(self, task), NotificationKind.ASSIGNED, message, url)
 
 
 class ReworkStep(ApprovalStep):

@@ -11,6 +11,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from workflows.models import Debt, User
@@ -31,6 +32,25 @@ def notify(user: User | None, kind: str, message: str, url: str = "") -> Notific
         # After commit: a rolled-back decision must not have told anybody.
         transaction.on_commit(lambda: _deliver_later(note.pk))
     return note
+
+
+def notify_many(users: QuerySet[User], kind: str, message: str, url: str = "") -> list[Notification]:
+    """The same notification to every active user of `users` in one read and one bulk insert
+    (issue 20: a new task's fan-out must not cost statements per role member); e-mail and
+    channels as notify(), after commit, for those who have one."""
+    reachable = Q(email__gt="") | Exists(NotificationChannel.objects.filter(user=OuterRef("pk"), active=True))
+    rows = list(users.filter(is_active=True).annotate(reachable=reachable).values_list("pk", "reachable"))
+    if not rows:
+        return []
+    text = str(message)[:300]
+    now = timezone.now()
+    notes = Notification.objects.bulk_create(
+        [Notification(user_id=pk, kind=kind, message=text, url=url, created_at=now) for pk, _ in rows])
+    later = [note for note, (_, reach) in zip(notes, rows, strict=True) if reach]
+    if later:
+        # After commit: a rolled-back decision must not have told anybody.
+        transaction.on_commit(lambda: [_deliver_later(note.pk) for note in later])
+    return notes
 
 
 def copy_to(roles: list[str], debt: Debt, message: str, url: str) -> list[Notification]:

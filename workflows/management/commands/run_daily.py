@@ -28,7 +28,7 @@ class Command(BaseCommand):
             run = run_daily(run_date, chunk_size=options["chunk_size"])
         except ClockBusy as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(_("%(date)s 每日任务完成：处理债权 %(seen)d，转入逾期 %(moved)d，生成任务 %(tasks)d，"
+        self.stdout.write(_("%(date)s 每日任务完成：处理债权 %(seen)d，转入逾期 %(moved)d，进入清欠办待处理 %(tasks)d，"
                             "回款中断事由 %(events)d（第 %(attempts)d 次运行）") % {
             "date": run.run_date, "seen": run.debts_seen, "moved": run.moved_overdue,
             "tasks": run.tasks_created, "events": run.events_derived, "attempts": run.attempts})

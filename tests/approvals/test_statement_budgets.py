@@ -1,0 +1,126 @@
+"""Statement budgets per step kind (issue 20 item 5): the SQL statements of each request of a
+write-off chain (chain C) are counted with Django's CaptureQueriesContext and held to a budget
+set from the figures measured after the set-based fan-out, per database vendor, so that a
+change adding statements to a step fails here (a count, not a time). Raise a budget only with
+the reason in the commit message; lower it when a change saves statements.
+
+The counts include what every request costs (session, user, permissions); the content-type
+cache is emptied first so that a test costs the same alone and after others. The role holds
+several people so that a fan-out that grows with the role shows (test_fanout asserts that
+directly)."""
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from approvals import inbox
+from approvals.models import Chain, ChainProcess
+from documents.catalogue import DocType
+from tests import factories as f
+
+from .helpers import PASSWORD, client_for, files, open_task, shown_covers
+from .test_write_off import bankrupt_debt
+
+pytestmark = pytest.mark.django_db
+
+# Measured after the set-based fan-out (commit c614f96) with ROLE_SIZE people per role, the same
+# on SQLite 3 and PostgreSQL 15: start 62, claim 18 (a unit-scoped step's 22), plain 33, signed 36,
+# signed with resolution 48, the write-off effect 90, the HTML inbox 22; each budget is that + 2.
+MEASURED = {"start": 62, "claim": 18, "claim_unit": 22, "plain": 33, "signed": 36, "resolution": 48,
+            "effect": 90, "inbox": 22}
+BUDGETS = {
+    "sqlite": {kind: n + 2 for kind, n in MEASURED.items()},
+    "postgresql": {kind: n + 2 for kind, n in MEASURED.items()},
+}
+ROLE_SIZE = 8
+
+
+@pytest.fixture(autouse=True)
+def _cold_content_types():
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture
+def crowd(org, people):
+    """ROLE_SIZE holders of each role of chain C."""
+    for role, unit in (("committee", org["hq"]), ("gm", org["hq"]), ("gm_office", org["hq"]), ("finance", org["a"])):
+        for i in range(ROLE_SIZE - 1):
+            f.user(f"{role}_extra_{i}", role, unit)
+    return people
+
+
+def counted(call):
+    with CaptureQueriesContext(connection) as ctx:
+        response = call()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return len(ctx.captured_queries)
+
+
+def start_write_off(people, debt):
+    c = client_for(people["handler"])
+    first = c.get(reverse("approvals:start", args=[Chain.WRITE_OFF, debt.pk]))
+    data = {"reason": "破产财产已分配完毕", "condition": "bankrupt",
+            **files(DocType.WRITE_OFF_APPLICATION, DocType.BANKRUPTCY_RULING)}
+    count = counted(lambda: c.post(first["Location"], data))
+    return ChainProcess.objects.get(debt=debt, chain=Chain.WRITE_OFF), count
+
+
+def claim(user, process, step):
+    c = client_for(user)
+    task = open_task(process, step)
+    count = counted(lambda: c.post(inbox.task_url(task)))
+    task.refresh_from_db()
+    return c, task, count
+
+
+def complete(c, task, **data):
+    data = {"decision": "approve", "comment": "同意", **data}
+    if "password" in data:
+        data["covers"] = shown_covers(c, task)
+    return counted(lambda: c.post(inbox.execute_url(task), data))
+
+
+def chain_to(org, people, last):
+    """Drive chain C up to and including step `last`; the counts of each request on the way."""
+    counts = {}
+    process, counts["start"] = start_write_off(people, bankrupt_debt(org, people))
+    steps = [("committee_review", "committee", "plain", {}),
+             ("gm_instruction", "gm", "signed", {"password": PASSWORD}),
+             ("authority_approval", "gm_office", "resolution",
+              {"password": PASSWORD, **files(DocType.MEETING_RESOLUTION)}),
+             ("finance_filing", "finance", "effect", {})]
+    for step, who, kind, data in steps:
+        c, task, counts[f"claim_{kind}"] = claim(people[who], process, step)
+        counts[kind] = complete(c, task, **data)
+        if kind == last:
+            break
+    return counts
+
+
+def test_chain_c_steps_within_their_budgets(org, crowd):
+    """Each request of chain C against its kind's budget: the start, the claim of a step of a
+    group-level role and of a unit-scoped one, the completion of a plain step (清欠办审核),
+    a signed one (总经理批示), a signed one with a resolution (审批机构批准) and the one whose
+    effect writes the debt off (财务部备案). One chain drives them all (each step needs the
+    ones before); every overrun is named."""
+    counts = chain_to(org, crowd, "effect")
+    measured = {"start": counts["start"], "claim": counts["claim_plain"], "claim_unit": counts["claim_effect"],
+                "plain": counts["plain"], "signed": counts["signed"], "resolution": counts["resolution"],
+                "effect": counts["effect"]}
+    budgets = BUDGETS[connection.vendor]
+    over = {kind: f"{n} > {budgets[kind]}" for kind, n in measured.items() if n > budgets[kind]}
+    assert not over, f"SQL statements over budget: {over} (all: {measured})"
+
+
+def test_html_inbox_within_its_budget(org, crowd):
+    for _ in range(3):
+        start_write_off(crowd, bankrupt_debt(org, crowd))
+    c = client_for(crowd["committee"])
+    c.get("/approvals/inbox/")  # the session's first page loads what every later one reuses
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as ctx:
+        page = c.get("/approvals/inbox/")
+    assert page.status_code == 200 and page.content.decode().count("清欠办审核") >= 3
+    budget = BUDGETS[connection.vendor]["inbox"]
+    assert len(ctx.captured_queries) <= budget, f"inbox: {len(ctx.captured_queries)} SQL statements, budget {budget}"
