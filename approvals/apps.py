@@ -12,8 +12,9 @@ class ApprovalsConfig(AppConfig):
         from documents.export import register_manifest_section
         from documents.timeline import register_timeline_source
         from workflows import audit
+        from workflows.signals import demo_debts_seeded
 
-        from . import audit_chains, flows, manifest, registry, signals, timeline  # noqa: F401
+        from . import audit_chains, demo, flows, manifest, registry, signals, timeline  # noqa: F401
 
         # The views and the API look a chain's Flow up in the registry: flows.py imports the
         # views, so they cannot import flows.py.
@@ -26,3 +27,5 @@ class ApprovalsConfig(AppConfig):
         # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.
         audit.register(audit_chains.DECISIONS)
         audit.register(audit_chains.SIGNATURES)
+        # The embedded demo (a lower layer) announces its debts; approvals adds waiting chains.
+        demo_debts_seeded.connect(demo.seed_chains, dispatch_uid="approvals_demo_chains")

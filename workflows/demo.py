@@ -27,7 +27,7 @@ from workflows.exceptions import DemoRefused
 from workflows.ledger import post_entry
 from workflows.lifecycle import apply_transition
 from workflows.models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
-from workflows.signals import demo_seeded
+from workflows.signals import demo_debts_seeded, demo_seeded
 
 DEMO_PASSWORD = "demo-2026"
 DEBT_COUNT = 200
@@ -215,7 +215,7 @@ def _build_debt(i, target, units, users, debtors, rng, today):
         return True
 
 
-def _demo_pdf(title):
+def demo_pdf(title):
     """A minimal valid one-page PDF standing in for a scanned paper."""
     text = title.encode("ascii", "replace")
     stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
@@ -239,7 +239,7 @@ def _seal(debt, handler, head):
 
     for doc_type, name in ((DocType.INVESTIGATION_RECORD, "investigation"), (DocType.ORIGINAL_VOUCHERS, "vouchers"),
                            (DocType.CONCLUSIVE_REPORT, "conclusion")):
-        attach(debt, doc_type, ContentFile(_demo_pdf(f"{debt.code} {name}"), name=f"{name}.pdf"), handler,
+        attach(debt, doc_type, ContentFile(demo_pdf(f"{debt.code} {name}"), name=f"{name}.pdf"), handler,
                title=f"{doc_type.label}（演示）", system_generated=True)
     seal_case_file(debt, head)
 
@@ -263,6 +263,7 @@ def seed(debt_count: int = DEBT_COUNT) -> dict[str, int]:
         target = plan[(i - 1) * len(plan) // debt_count]
         if _build_debt(i, target, units, users, debtors, debt_rng, today):
             created += 1
+    demo_debts_seeded.send(sender=None, users=users, password=DEMO_PASSWORD, pdf=demo_pdf)
     return {"users": users_created, "debts": created}
 
 

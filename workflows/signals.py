@@ -8,3 +8,8 @@ debts_registered = Signal()
 # Sent inside the demo seed's transaction once the demo's units exist (workflows.demo);
 # kwargs: units (code → OrgUnit). Higher apps add their own demo settings (letterheads …).
 demo_seeded = Signal()
+
+# Sent by workflows.demo.seed after the demo debts exist (users: username → User,
+# password: the demo password, pdf: title → bytes of a demo PDF); higher apps
+# add their part of the demo (chains waiting at each step, ...) through their own services.
+demo_debts_seeded = Signal()
