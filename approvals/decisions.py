@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.status import STATUS
 
+from workflows.exceptions import QingqianError
 from workflows.models import User
 
 from . import required_documents
@@ -100,9 +101,22 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
 def _finish(activation, step, process, user, decision, comment=""):
     label = f"{process.get_chain_display()} {process.debt.code}"
     if decision == DecisionKind.APPROVE and step.effect is not None:
-        step.effect(process, user)
-        _close(process, Outcome.APPROVED)
-        notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
+        try:
+            with transaction.atomic():   # a savepoint: a refused effect leaves nothing half-done
+                step.effect(process, user)
+        except QingqianError as exc:
+            # Rule R4.108: the debt moved on meanwhile (cleared by a payment, say), so the approved
+            # effect cannot apply. The chain ends, with the reason on record, and frees the debt,
+            # instead of refusing every try and blocking the debt for good.
+            reason = _("审批已通过，但债权状态已变化，未能执行：%(why)s") % {"why": exc}
+            process.outcome_reason = reason[:500]   # viewflow saves the process object after this
+            ChainProcess.objects.filter(pk=process.pk).update(outcome_reason=process.outcome_reason)
+            _close(process, Outcome.LAPSED)
+            notify(process.requested_by, NotificationKind.REJECTED, _("%(label)s：%(reason)s") % {
+                "label": label, "reason": reason}, reverse("approvals:process", args=[process.pk]))
+        else:
+            _close(process, Outcome.APPROVED)
+            notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
     elif decision == REDO:
         notify(process.requested_by, NotificationKind.RETURNED,
                _("%(label)s 在“%(step)s”退回重新审批") % {"label": label, "step": step.task_title})

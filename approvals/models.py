@@ -49,6 +49,8 @@ class Outcome(models.TextChoices):
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("已驳回")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # Rule R4.108: approved, but the debt had moved on (say, cleared by a payment) so nothing applied.
+    LAPSED = "lapsed", _("已失效(债权状态已变化)")
 
 
 class ChainProcess(Process):
@@ -62,6 +64,7 @@ class ChainProcess(Process):
     amount = models.DecimalField(_("申请时余额"), **MONEY, default=Decimal("0.00"))
     reason = models.TextField(_("申请理由"), blank=True)
     outcome = models.CharField(_("结果"), max_length=20, choices=Outcome.choices, default=Outcome.RUNNING)
+    outcome_reason = models.CharField(_("结果说明"), max_length=500, blank=True)
     # One running chain per debt; the partial unique constraint refuses a second one even
     # when two requests race.
     active = models.BooleanField(default=True, editable=False)

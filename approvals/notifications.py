@@ -65,7 +65,8 @@ def copy_to(roles: list[str], debt: Debt, message: str, url: str) -> list[Notifi
     for role in roles:
         users = User.objects.filter(is_active=True, groups__name=role)
         holders |= users if role in GROUP_LEVEL else users.filter(unit_id__in=units)
-    return [notify(user, NotificationKind.COPY, message, url) for user in holders.distinct().order_by("pk")]
+    # One read and one insert however many hold the roles (issue 20, as a new task's fan-out).
+    return notify_many(holders.distinct().order_by("pk"), NotificationKind.COPY, message, url)
 
 
 def _deliver_later(pk):

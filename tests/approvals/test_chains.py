@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from approvals import registry
-from approvals.models import Chain, Decision, Outcome
+from approvals.models import Chain, ChainProcess, Decision, Outcome
 from documents.catalogue import DocType
 from tests import factories as f
+from workflows import ledger
 from workflows.models import EntryKind, State
 from workflows.suspension import Suspension
 
@@ -342,3 +343,24 @@ def test_wrong_unit(org, people):
     start_form = f"{registry.flow_for(Chain.VISIT).start.reverse('execute')}?debt={debt.pk}"
     assert c.get(start_form).status_code == 404
     assert c.post(start_form, {"reason": "x"}).status_code == 404
+
+
+def test_an_approval_whose_effect_no_longer_applies_ends_the_chain_and_frees_the_debt(org, people):
+    """Rule R4.108: the debt was cleared by a payment while its visit plan waited; approving it
+    answers normally, ends the chain as lapsed with the reason, and leaves no running chain."""
+    debt = overdue_debt(org, people)
+    r, process = start(people["handler"], Chain.VISIT, debt, reason="下周上门")
+    assert r.status_code == 302
+    ledger.post_entry(debt.pk, EntryKind.PAYMENT, debt.balance, date(2025, 3, 1), by=people["handler"])
+    debt.refresh_from_db()
+    assert debt.state == State.CLEARED
+    answer = act(people["committee_head"], process, "head_approval")
+    assert answer.status_code == 302
+    process = reload(process)
+    assert process.outcome == Outcome.LAPSED and not process.active
+    assert "债权状态已变化" in process.outcome_reason
+    assert not ChainProcess.objects.filter(debt=debt, active=True).exists()
+    page = client_for(people["handler"]).get(reverse("approvals:process", args=[process.pk])).content.decode()
+    assert "债权状态已变化" in page
+    debt.refresh_from_db()
+    assert debt.state == State.CLEARED
