@@ -1,5 +1,6 @@
 """What every app's REST API shares: the permission to see debts at all, and form errors as
-field-named messages, Idempotency-Key handling (R8.16) (each API view of every app uses these, so they live in the core)."""
+field-named messages,
+Idempotency-Key handling (R8.16) (each API view of every app uses these, so they live in the core)."""
 import datetime
 import functools
 import hashlib

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 from approvals.models import ChainProcess
 from documents.catalogue import DocType
 from tests import factories as f
-from tests.approvals.helpers import files
 from tests.api.test_api_approvals import bankrupt_debt, open_task_id
+from tests.approvals.helpers import files
 from workflows.models import IdempotencyKey, LedgerEntry
 from workflows.tasks import clear_expired_sessions
 

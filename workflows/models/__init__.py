@@ -53,6 +53,7 @@ from workflows.models.holidays import (  # noqa: F401
     DayKind,
     HolidayCalendar,
 )
+from workflows.models.idempotency import IdempotencyKey  # noqa: F401
 from workflows.models.imports import (  # noqa: F401
     CategoryAlias,
 )
@@ -78,4 +79,3 @@ from workflows.models.reconciliation import (  # noqa: F401
 from workflows.models.supply import (  # noqa: F401
     SupplyStopLift,
 )
-from workflows.models.idempotency import IdempotencyKey  # noqa: F401

@@ -13,5 +13,8 @@ class IdempotencyKey(models.Model):
     response = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key")]
