@@ -40,10 +40,10 @@ def file_seal_items(debt, user):
 
     from documents.catalogue import DocType
     from documents.services import attach
-    from workflows.demo import _demo_pdf
+    from workflows.demo import demo_pdf
 
     for doc_type in (DocType.INVESTIGATION_RECORD, DocType.ORIGINAL_VOUCHERS, DocType.CONCLUSIVE_REPORT):
-        attach(debt, doc_type, ContentFile(_demo_pdf(doc_type.value), name=f"{doc_type.value}.pdf"), user)
+        attach(debt, doc_type, ContentFile(demo_pdf(doc_type.value), name=f"{doc_type.value}.pdf"), user)
 
 
 def drive(debt, user, target):
