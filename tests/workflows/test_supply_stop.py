@@ -16,7 +16,7 @@ from workflows.ledger import post_entry
 from workflows.ledger_import.parsing import HEADERS
 from workflows.ledger_import.service import import_ledger
 from workflows.lifecycle import apply_transition
-from workflows.models import Authorisation, Contract, Debt, EntryKind, State, SupplyStopLift
+from workflows.models import Contract, Debt, EntryKind, State, SupplyStopLift
 from workflows.supply import check_may_register, lift_stop, status
 
 
@@ -66,8 +66,7 @@ def test_overdue_arrears_flag_the_debtor_and_paying_them_unflags_it(overdue, org
 
 def test_a_written_off_claim_still_owed_keeps_supply_stopped(overdue, people):
     """账销案存: the write-off does not end what the debtor owes."""
-    Authorisation.objects.create(debt=overdue, target=State.WRITTEN_OFF, from_state=State.OVERDUE,
-                                 approved_by=people["gm"], source="test")
+    f.authorise(overdue, State.WRITTEN_OFF, people["gm"])   # on an approved chain record, as the database demands
     apply_transition(overdue.pk, State.WRITTEN_OFF, by=people["gm"], reason="核销")
     assert Debt.objects.get(pk=overdue.pk).state == State.WRITTEN_OFF
     assert status(overdue.debtor).stopped
