@@ -6,6 +6,7 @@ layer, never imports this. Only through the services a person uses: start_chain 
 request's documents, decide with the demo password. Idempotent: each demo chain is known by its
 reason (demo #n) and built in one transaction, so a second run finds them all and adds nothing.
 """
+import os
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -69,6 +70,10 @@ def _approve(process: ChainProcess, people: list[User], password: str, pdf: Call
 
 
 def seed_chains(sender, users: dict[str, User], password: str, pdf: Callable[[str], bytes], **kwargs) -> None:
+    # deploy/smoke drives a write-off of its own through the API from a fresh demo: the demo's
+    # waiting chains would hold every debt that qualifies, so the smoke seeds without them.
+    if os.environ.get("QQ_DEMO_CHAINS", "1") == "0":
+        return
     people = list(users.values())
     handler = users["handler"]
     for n, (chain, approvals) in enumerate(DEMO_CHAINS, start=1):
