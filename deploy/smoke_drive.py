@@ -65,7 +65,7 @@ wait_for("the Celery worker", lambda: "pong" in subprocess.run(
     [".venv/bin/celery", "-A", "config", "inspect", "ping", "--timeout", "2"], capture_output=True, text=True).stdout)
 
 handler = login("handler")
-users = {name: login(name) for name in ["committee", "gm", "gm_office", "board", "shareholders"]}
+users = {name: login(name) for name in ["committee", "gm", "gm_office", "board", "shareholders", "finance"]}
 
 # A write-off: the first overdue debt whose "3 years without performance" condition holds.
 process = None
@@ -86,7 +86,7 @@ if process is None:
     fail("no overdue demo debt qualifies for a write-off")
 print(f"smoke: write-off requested on debt {debt_id}, process {process['id']}")
 
-for _ in range(6):
+for _ in range(8):
     state = handler.get(f"{BASE}/api/chains/{process['id']}/", timeout=10).json()
     if not state["open_tasks"]:
         break
