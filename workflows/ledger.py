@@ -5,6 +5,7 @@ A write-off does not reduce what the debtor owes (账销案存): it moves the cl
 ledger, recorded as written_off_amount, and collection goes on.
 """
 import datetime
+from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -62,6 +63,17 @@ def parse_amount(value: object, field: str | None = None) -> Decimal:
     if amount != amount.quantize(CENT):
         raise LedgerError(_("%(field)s“%(value)s”最多两位小数") % {"field": field, "value": value})
     return amount.quantize(CENT)
+
+
+def balances_at(debt_ids: list[int], on: datetime.date) -> dict[int, Decimal]:
+    """Each debt's balance from its entries dated on or before `on` (one grouped query); a debt
+    with no such entry is absent and reads 0 through the returned defaultdict."""
+    signed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for debt_id, kind, total in (LedgerEntry.objects.filter(debt_id__in=debt_ids, date__lte=on)
+                                 .values_list("debt_id", "kind").annotate(s=Sum("amount"))
+                                 .values_list("debt_id", "kind", "s")):
+        signed[debt_id] += total * SIGN[kind]
+    return signed
 
 
 def claim_balance_from_entries(debt: Debt) -> Decimal:

@@ -9,19 +9,18 @@ the warnings page's list.
 import calendar
 import datetime
 from collections import defaultdict
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows import roles
 from workflows.exceptions import ReconciliationError
-from workflows.ledger import SIGN
-from workflows.models import HELD_STATES, Debt, LedgerEntry, LineAnswer, Statement, StatementLine, User
+from workflows.ledger import balances_at
+from workflows.models import HELD_STATES, Debt, LineAnswer, Statement, StatementLine, User
 from workflows.scoping import scope_debts, sees_all_units
 
 OPEN_ANSWERS = (LineAnswer.PENDING, LineAnswer.DISPUTED)
@@ -34,15 +33,6 @@ def month_end(month: datetime.date) -> datetime.date:
 def is_finance(user: User) -> bool:
     return user.is_authenticated and user.is_active and (
         user.is_superuser or user.groups.filter(name=roles.FINANCE).exists())
-
-
-def _balances(debt_ids, on):
-    totals: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for debt_id, kind, amount in (LedgerEntry.objects.filter(debt_id__in=debt_ids, date__lte=on)
-                                  .values_list("debt_id", "kind").annotate(s=Sum("amount"))
-                                  .values_list("debt_id", "kind", "s")):
-        totals[debt_id] += amount * SIGN[kind]
-    return totals
 
 
 def issue_statements(*, by: User, month: datetime.date) -> list[Statement]:
@@ -59,7 +49,7 @@ def issue_statements(*, by: User, month: datetime.date) -> list[Statement]:
     by_handler: dict[int, list[int]] = defaultdict(list)
     for debt_id, handler_id in debts.values_list("pk", "handler_id").order_by("pk"):
         by_handler[handler_id].append(debt_id)
-    balances = _balances([pk for ids in by_handler.values() for pk in ids], end)
+    balances = balances_at([pk for ids in by_handler.values() for pk in ids], end)
     made = []
     with transaction.atomic():
         existing = set(Statement.objects.filter(month=month, handler_id__in=by_handler).values_list("handler_id",

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from workflows import roles
 from workflows.exceptions import AssessmentError, LedgerError
 from workflows.handover import people_of
-from workflows.ledger import SIGN, parse_amount
+from workflows.ledger import balances_at, parse_amount
 from workflows.models import (
     AssessmentLine,
     AssessmentState,
@@ -173,13 +173,6 @@ def _new_costs(debt_ids, through, max_cost_id):
     return result
 
 
-def _balances_at(debt_ids, on):
-    signed = defaultdict(lambda: ZERO)
-    for debt_id, kind, total in (LedgerEntry.objects.filter(debt_id__in=debt_ids, date__lte=on)
-                                 .values_list("debt_id", "kind").annotate(s=Sum("amount"))
-                                 .values_list("debt_id", "kind", "s")):
-        signed[debt_id] += total * SIGN[kind]
-    return signed
 
 
 def _reward_items(assessment, start, end, rates, max_cost_id):
@@ -225,7 +218,7 @@ def _penalty_items(assessment, end, rates):
         Q(category__in=retention + advance) | Q(due_date__lt=end - datetime.timedelta(days=rates.overdue_penalty_days))
     ).exclude(Exists(suspended))
     debts = {d.pk: d for d in candidates.select_related("handler", "responsible")}
-    balances = _balances_at(list(debts), end)
+    balances = balances_at(list(debts), end)
     related = related_people(list(debts), {pk: d.responsible_id for pk, d in debts.items()})
     items = []
     for debt_id in sorted(debts):
@@ -250,7 +243,7 @@ def _withheld_items(assessment, end, rates):
     if not rates.withhold_rate:
         return []
     debts = {d.pk: d for d in Debt.objects.filter(state__in=AGED_STATES, due_date__lt=end)}
-    balances = _balances_at(list(debts), end)
+    balances = balances_at(list(debts), end)
     return [RewardItem(assessment=assessment, debt=debts[pk], person_id=debts[pk].responsible_id, share="responsible",
                        kind=ItemKind.WITHHELD, base=balances[pk], rate=rates.withhold_rate,
                        amount=share_of(balances[pk], rates.withhold_rate), note=_("欠款未收回，暂扣业绩工资"))
