@@ -20,9 +20,10 @@ from .chain_requests import start_chain
 from .conflicts import closed_message
 from .decisions import decide
 from .dossier import dossier
-from .exceptions import DecisionError
+from .exceptions import DecisionError, SignatureError
 from .forms import DecisionForm, RequestForm
-from .models import Chain, ChainProcess, StepInfo
+from .models import Chain, ChainProcess, DecisionKind, StepInfo
+from .signatures import Verified, check_password
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -148,6 +149,22 @@ def _refusal(exc):
     return PermissionDenied(str(exc))
 
 
+def _verified_before_lock(request, task) -> Verified | None:
+    """Rule R8.17: a signing approval's password is checked before the chain's lock is taken,
+    so a wrong or slow password check never holds the other approvers of the chain waiting.
+    Only for the task's holder (the check inside the lock is repeated); the failure it records
+    commits on its own (no transaction is open here), as rule R4.9's lockout needs."""
+    step = task.flow_task
+    if not (getattr(step, "signature", False) and request.data.get("decision") == DecisionKind.APPROVE
+            and step.can_execute(request.user, task)):
+        return None
+    try:
+        check_password(request.user, request.data.get("password", ""), task_id=task.pk, request=request._request)
+    except SignatureError as exc:
+        raise ValidationError({"password": [str(exc)]}) from exc
+    return Verified(request.user.pk)
+
+
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's inbox: tasks assigned to them and tasks they may claim (?show=mine|claimable);
     one task with its decision dossier."""
@@ -195,6 +212,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Decide a claimed task: approve (signing with the password where the step asks),
         reject or return, with a reason for the last two."""
         task = get_task_for(request.user, pk)
+        verified = _verified_before_lock(request, task)
         with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
             task.refresh_from_db()
             _refuse_if_closed(task)
@@ -211,7 +229,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 decide(activation, request.user, decision=data["decision"],
                        comment=data.get("comment", ""), attachments=data["attachments"],
                        password=data.get("password", ""), extra=form.extra(), request=request._request,
-                       covers=request.data.get("covers"))
+                       covers=request.data.get("covers"), verified=verified)
             except DecisionError as exc:
                 # Refused with nothing of the decision saved (decide's own transaction); what
                 # it recorded about the attempt (a wrong signing password, a lock) is kept:

@@ -115,3 +115,27 @@ def test_the_api_keeps_the_failures_and_the_lock(people, outsourcing):
     assert SignatureLock.objects.filter(user=gm).exists()
     r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": PASSWORD})
     assert r.status_code == 400 and reload(outsourcing).active
+
+
+def test_the_api_checks_the_password_before_taking_the_chains_lock(people, outsourcing, monkeypatch):
+    """Rule R8.17: a wrong password is refused (and recorded) without the chain's lock being taken."""
+    gm = people["gm"]
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=gm)[0].key)
+    task = open_task(outsourcing, "gm_decision")
+    assert c.post(f"/api/tasks/{task.pk}/claim/").status_code == 200
+    flow_class = task.flow_task.flow_class
+    original = flow_class.lock
+    taken = []
+
+    def counting_lock(process_pk):
+        taken.append(process_pk)
+        return original(process_pk)
+
+    monkeypatch.setattr(flow_class, "lock", staticmethod(counting_lock))
+    r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": "wrong"})
+    assert r.status_code == 400 and "密码不正确" in r.json()["password"][0]
+    assert taken == [] and SignatureFailure.objects.filter(user=gm).count() == 1 and not signed(outsourcing)
+    r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": PASSWORD})
+    assert r.status_code == 200 and taken == [outsourcing.pk] and signed(outsourcing)
+    assert SignatureFailure.objects.filter(user=gm).count() == 1  # the right password is checked once
