@@ -28,3 +28,28 @@ def test_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert ("en", "English") in settings.LANGUAGES
     assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def _production_hashers():
+    from config import settings as production
+
+    return production.PASSWORD_HASHERS
+
+
+def test_argon2_is_the_first_hasher_and_pbkdf2_still_verifies():
+    """Rule R8.18 (the test settings hash with MD5 for speed; production's list is read here)."""
+    hashers = _production_hashers()
+    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in hashers
+
+
+def test_a_pbkdf2_password_is_rehashed_as_argon2_at_the_next_login(client, django_user_model, settings):
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+
+    settings.PASSWORD_HASHERS = _production_hashers()
+    old = make_password("pw-Qingqian-2026", hasher=PBKDF2PasswordHasher())
+    user = django_user_model.objects.create(username="old_hash", password=old)
+    assert client.login(username="old_hash", password="pw-Qingqian-2026")
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+    assert client.login(username="old_hash", password="pw-Qingqian-2026")
