@@ -16,7 +16,7 @@ if not settings.configured:
     settings.configure()
     django.setup()
 
-from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher  # noqa: E402
+from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
 
 
 def per_check(hasher, encoded, n):
