@@ -22,8 +22,8 @@ from .decisions import decide
 from .dossier import dossier
 from .exceptions import DecisionError, SignatureError
 from .forms import DecisionForm, RequestForm
-from .models import Chain, ChainProcess, DecisionKind, StepInfo
-from .signatures import Verified, check_password
+from .models import Chain, ChainProcess, StepInfo
+from .signatures import Verified, verify_password
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -152,17 +152,17 @@ def _refusal(exc):
 def _verified_before_lock(request, task) -> Verified | None:
     """Rule R8.17: a signing approval's password is checked before the chain's lock is taken,
     so a wrong or slow password check never holds the other approvers of the chain waiting.
-    Only for the task's holder (the check inside the lock is repeated); the failure it records
-    commits on its own (no transaction is open here), as rule R4.9's lockout needs."""
+    Only for the task's holder; decide() takes the returned proof and does not check again. The
+    failure it records commits on its own (no transaction is open here), as rule R4.9's lockout
+    needs."""
     step = task.flow_task
-    if not (getattr(step, "signature", False) and request.data.get("decision") == DecisionKind.APPROVE
-            and step.can_execute(request.user, task)):
+    if not (step.signs(request.data.get("decision")) and step.can_execute(request.user, task)):
         return None
     try:
-        check_password(request.user, request.data.get("password", ""), task_id=task.pk, request=request._request)
+        return verify_password(request.user, request.data.get("password", ""), task_id=task.pk,
+                               request=request._request)
     except SignatureError as exc:
         raise ValidationError({"password": [str(exc)]}) from exc
-    return Verified(request.user.pk)
 
 
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

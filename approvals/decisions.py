@@ -44,7 +44,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
         raise DecisionError(reason)
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
-    signs = step.signature and decision == DecisionKind.APPROVE
+    signs = step.signs(decision)
     # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
     # not the password. Checked before the decision's transaction: a wrong password is recorded
     # (and may lock signing) in the caller's transaction, which keeps it.

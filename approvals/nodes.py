@@ -115,6 +115,10 @@ class ApprovalStep(flow.View):
         self._on_return = None
         self._on_redo = None
 
+    def signs(self, decision: str) -> bool:
+        """Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason."""
+        return self.signature and decision == DecisionKind.APPROVE
+
     def Reject(self, node):
         self._on_reject = node
         return self

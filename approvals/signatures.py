@@ -92,8 +92,9 @@ class Verified:
         self.user_pk = user_pk
 
 
-def verify_password(user: User, password: str, *, request: HttpRequest | None = None) -> Verified:
-    check_password(user, password, request=request)
+def verify_password(user: User, password: str, *, task_id: int | None = None,
+                    request: HttpRequest | None = None) -> Verified:
+    check_password(user, password, task_id=task_id, request=request)
     return Verified(user.pk)
 
 
