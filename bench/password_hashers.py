@@ -18,18 +18,20 @@ if not settings.configured:
 
 from django.contrib.auth.hashers import Argon2PasswordHasher, PBKDF2PasswordHasher
 
+PASSWORD = "pw-Qingqian-2026"
+
 
 def per_check(hasher, encoded, n):
     t0 = time.perf_counter()
     for _ in range(n):
-        assert hasher.verify("pw-Qingqian-2026", encoded)
+        assert hasher.verify(PASSWORD, encoded)
     return (time.perf_counter() - t0) / n
 
 
 def main(rounds=3, n=5):
     pbkdf2, argon2 = PBKDF2PasswordHasher(), Argon2PasswordHasher()
-    enc_p = pbkdf2.encode("pw-Qingqian-2026", pbkdf2.salt())
-    enc_a = argon2.encode("pw-Qingqian-2026", argon2.salt())
+    enc_p = pbkdf2.encode(PASSWORD, pbkdf2.salt())
+    enc_a = argon2.encode(PASSWORD, argon2.salt())
     print(f"pbkdf2 iterations={pbkdf2.iterations}; argon2id m={argon2.memory_cost} KiB t={argon2.time_cost} "
           f"p={argon2.parallelism}; cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f}")
     for r in range(1, rounds + 1):

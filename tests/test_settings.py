@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+
+from config import settings as production
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,23 +34,15 @@ def test_language_and_time_zone(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
 
 
-def _production_hashers():
-    from config import settings as production
-
-    return production.PASSWORD_HASHERS
-
-
 def test_argon2_is_the_first_hasher_and_pbkdf2_still_verifies():
     """Rule R8.18 (the test settings hash with MD5 for speed; production's list is read here)."""
-    hashers = _production_hashers()
+    hashers = production.PASSWORD_HASHERS
     assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in hashers
 
 
 def test_a_pbkdf2_password_is_rehashed_as_argon2_at_the_next_login(client, django_user_model, settings):
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
-
-    settings.PASSWORD_HASHERS = _production_hashers()
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
     old = make_password("pw-Qingqian-2026", hasher=PBKDF2PasswordHasher())
     user = django_user_model.objects.create(username="old_hash", password=old)
     assert client.login(username="old_hash", password="pw-Qingqian-2026")
