@@ -8,6 +8,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.models import Document
 from documents.validation import PREVIEWABLE
@@ -89,6 +90,12 @@ def chain_path(process: ChainProcess, step=None) -> list[dict]:
              "kind": d.decision, "by": d.by,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
             for d in process.decisions.select_related("by", "on_behalf_of")]
+    # 转交 (rule R4.130): each handover in its place among the decisions, who to whom and why.
+    transfers = [{"title": _title(process, t.step, t.step_title), "decision": _("转交"), "kind": "transfer",
+                  "by": t.from_user, "to": t.to_user, "at": t.at, "comment": t.reason, "state": "transfer"}
+                 for t in process.transfers.select_related("from_user", "to_user")]
+    if transfers:
+        rows = sorted(rows + transfers, key=lambda row: row["at"])
     for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
         rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
                      "due_at": info.due_at,

@@ -55,6 +55,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
 
     @property
+    def transfer_path(self):
+        return path("task/<int:pk>/transfer/", views.TransferView.as_view(), name="transfer")
+
+    @property
     def process_path(self):
         return path("process/<int:pk>/", views.ProcessView.as_view(), name="process")
 

@@ -29,7 +29,7 @@ from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier
 from .exceptions import DecisionError
-from .forms import DecisionForm, DelegationForm, LitigationListForm, RequestForm
+from .forms import DecisionForm, DelegationForm, LitigationListForm, RequestForm, TransferForm
 from .litigation_list import open_proposals, sign_list, verify_list
 from .models import (
     Chain,
@@ -45,6 +45,7 @@ from .models import (
 )
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
+from .transfer import may_transfer, task_transfer, transfer_targets
 from .working_days import working_days_covered
 
 
@@ -143,9 +144,13 @@ class DecisionView(TurboFormMixin, generic.FormView):
         activation = self.request.activation
         process = activation.process
         step = activation.flow_task
+        task = activation.task
+        # 转交 (rule R4.130) sits beside the decision: the holder's task page is this one.
+        if "transfer_form" not in kwargs and may_transfer(self.request.user, task):
+            kwargs["transfer_form"] = TransferForm(targets=transfer_targets(task))
         return super().get_context_data(
-            process=process, task=activation.task, step=step, debt=process.debt,
-            info=StepInfo.objects.filter(task=activation.task).first(),
+            process=process, task=task, step=step, debt=process.debt,
+            info=StepInfo.objects.filter(task=task).first(),
             dossier=dossier(process, step), **kwargs)
 
     def form_valid(self, form):
@@ -243,6 +248,41 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         return HttpResponseRedirect(inbox.execute_url(task))
 
 
+class TransferView(LoginRequiredMixin, generic.TemplateView):
+    """转交 (rule R4.130): the holder hands the claimed task to an eligible person, with a reason.
+    The form is on the decision page; this page shows it again with its errors and the input."""
+
+    template_name = "approvals/transfer.html"
+
+    def get_task(self):
+        task = get_task_for(self.request.user, self.kwargs["pk"])   # out of scope: 404
+        if not may_transfer(self.request.user, task):
+            raise PermissionDenied(_("只有认领该任务、尚未办理的办理人可以转交"))
+        return task
+
+    def get_context_data(self, form=None, **kwargs):
+        task = self.get_task()
+        process = task.process.coerced
+        form = form or TransferForm(targets=transfer_targets(task))
+        return super().get_context_data(task=task, step=task.flow_task, process=process, info=task.step_info,
+                                        form=form, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = self.get_task()
+        form = TransferForm(request.POST, targets=transfer_targets(task))
+        if form.is_valid():
+            try:
+                record = task_transfer(task=task, user=request.user, to_user=form.cleaned_data["to_user"],
+                                       reason=form.cleaned_data["reason"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已将“%(step)s”转交给 %(user)s") % {"step": record.step_title,
+                                                                           "user": record.to_user})
+                return redirect("approvals:inbox")
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
 class ProcessView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/process.html"
 
@@ -252,8 +292,10 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
+        transfers = process.transfers.select_related("from_user", "to_user")
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
-                                        open_steps=open_steps, dossier=dossier(process), **kwargs)
+                                        open_steps=open_steps, transfers=transfers, dossier=dossier(process),
+                                        **kwargs)
 
 
 class BatchSignView(LoginRequiredMixin, generic.TemplateView):
