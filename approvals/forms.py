@@ -211,7 +211,9 @@ class TransferForm(forms.Form):
     def __init__(self, *args, targets=(), **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("请选择…"))]
-        choices += [(u.pk, f"{u}（{u.username}{' · ' + u.unit.name if u.unit_id else ''}）") for u in targets]
+        # no punctuation of one language around the person's name, unit (data) and login
+        choices += [(u.pk, " · ".join(str(x) for x in (u, u.username, u.unit.name if u.unit_id else "") if x))
+                    for u in targets]
         self.fields["to_user"].widget.choices = choices
 
     def clean_to_user(self):
