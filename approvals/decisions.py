@@ -19,7 +19,17 @@ from . import required_documents
 from .case_file import attach, current_documents
 from .dossier import covers_token
 from .exceptions import AttachmentRefused, DecisionError, SignatureError
-from .models import REDO, ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
+from .models import (
+    REDO,
+    ChainProcess,
+    Decision,
+    DecisionKind,
+    Meeting,
+    MeetingStatus,
+    NotificationKind,
+    Outcome,
+    StepInfo,
+)
 from .notifications import notify
 from .signatures import Verified, check_password, sign
 
@@ -42,6 +52,9 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
     reason = step.why_not(user, task)
     if reason:
         raise DecisionError(reason)
+    # Rule R4.140: while the body's meeting is voting, nobody decides the step by hand.
+    if getattr(step, "meeting", False) and Meeting.objects.filter(task=task, status=MeetingStatus.VOTING).exists():
+        raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
     signs = step.signs(decision)
