@@ -223,3 +223,11 @@ class LitigationListForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             self.add_error("end", _("期间止不能早于期间起"))
         return cleaned
+
+
+class WithdrawForm(forms.Form):
+    """撤回 (rule R4.110): the requester's reason, required."""
+
+    reason = forms.CharField(label=_("撤回理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("撤回理由：必须填写"),
+                                             "max_length": _("撤回理由：最多 %(limit_value)d 个字")})
