@@ -154,11 +154,16 @@ class DecisionView(TurboFormMixin, generic.FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
+        refused = getattr(self.request, "qq_password_refused", None)  # checked before the lock (R8.17)
+        if refused is not None:
+            form.add_error("password", str(refused))
+            return self.form_invalid(form)
         try:
             record = decide(self.request.activation, self.request.user, decision=data["decision"],
                             comment=data.get("comment", ""), attachments=data["attachments"],
                             password=data.get("password", ""), extra=form.extra(), request=self.request,
-                            covers=self.request.POST.get("covers", ""))
+                            covers=self.request.POST.get("covers", ""),
+                            verified=getattr(self.request, "qq_verified", None))
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
