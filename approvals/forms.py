@@ -251,3 +251,11 @@ class MeetingVoteForm(forms.Form):
 class MeetingCloseForm(forms.Form):
     password = forms.CharField(label=_("会议记录人登录密码（结束表决并签署）"), required=False, strip=False,
                                widget=forms.PasswordInput(render_value=False))
+
+
+class WithdrawForm(forms.Form):
+    """撤回 (rule R4.110): the requester's reason, required."""
+
+    reason = forms.CharField(label=_("撤回理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("撤回理由：必须填写"),
+                                             "max_length": _("撤回理由：最多 %(limit_value)d 个字")})

@@ -7,9 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from viewflow.workflow.models import Process, Task
 
 from workflows.append_only import AppendOnlyModel
@@ -121,11 +120,16 @@ class DecisionKind(models.TextChoices):
     VOTE_FOR = "for", _("表决同意")
     VOTE_AGAINST = "against", _("表决反对")
     VOTE_ABSTAIN = "abstain", _("表决弃权")
+    # Rule R4.110: the requester withdrew the request before any step after it was decided.
+    WITHDRAW = "withdraw", _("撤回申请")
 
 
 # task.data["decision"] when a step's guard refused an approval and sent the chain back to the
 # node its .Redo() names (recorded as a RETURN decision whose comment says why).
 REDO = "redo"
+
+# Decision.step of a withdrawal (rule R4.110): it is taken on the chain, not on one of its steps.
+WITHDRAW_STEP = "withdraw"
 
 
 class Decision(AppendOnlyModel):
@@ -374,6 +378,7 @@ class NotificationKind(models.TextChoices):
     ESCALATED = "escalated", _("已升级")
     COPY = "copy", _("抄送")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
+    WITHDRAWN = "withdrawn", _("申请已撤回")
 
 
 class Notification(models.Model):
