@@ -27,6 +27,7 @@ from .exceptions import DecisionError, SignatureError
 from .forms import CommentForm, CopyForm, DecisionForm, RequestForm
 from .models import Chain, ChainComment, ChainCopy, ChainProcess, StepInfo
 from .signatures import Verified, verify_password
+from .withdraw import chain_withdraw
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -164,6 +165,18 @@ class DecisionInput(serializers.Serializer):
                                    help_text="the dossier's `covers`: refused if the case file changed since")
     doc_type_1 = serializers.CharField(required=False)
     file_1 = serializers.FileField(required=False)
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the requester withdraws the request (required)")
+
+
+class ChainStateConflict(APIException):
+    """The chain's state refuses the action (rule R4.110: a later step was decided, or the chain
+    is over)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "chain_state"
 
 
 class TaskClosedConflict(APIException):
@@ -375,6 +388,28 @@ class ChainViewSet(ChainParticipationMixin, mixins.RetrieveModelMixin, viewsets.
             except DecisionError as exc:
                 raise _refusal(exc) from None
         return Response(ProcessSerializer(process).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"application/json": WithdrawInput, "multipart/form-data": WithdrawInput},
+                   responses={200: ProcessSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def withdraw(self, request, pk=None):
+        """撤回 (rule R4.110): the requester withdraws the request, with a reason, while no step
+        after it has been decided: 403 for anybody else, 409 once a later step is decided or the
+        chain is over, 400 without a reason."""
+        process = get_process_for(request.user, pk)
+        if process.requested_by_id != request.user.pk:
+            raise PermissionDenied(_("只有申请人本人可以撤回申请"))
+        incoming = WithdrawInput(data=request.data)
+        if not incoming.is_valid():
+            raise ValidationError({"reason": [_("撤回理由：必须填写")]})
+        try:
+            chain_withdraw(process=process, user=request.user, reason=incoming.validated_data["reason"])
+        except DecisionError as exc:
+            if exc.field:
+                raise ValidationError({exc.field: [str(exc)]}) from None
+            raise ChainStateConflict(str(exc)) from None
+        return Response(ProcessSerializer(ChainProcess.objects.get(pk=process.pk)).data)
 
 
 routes = [("tasks", TaskViewSet, "api-task"), ("chains", ChainViewSet, "api-chain")]

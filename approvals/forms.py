@@ -249,3 +249,11 @@ class CopyForm(forms.Form):
         self.fields["users"].queryset = (User.objects.filter(is_active=True).select_related("unit")
                                          .order_by("unit__name", "username"))
         self.fields["users"].label_from_instance = lambda u: f"{u}（{u.unit.name}）" if u.unit_id else str(u)
+
+
+class WithdrawForm(forms.Form):
+    """撤回 (rule R4.110): the requester's reason, required."""
+
+    reason = forms.CharField(label=_("撤回理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("撤回理由：必须填写"),
+                                             "max_length": _("撤回理由：最多 %(limit_value)d 个字")})

@@ -59,6 +59,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("process/<int:pk>/", views.ProcessView.as_view(), name="process")
 
     @property
+    def withdraw_path(self):
+        return path("process/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw")
+
+    @property
     def notifications_path(self):
         return path("notifications/", views.NotificationsView.as_view(), name="notifications")
 

@@ -116,11 +116,16 @@ class DecisionKind(models.TextChoices):
     APPROVE = "approve", _("同意")
     REJECT = "reject", _("驳回")
     RETURN = "return", _("退回修改")
+    # Rule R4.110: the requester withdrew the request before any step after it was decided.
+    WITHDRAW = "withdraw", _("撤回申请")
 
 
 # task.data["decision"] when a step's guard refused an approval and sent the chain back to the
 # node its .Redo() names (recorded as a RETURN decision whose comment says why).
 REDO = "redo"
+
+# Decision.step of a withdrawal (rule R4.110): it is taken on the chain, not on one of its steps.
+WITHDRAW_STEP = "withdraw"
 
 
 class Decision(AppendOnlyModel):
@@ -449,6 +454,7 @@ class NotificationKind(models.TextChoices):
     COPY = "copy", _("抄送")
     COMMENT = "comment", _("评论")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
+    WITHDRAWN = "withdrawn", _("申请已撤回")
 
 
 class Notification(models.Model):

@@ -6,13 +6,16 @@ from django.utils.translation import gettext as _
 from documents.timeline import Event
 from workflows.models import Debt
 
-from .models import ChainComment, Decision
+from .models import WITHDRAW_STEP, ChainComment, Decision
 
 
 def decision_events(debt: Debt) -> list[Event]:
     events = []
     for row in Decision.objects.filter(debt=debt).select_related("by"):
-        text = f"{row.get_chain_display()} {row.step_title or row.step}：{row.get_decision_display()}"
+        if row.step == WITHDRAW_STEP:  # rule R4.110: taken on the chain, not on a step
+            text = f"{row.get_chain_display()}：{row.get_decision_display()}"
+        else:
+            text = f"{row.get_chain_display()} {row.step_title or row.step}：{row.get_decision_display()}"
         if row.comment:
             text += f"（{row.comment}）"
         events.append(Event(row.at, "approval", _("审批"), text, row.by))

@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -33,15 +34,17 @@ from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier, records
 from .exceptions import DecisionError
-from .forms import CommentForm, CopyForm, DecisionForm, DelegationForm, LitigationListForm, RequestForm
+from .forms import CommentForm, CopyForm, DecisionForm, DelegationForm, LitigationListForm, RequestForm, WithdrawForm
 from .litigation_list import open_proposals, sign_list, verify_list
 from .models import (
+    WITHDRAW_STEP,
     Chain,
     ChainProcess,
     Decision,
     Delegation,
     LitigationList,
     Notification,
+    Outcome,
     Reassignment,
     Signature,
     StepInfo,
@@ -50,6 +53,7 @@ from .models import (
 from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
+from .withdraw import chain_withdraw, decided_after_submit, why_not_withdraw
 from .working_days import working_days_covered
 
 
@@ -155,11 +159,16 @@ class DecisionView(TurboFormMixin, generic.FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
+        refused = getattr(self.request, "qq_password_refused", None)  # checked before the lock (R8.17)
+        if refused is not None:
+            form.add_error("password", str(refused))
+            return self.form_invalid(form)
         try:
             record = decide(self.request.activation, self.request.user, decision=data["decision"],
                             comment=data.get("comment", ""), attachments=data["attachments"],
                             password=data.get("password", ""), extra=form.extra(), request=self.request,
-                            covers=self.request.POST.get("covers", ""))
+                            covers=self.request.POST.get("covers", ""),
+                            verified=getattr(self.request, "qq_verified", None))
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
@@ -258,9 +267,39 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
+        user = self.request.user
+        # Rule R4.110: the withdraw button, for the requester while nothing after the request is decided.
+        may_withdraw = user.pk == process.requested_by_id and why_not_withdraw(process, user) is None
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), records=records(process),
-                                        **participation(self.request, process), **kwargs)
+                                        may_withdraw=may_withdraw, **participation(self.request, process), **kwargs)
+
+
+class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
+    """撤回 (rule R4.110): the requester withdraws the request with a reason."""
+
+    template_name = "approvals/withdraw.html"
+    form_class = WithdrawForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.process = get_process_for(request.user, kwargs["pk"])  # out of scope: 404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(process=self.process,
+                                        refusal=why_not_withdraw(self.process, self.request.user),
+                                        open_steps=self.process.step_infos.filter(open=True), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            chain_withdraw(process=self.process, user=self.request.user, reason=form.cleaned_data["reason"])
+        except DecisionError as exc:
+            _apply_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已撤回%(chain)s申请 #%(pk)s") % {
+            "chain": self.process.get_chain_display(), "pk": self.process.pk})
+        return redirect("approvals:process", self.process.pk)
 
 
 class BatchSignView(LoginRequiredMixin, generic.TemplateView):
@@ -327,7 +366,10 @@ class RequestedView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/requested.html"
 
     def get_context_data(self, **kwargs):
+        # Rule R4.110: which of them may still be withdrawn, in the same query.
+        decided = Exists(decided_after_submit(OuterRef("pk")))
         processes = (ChainProcess.objects.filter(requested_by=self.request.user)
+                     .annotate(withdrawable=Q(active=True, outcome=Outcome.RUNNING) & ~decided)
                      .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
         page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
         for process in page:
@@ -341,7 +383,7 @@ class DoneView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/done.html"
 
     def get_context_data(self, **kwargs):
-        decisions = (Decision.objects.filter(by=self.request.user).exclude(step="start")
+        decisions = (Decision.objects.filter(by=self.request.user).exclude(step__in=["start", WITHDRAW_STEP])
                      .select_related("debt", "debt__debtor", "process", "on_behalf_of").order_by("-at", "-pk"))
         page = Paginator(decisions, 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(page=page, **kwargs)

@@ -27,7 +27,7 @@ def remove_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0016_i15_lapsed_outcome'),
+        ('approvals', '0017_i18_withdraw'),
         ('workflows', '0022_i15_idempotency_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('assigned', '新任务'), ('returned', '退回修改'), ('rejected', '已驳回'), ('approved', '已批准'), ('escalated', '已升级'), ('copy', '抄送'), ('comment', '评论'), ('signature_locked', '签署已锁定')], max_length=20, verbose_name='类型'),
+            field=models.CharField(choices=[('assigned', '新任务'), ('returned', '退回修改'), ('rejected', '已驳回'), ('approved', '已批准'), ('escalated', '已升级'), ('copy', '抄送'), ('comment', '评论'), ('signature_locked', '签署已锁定'), ('withdrawn', '申请已撤回')], max_length=20, verbose_name='类型'),
         ),
         migrations.CreateModel(
             name='ChainComment',
