@@ -2,7 +2,14 @@
 channels). Decisions, signatures and the chains themselves change only through their services."""
 from django.contrib import admin
 
-from .models import AuthorityMatrix, AuthorityRule, NotificationChannel, SignatureFailure, SignatureLock
+from .models import (
+    AuthorityMatrix,
+    AuthorityRule,
+    MeetingRule,
+    NotificationChannel,
+    SignatureFailure,
+    SignatureLock,
+)
 
 
 class AuthorityRuleInline(admin.TabularInline):
@@ -19,6 +26,13 @@ class AuthorityMatrixAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MeetingRule)
+class MeetingRuleAdmin(admin.ModelAdmin):
+    """Quorum and majority per authority body (rule R4.142), as the company's articles say."""
+
+    list_display = ["body", "quorum_share", "quorum_strict", "pass_share", "pass_strict", "pass_base", "note"]
 
 
 @admin.register(NotificationChannel)

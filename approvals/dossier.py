@@ -15,7 +15,7 @@ from workflows.limitation import chain as limitation_chain
 from workflows.models import ClockSettings, Debt, DebtClock
 
 from .case_file import current_documents
-from .models import ChainProcess, DecisionKind
+from .models import WITHDRAW_STEP, ChainProcess, DecisionKind
 from .required_documents import Requirement
 
 
@@ -79,6 +79,8 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     """The step's title in the reader's language (the stored one is the language of the day)."""
     if step_name == "start":
         return str(DecisionKind.SUBMIT.label)
+    if step_name == WITHDRAW_STEP:
+        return str(DecisionKind.WITHDRAW.label)
     node = process.flow_class.instance.node(step_name)
     return str(getattr(node, "task_title", "") or stored)
 
