@@ -12,6 +12,7 @@ from .models import (
     ChainComment,
     ChainCopy,
     ChainCopySettings,
+    MeetingRule,
     NotificationChannel,
     SignatureFailure,
     SignatureLock,
@@ -32,6 +33,13 @@ class AuthorityMatrixAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(MeetingRule)
+class MeetingRuleAdmin(admin.ModelAdmin):
+    """Quorum and majority per authority body (rule R4.142), as the company's articles say."""
+
+    list_display = ["body", "quorum_share", "quorum_strict", "pass_share", "pass_strict", "pass_base", "note"]
 
 
 @admin.register(NotificationChannel)

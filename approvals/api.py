@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
-from . import inbox, registry
+from . import inbox, meetings, registry
 from .access import get_process_for, get_process_to_comment, get_task_for
 from .chain_requests import start_chain
 from .comments import chain_comment
@@ -167,6 +167,49 @@ class DecisionInput(serializers.Serializer):
     file_1 = serializers.FileField(required=False)
 
 
+class MeetingVoteOut(serializers.Serializer):
+    member = serializers.CharField(source="member.username")
+    vote = serializers.CharField()
+    opinion = serializers.CharField(source="decision.comment")
+    at = serializers.DateTimeField()
+    signature_sha256 = serializers.CharField(source="decision.signature.sha256")
+
+
+class MeetingOut(serializers.Serializer):
+    """An authority body's meeting on the task (rules R4.140-R4.147)."""
+
+    id = serializers.IntegerField(source="pk")
+    body = serializers.CharField()
+    status = serializers.CharField()
+    secretary = serializers.CharField(source="secretary.username")
+    convened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField()
+    members = serializers.ListField(child=serializers.IntegerField())
+    recused = serializers.ListField(child=serializers.IntegerField())
+    present = serializers.ListField(child=serializers.IntegerField())
+    rule = serializers.DictField()
+    tally = serializers.DictField()
+    minutes = serializers.IntegerField(source="minutes_id", allow_null=True)
+    resolution = serializers.IntegerField(source="resolution_id", allow_null=True)
+    votes = MeetingVoteOut(many=True, source="votes.all")
+
+
+class ConveneInput(serializers.Serializer):
+    present = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class VoteInput(serializers.Serializer):
+    vote = serializers.ChoiceField(choices=list(meetings.VOTES))
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    covers = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="the dossier's `covers`: refused if the case file changed since")
+
+
+class CloseInput(serializers.Serializer):
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+
+
 class WithdrawInput(serializers.Serializer):
     reason = serializers.CharField(help_text="why the requester withdraws the request (required)")
 
@@ -288,6 +331,88 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if refusal is not None:
             raise _refusal(refusal)
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
+
+
+    def _meeting_task(self, pk):
+        task = get_task_for(self.request.user, pk)
+        if not meetings.is_meeting_step(task):
+            raise PermissionDenied(_("此步骤不是审批机构的会议表决步骤"))
+        return task
+
+    def _open_meeting(self, task):
+        _refuse_if_closed(task)
+        meeting = meetings.open_meeting(task)
+        if meeting is None:
+            raise ValidationError({"meeting": [_("本步骤没有正在表决的会议")]})
+        return meeting
+
+    @extend_schema(request=None, responses={200: MeetingOut(many=True)})
+    @action(detail=True, methods=["get"], url_path="meetings")
+    def meeting_list(self, request, pk=None):
+        """Every meeting held on this task's chain, newest last, with its votes."""
+        task = self._meeting_task(pk)
+        return Response(MeetingOut(meetings.meetings_of(task.process.coerced), many=True).data)
+
+    @extend_schema(request=ConveneInput, responses={201: MeetingOut})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def convene(self, request, pk=None):
+        """The secretary (the task's holder) opens the meeting with the members present; below
+        quorum it is recorded as not quorate and the task stays open (rule R4.143)."""
+        task = self._meeting_task(pk)
+        _refuse_if_closed(task)
+        incoming = ConveneInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            meeting = meetings.convene(task=task, secretary=request.user,
+                                       present=incoming.validated_data["present"], request=request._request)
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        return Response(MeetingOut(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=VoteInput, responses={201: MeetingOut})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def vote(self, request, pk=None):
+        """A present member's vote, signed with their own password (rule R4.141)."""
+        task = self._meeting_task(pk)
+        meeting = self._open_meeting(task)
+        incoming = VoteInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        try:
+            reason = meetings.why_cannot_vote(meeting, request.user)
+            if reason:
+                raise DecisionError(reason)
+            verified = meetings.verify_for(request.user, data["password"], task_id=task.pk,
+                                           request=request._request)
+            meetings.cast_vote(meeting=meeting, member=request.user, vote=data["vote"], opinion=data["opinion"],
+                               verified=verified, covers=data.get("covers"))
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        meeting.refresh_from_db()
+        return Response(MeetingOut(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CloseInput, responses={200: MeetingOut})
+    @action(detail=True, methods=["post"], url_path="close-meeting")
+    @idempotent
+    def close_meeting(self, request, pk=None):
+        """The secretary ends the voting: minutes (and, passed, the resolution) into the case
+        file, and the step approved or rejected (rules R4.145, R4.146)."""
+        task = self._meeting_task(pk)
+        meeting = self._open_meeting(task)
+        incoming = CloseInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            if meeting.secretary_id != request.user.pk:
+                raise DecisionError(_("只有召集本次会议的会议记录人可以结束表决"))
+            verified = meetings.verify_for(request.user, incoming.validated_data["password"], task_id=task.pk,
+                                           request=request._request)
+            meeting = meetings.close(meeting=meeting, secretary=request.user, verified=verified,
+                                     request=request._request)
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        return Response(MeetingOut(meeting).data)
 
 
 def _comment_action(view, request, pk):

@@ -23,6 +23,7 @@ class ApprovalsConfig(AppConfig):
         # The case file's timeline (documents, a lower layer) shows every decision and comment.
         register_timeline_source(timeline.decision_events)
         register_timeline_source(timeline.comment_events)
+        register_timeline_source(timeline.meeting_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
         # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.

@@ -60,7 +60,7 @@ class WriteOffFlow(ChainFlow):
     )
     authority_approval = (
         ApprovalStep(DecisionView.as_view(), title=_("审批机构批准"), role=lambda p: p.authority_body,
-                     signature=True, required=_docs(DocType.MEETING_RESOLUTION))
+                     signature=True, required=_docs(DocType.MEETING_RESOLUTION), meeting=True)
         .Next(this.finance_filing).Reject(this.rejected).Return(this.rework)
     )
     # Rule R4.48: the unit's finance files the resolution and books the write-off; rule R4.47:

@@ -2,6 +2,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
@@ -249,6 +250,33 @@ class CopyForm(forms.Form):
         self.fields["users"].queryset = (User.objects.filter(is_active=True).select_related("unit")
                                          .order_by("unit__name", "username"))
         self.fields["users"].label_from_instance = lambda u: f"{u}（{u.unit.name}）" if u.unit_id else str(u)
+
+
+class MeetingConveneForm(forms.Form):
+    """The secretary records who is present (rule R4.143)."""
+
+    present = forms.MultipleChoiceField(label=_("出席成员"), widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].choices = [(str(u.pk), u.get_full_name() or u.username) for u in members]
+
+
+class MeetingVoteForm(forms.Form):
+    """One member's vote with their own password (rule R4.141)."""
+
+    vote = forms.ChoiceField(label=_("表决"), widget=forms.RadioSelect, choices=[
+        (DecisionKind.VOTE_FOR, pgettext_lazy("表决", "同意")), (DecisionKind.VOTE_AGAINST, _("反对")),
+        (DecisionKind.VOTE_ABSTAIN, _("弃权"))])
+    opinion = forms.CharField(label=_("意见（可选）"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    password = forms.CharField(label=_("登录密码（表决即签署）"), required=False, strip=False,
+                               widget=forms.PasswordInput(render_value=False))
+
+
+class MeetingCloseForm(forms.Form):
+    password = forms.CharField(label=_("会议记录人登录密码（结束表决并签署）"), required=False, strip=False,
+                               widget=forms.PasswordInput(render_value=False))
 
 
 class WithdrawForm(forms.Form):

@@ -55,6 +55,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
 
     @property
+    def meeting_path(self):
+        return path("task/<int:pk>/meeting/", views.MeetingView.as_view(), name="meeting")
+
+    @property
     def process_path(self):
         return path("process/<int:pk>/", views.ProcessView.as_view(), name="process")
 

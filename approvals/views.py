@@ -20,7 +20,7 @@ from workflows.models import User
 from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
-from . import inbox, registry
+from . import inbox, meetings, registry
 from .access import get_process_for, get_process_to_comment, get_task_for
 from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
@@ -34,7 +34,18 @@ from .decisions import decide
 from .delegation import record_absence
 from .dossier import dossier, records
 from .exceptions import DecisionError
-from .forms import CommentForm, CopyForm, DecisionForm, DelegationForm, LitigationListForm, RequestForm, WithdrawForm
+from .forms import (
+    CommentForm,
+    CopyForm,
+    DecisionForm,
+    DelegationForm,
+    LitigationListForm,
+    MeetingCloseForm,
+    MeetingConveneForm,
+    MeetingVoteForm,
+    RequestForm,
+    WithdrawForm,
+)
 from .litigation_list import open_proposals, sign_list, verify_list
 from .models import (
     WITHDRAW_STEP,
@@ -272,6 +283,7 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         may_withdraw = user.pk == process.requested_by_id and why_not_withdraw(process, user) is None
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), records=records(process),
+                                        meetings=meetings.meetings_of(process),
                                         may_withdraw=may_withdraw, **participation(self.request, process), **kwargs)
 
 
@@ -596,3 +608,88 @@ class CopiedView(LoginRequiredMixin, generic.TemplateView):
         sort = sort if sort in COPY_SORTS else "-at"
         page = Paginator(copied_to(self.request.user, sort), 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(page=page, sort=sort, **kwargs)
+
+
+class MeetingView(LoginRequiredMixin, generic.TemplateView):
+    """An authority body's meeting on one task (rules R4.140-R4.147): the secretary records who
+    is present and closes the voting; each present member votes here with their own password."""
+
+    template_name = "approvals/meeting.html"
+
+    def get_task(self):
+        task = get_task_for(self.request.user, self.kwargs["pk"])
+        if not meetings.is_meeting_step(task):
+            raise Http404("not a meeting step")
+        return task
+
+    def get_context_data(self, convene_form=None, vote_form=None, close_form=None, error=None, **kwargs):
+        task = self.get_task()
+        user, step, process = self.request.user, task.flow_task, task.process.coerced
+        meeting = meetings.open_meeting(task)
+        members = meetings.members_for(task)
+        secretary_refusal = None if task.owner_id == user.pk and step.why_not(user, task) is None else (
+            step.why_not(user, task) or _("只有认领该任务的会议记录人可以召集和结束会议"))
+        vote_refusal = meetings.why_cannot_vote(meeting, user) if meeting else None
+        rule = meeting.rule if meeting else meetings.rule_of(step.role_for(process))
+        return super().get_context_data(
+            task=task, step=step, process=process, meeting=meeting, members=members,
+            tally=meetings.count(meeting) if meeting else None, rule_text=meetings.describe_rule(rule),
+            rule_note=rule.get("note", ""), is_secretary=secretary_refusal is None,
+            secretary_refusal=secretary_refusal, vote_refusal=vote_refusal,
+            present_names=[u for u in members.eligible if meeting and u.pk in meeting.present],
+            past=[m for m in meetings.meetings_of(process) if m.status != "voting"],
+            task_open=task.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+            convene_form=convene_form or MeetingConveneForm(members=members.eligible),
+            vote_form=vote_form or MeetingVoteForm(), close_form=close_form or MeetingCloseForm(),
+            dossier=dossier(process, step), error=error, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = self.get_task()
+        action = request.POST.get("action")
+        forms_ = {}
+        try:
+            if action == "convene":
+                form = forms_["convene_form"] = MeetingConveneForm(
+                    request.POST, members=meetings.members_for(task).eligible)
+                # The service names who may not sit (rule R4.144); the form only redisplays.
+                present = [int(pk) for pk in request.POST.getlist("present") if pk.isdigit()]
+                meeting = meetings.convene(task=task, secretary=request.user, present=present, request=request)
+                if meeting.status == "no_quorum":
+                    messages.warning(request, _("出席人数未达法定人数，会议不能表决，本步骤保持待办，可重新召集：%(t)s")
+                                     % {"t": meetings.tally_text({**meeting.tally, "for": 0, "against": 0,
+                                                                 "abstain": 0, "not_voted": 0})})
+                else:
+                    messages.success(request, _("会议已召开，出席成员可以表决"))
+            elif action in ("vote", "close"):
+                meeting = meetings.open_meeting(task)
+                if meeting is None:
+                    raise DecisionError(_("会议表决已结束"))
+                form_class = MeetingVoteForm if action == "vote" else MeetingCloseForm
+                form = forms_[f"{action}_form"] = form_class(request.POST)
+                if not form.is_valid():
+                    raise DecisionError(_("表决：请选择同意、反对或弃权"), "vote")
+                verified = meetings.verify_for(request.user, form.cleaned_data["password"], task_id=task.pk,
+                                               request=request)
+                if action == "vote":
+                    meetings.cast_vote(meeting=meeting, member=request.user, vote=form.cleaned_data["vote"],
+                                       opinion=form.cleaned_data["opinion"], verified=verified,
+                                       covers=request.POST.get("covers"))
+                    messages.success(request, _("已表决"))
+                else:
+                    meeting = meetings.close(meeting=meeting, secretary=request.user, verified=verified,
+                                             request=request)
+                    messages.success(request, _("表决已结束：%(result)s") % {"result": meeting.get_status_display()})
+                    return redirect("approvals:process", task.process_id)
+            else:
+                raise Http404("no such action")
+        except DecisionError as exc:
+            form = next(iter(forms_.values()), None)
+            if form is not None and exc.field in form.fields:
+                form.add_error(exc.field, str(exc))
+                error = None
+            else:
+                error = str(exc)
+            response = self.render_to_response(self.get_context_data(error=error, **forms_))
+            response.status_code = 422 if request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo" else 200
+            return response
+        return redirect("approvals:meeting", task.pk)

@@ -27,7 +27,7 @@ def remove_defaults(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0017_i18_withdraw'),
+        ('approvals', '0018_i18_meetings'),
         ('workflows', '0022_i15_idempotency_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
