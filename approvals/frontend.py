@@ -79,6 +79,18 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("done/", views.DoneView.as_view(), name="done")
 
     @property
+    def comment_path(self):
+        return path("process/<int:pk>/comment/", views.CommentView.as_view(), name="comment")
+
+    @property
+    def copy_path(self):
+        return path("process/<int:pk>/copy/", views.CopyView.as_view(), name="copy")
+
+    @property
+    def copied_path(self):
+        return path("copied/", views.CopiedView.as_view(), name="copied")
+
+    @property
     def batch_path(self):
         return path("batch/", views.BatchSignView.as_view(), name="batch")
 

@@ -1,12 +1,12 @@
-"""Approvals' part of the archive's case-file timeline (documents.timeline): every decision of
-every chain on the debt. Registered in ApprovalsConfig.ready(); the archive, a lower layer,
-never imports approvals."""
+"""Approvals' part of the archive's case-file timeline (documents.timeline): every decision and
+every comment (rule R4.120) of every chain on the debt. Registered in ApprovalsConfig.ready();
+the archive, a lower layer, never imports approvals."""
 from django.utils.translation import gettext as _
 
 from documents.timeline import Event
 from workflows.models import Debt
 
-from .models import WITHDRAW_STEP, Decision, Meeting
+from .models import WITHDRAW_STEP, ChainComment, Decision, Meeting
 
 
 def decision_events(debt: Debt) -> list[Event]:
@@ -20,6 +20,12 @@ def decision_events(debt: Debt) -> list[Event]:
             text += f"（{row.comment}）"
         events.append(Event(row.at, "approval", _("审批"), text, row.by))
     return events
+
+
+def comment_events(debt: Debt) -> list[Event]:
+    return [Event(row.at, "approval_comment", _("审批评论"),
+                  f"{row.process.get_chain_display()} #{row.process_id}：{row.text}", row.by)
+            for row in ChainComment.objects.filter(debt=debt).select_related("by", "process")]
 
 
 def meeting_events(debt: Debt) -> list[Event]:
