@@ -68,7 +68,7 @@ def test_holder_transfers_to_an_eligible_person_on_record(org, people):
     assert decision.by == committee2 and decision.on_behalf_of is None
     # The process page and the case file's timeline show it.
     history = text(client_for(people["handler"]).get(reverse("approvals:process", args=[process.pk])))
-    assert 'id="transfers"' in history and "本人出差一周" in history
+    assert "转交" in history and "本人出差一周" in history and f"→ {committee2}" in history
     timeline = text(client_for(people["committee"]).get(reverse("archive:case_file",
                                                                   kwargs={"debt_id": process.debt_id})))
     assert "转交给" in timeline and "本人出差一周" in timeline
