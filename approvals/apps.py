@@ -22,6 +22,7 @@ class ApprovalsConfig(AppConfig):
             registry.register(flow_class)
         # The case file's timeline (documents, a lower layer) shows every decision.
         register_timeline_source(timeline.decision_events)
+        register_timeline_source(timeline.urge_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
         # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.
