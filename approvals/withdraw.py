@@ -11,6 +11,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 
 from workflows.models import User
 
+from .copies import copy_at_end
 from .exceptions import DecisionError
 from .four_eyes import eligible_users
 from .models import (
@@ -92,4 +93,5 @@ def chain_withdraw(*, process: ChainProcess, user: User, reason: str) -> Decisio
                     _("%(label)s 已由申请人撤回（待办步骤：%(steps)s），理由：%(reason)s") % {
                         "label": label, "steps": steps, "reason": reason},
                     reverse("approvals:process", args=[process.pk]))
+        copy_at_end(process)  # rule R4.121: the chain's end copies, withdrawn too
     return record
