@@ -539,8 +539,8 @@ MEETING_BODIES = ("gm_office", "board", "shareholders")
 
 
 class MajorityBase(models.TextChoices):
-    PRESENT = "present", _("出席成员")
-    MEMBERS = "members", _("全体成员")
+    PRESENT = "present", pgettext_lazy("通过比例的基数", "出席成员")
+    MEMBERS = "members", pgettext_lazy("通过比例的基数", "全体成员")
 
 
 class MeetingRule(models.Model):
