@@ -1,4 +1,4 @@
-"""Empty list pages say what they are for and how to start (issue 19 item 10): each shows its
+"""Empty list pages say what they are for and how to start (rule R8.20, issue 19 item 10): each shows its
 sentence and, when the user may do it, the link to the action that fills it; in English too."""
 import pytest
 from django.test import Client
