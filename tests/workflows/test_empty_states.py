@@ -28,7 +28,8 @@ PAGES = [
     ("gm", "approvals:index", "", "没有待办任务。审批申请流转到您负责的步骤时出现在这里", "debts:index"),
 ]
 LINK_TEXT = {"workflows_routes:ledger_import": "导入台账", "#own-plan": "填写我的计划",
-             "#handover-form": "在上方选择单位后开始导出", "#agency-form": "在下方登记受托机构", "#id_year": "在上方选择季度后计算奖罚名单"}
+             "#handover-form": "在上方选择单位后开始导出", "#agency-form": "在下方登记受托机构",
+             "#id_year": "在上方选择季度后计算奖罚名单"}
 
 
 def href(target):
