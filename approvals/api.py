@@ -15,15 +15,19 @@ from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
 from . import inbox, meetings, registry
-from .access import get_process_for, get_task_for
+from .access import get_process_for, get_process_to_comment, get_task_for
 from .chain_requests import start_chain
+from .comments import chain_comment
 from .conflicts import closed_message
+from .copies import SORTS as COPY_SORTS
+from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
 from .dossier import dossier
-from .exceptions import DecisionError, SignatureError
-from .forms import DecisionForm, RequestForm
-from .models import Chain, ChainProcess, StepInfo
+from .exceptions import DecisionError, SignatureError, TooSoon
+from .forms import CommentForm, CopyForm, DecisionForm, RequestForm
+from .models import Chain, ChainComment, ChainCopy, ChainProcess, ChainUrge, StepInfo
 from .signatures import Verified, verify_password
+from .urge import chain_urge, interval, may_urge
 from .withdraw import chain_withdraw
 
 
@@ -73,6 +77,7 @@ class RequiredOut(serializers.Serializer):
 class PathOut(serializers.Serializer):
     title = serializers.CharField()
     state = serializers.CharField()
+    kind = serializers.CharField(default="", help_text="the decision's kind, or `comment` for a comment (R4.120)")
     decision = serializers.CharField(default="")
     by = serializers.CharField(default=None)
     at = serializers.DateTimeField(default=None)
@@ -110,6 +115,37 @@ class TaskDetailSerializer(StepSerializer):
     def get_dossier(self, info) -> DossierOut:
         process = info.process
         return DossierOut(dossier(process, info.task.flow_task)).data
+
+
+class CommentOut(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+
+    class Meta:
+        model = ChainComment
+        fields = ["id", "process", "by", "at", "text"]
+        read_only_fields = fields
+
+
+class CommentInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+
+
+class CopyOut(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True)
+    by = serializers.CharField(source="by.username", read_only=True, default=None)
+    chain = serializers.CharField(source="process.chain", read_only=True)
+    debt = serializers.CharField(source="process.debt.code", read_only=True)
+    outcome = serializers.CharField(source="process.outcome", read_only=True)
+
+    class Meta:
+        model = ChainCopy
+        fields = ["id", "process", "chain", "debt", "outcome", "user", "by", "moment", "at", "note"]
+        read_only_fields = fields
+
+
+class CopyInput(serializers.Serializer):
+    users = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the people to copy")
+    note = serializers.CharField(required=False, allow_blank=True)
 
 
 class StartInput(serializers.Serializer):
@@ -177,6 +213,35 @@ class CloseInput(serializers.Serializer):
 
 class WithdrawInput(serializers.Serializer):
     reason = serializers.CharField(help_text="why the requester withdraws the request (required)")
+
+
+class UrgeInput(serializers.Serializer):
+    task = serializers.IntegerField(required=False, help_text="the open step's task id; may be left out "
+                                                               "when the chain has one open step")
+    message = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class UrgeSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+    task = serializers.IntegerField(source="task_id", read_only=True)
+    process = serializers.IntegerField(source="process_id", read_only=True)
+    next_allowed_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChainUrge
+        fields = ["id", "process", "task", "step", "step_title", "by", "at", "message", "notified",
+                  "next_allowed_at"]
+        read_only_fields = fields
+
+    def get_next_allowed_at(self, urge) -> str:
+        return (urge.at + interval()).isoformat()
+
+
+class UrgedTooSoon(APIException):
+    """Rule R4.111: the step was urged within QQ_URGE_INTERVAL_HOURS."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "urged_too_soon"
 
 
 class ChainStateConflict(APIException):
@@ -380,7 +445,72 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(MeetingOut(meeting).data)
 
 
-class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+def _comment_action(view, request, pk):
+    if request.method == "GET":
+        process = get_process_for(request.user, pk)
+        return Response(CommentOut(process.comments.select_related("by"), many=True).data)
+    process = get_process_to_comment(request.user, pk)
+    form = CommentForm(request.data)
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    try:
+        comment = chain_comment(process=process, user=request.user, text=form.cleaned_data["text"])
+    except DecisionError as exc:
+        raise _refusal(exc) from None
+    return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
+
+
+def _copy_action(view, request, pk):
+    process = get_process_for(request.user, pk)
+    if request.method == "GET":
+        return Response(CopyOut(process.copies.select_related("user", "by", "process__debt"), many=True).data)
+    if not may_copy(request.user, process):
+        raise PermissionDenied(_("只有申请人或审批人可以抄送"))
+    data = request.data
+    users = data.getlist("users") if hasattr(data, "getlist") else data.get("users", [])
+    form = CopyForm({"users": users, "note": data.get("note", "")})
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    try:
+        done = copy_ad_hoc(process=process, by=request.user, users=form.cleaned_data["users"],
+                           note=form.cleaned_data["note"])
+    except DecisionError as exc:
+        raise _refusal(exc) from None
+    return Response(CopyOut(done, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ChainParticipationMixin:
+    """评论 and 抄送 on a chain (rules R4.120-R4.122), and the caller's 抄送我的 list."""
+
+    @extend_schema(methods=["GET"], request=None, responses={200: CommentOut(many=True)})
+    @extend_schema(methods=["POST"], request=CommentInput, responses={201: CommentOut})
+    @action(detail=True, methods=["get", "post"])
+    @idempotent
+    def comments(self, request, pk=None):
+        """GET: the chain's comments (whoever may read the chain). POST: comment, as one of the
+        chain's participants (others: 404); notifies the other participants; decides nothing."""
+        return _comment_action(self, request, pk)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: CopyOut(many=True)})
+    @extend_schema(methods=["POST"], request=CopyInput, responses={201: CopyOut(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    @idempotent
+    def copies(self, request, pk=None):
+        """GET: who was copied, by whom, when. POST: copy the chain to people, as its requester
+        or one of its approvers; recorded and notified."""
+        return _copy_action(self, request, pk)
+
+    @extend_schema(request=None, responses={200: CopyOut(many=True)})
+    @action(detail=False, methods=["get"], url_path="copied-to-me")
+    def copied_to_me(self, request):
+        """抄送我的: the copies the caller received (?sort=-at|at|chain|-chain|debt|-debt), paginated."""
+        sort = request.query_params.get("sort", "-at")
+        queryset = copied_to(request.user, sort if sort in COPY_SORTS else "-at")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CopyOut(page, many=True).data)
+
+
+class ChainViewSet(ChainParticipationMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval chain processes: start one on a debt; read one (debt in scope)."""
 
     serializer_class = ProcessSerializer
@@ -435,6 +565,41 @@ class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 raise ValidationError({exc.field: [str(exc)]}) from None
             raise ChainStateConflict(str(exc)) from None
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=process.pk)).data)
+
+    @extend_schema(request={"application/json": UrgeInput, "multipart/form-data": UrgeInput},
+                   responses={201: UrgeSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def urge(self, request, pk=None):
+        """催办 (rule R4.111): remind the people an open step waits for (its holder when claimed).
+        The requester or 清欠办 only (403); once per step within QQ_URGE_INTERVAL_HOURS (429, the
+        message says when it is next allowed); 409 when the chain is over or the step done."""
+        process = get_process_for(request.user, pk)
+        if not may_urge(process, request.user):
+            raise PermissionDenied(_("只有申请人或清欠办可以催办"))
+        incoming = UrgeInput(data=request.data)
+        if not incoming.is_valid():
+            raise ValidationError(incoming.errors)
+        task_id = incoming.validated_data.get("task")
+        steps = StepInfo.objects.filter(process=process)
+        if task_id is None:
+            open_ids = list(steps.filter(open=True).values_list("task_id", flat=True)[:2])
+            if len(open_ids) != 1:
+                raise ValidationError({"task": [_("催办：请指明要催办的步骤（task）")]})
+            task_id = open_ids[0]
+        info = steps.select_related("task").filter(task_id=task_id).first()
+        if info is None:
+            raise ValidationError({"task": [_("催办：该任务不属于本审批链")]})
+        try:
+            urge = chain_urge(process=process, task=info.task, user=request.user,
+                              message=incoming.validated_data.get("message", ""))
+        except TooSoon as exc:
+            raise UrgedTooSoon(str(exc)) from None
+        except DecisionError as exc:
+            if exc.field:
+                raise ValidationError({exc.field: [str(exc)]}) from None
+            raise ChainStateConflict(str(exc)) from None
+        return Response(UrgeSerializer(urge).data, status=status.HTTP_201_CREATED)
 
 
 routes = [("tasks", TaskViewSet, "api-task"), ("chains", ChainViewSet, "api-chain")]

@@ -18,6 +18,7 @@ from workflows.models import User
 
 from . import required_documents
 from .case_file import attach, current_documents
+from .copies import copy_at_end
 from .dossier import covers_token
 from .exceptions import AttachmentRefused, DecisionError, SignatureError
 from .models import (
@@ -169,6 +170,7 @@ def _ended(process):
 def _close(process, outcome):
     ChainProcess.objects.filter(pk=process.pk).update(outcome=outcome, active=False)
     process.outcome, process.active = outcome, False
+    copy_at_end(process)  # rule R4.121
 
 
 def _attach(debt, doc_type, uploaded, user, request=None):

@@ -226,6 +226,32 @@ class LitigationListForm(forms.Form):
         return cleaned
 
 
+class CommentForm(forms.Form):
+    """评论 (rule R4.120)."""
+
+    text = forms.CharField(label=_("评论内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("评论内容：必须填写"),
+                                           "max_length": _("评论内容：不能超过 %(limit_value)d 个字")})
+
+
+class CopyForm(forms.Form):
+    """临时抄送 (rule R4.122): choose people; recorded and notified."""
+
+    users = forms.ModelMultipleChoiceField(
+        label=_("抄送给"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": _("抄送给：请至少选择一位人员"),
+                        "invalid_choice": _("抄送给：所选人员不存在或已停用"),
+                        "invalid_pk_value": _("抄送给：所选人员不存在或已停用")})
+    note = forms.CharField(label=_("说明"), max_length=300, required=False,
+                           error_messages={"max_length": _("说明：不能超过 %(limit_value)d 个字")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = (User.objects.filter(is_active=True).select_related("unit")
+                                         .order_by("unit__name", "username"))
+        self.fields["users"].label_from_instance = lambda u: f"{u}（{u.unit.name}）" if u.unit_id else str(u)
+
+
 class MeetingConveneForm(forms.Form):
     """The secretary records who is present (rule R4.143)."""
 

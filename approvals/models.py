@@ -207,6 +207,85 @@ class Reassignment(AppendOnlyModel):
         return f"{self.step_title} → {self.to_user}"
 
 
+class ChainComment(AppendOnlyModel):
+    """评论 (rule R4.120): a participant's remark on a running chain. Not a decision: it never
+    moves the chain and does not count for four eyes (four_eyes reads Decision only)."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="comments")
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="chain_comments")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评论人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    text = models.TextField(_("评论内容"))
+
+    class Meta:
+        verbose_name = _("审批评论")
+        verbose_name_plural = _("审批评论")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["process", "at"], name="qq_comment_process_at")]
+
+    def __str__(self):
+        return f"{self.by}: {self.text[:30]}"
+
+
+class CopyMoment(models.TextChoices):
+    START = "start", _("发起时抄送")
+    END = "end", _("结束时抄送")
+    AD_HOC = "ad_hoc", _("临时抄送")
+
+
+def _role_choices():
+    return [(code, label) for code, label in ROLE_LABELS.items()]
+
+
+class ChainCopySettings(models.Model):
+    """抄送 per chain (rule R4.121): the roles copied when the request is submitted and when the
+    chain ends (chain A: the inventory list and the signed receipt list, rule R4.23)."""
+
+    chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices, unique=True)
+    at_start = models.JSONField(_("发起时抄送的角色"), default=list, blank=True)
+    at_end = models.JSONField(_("结束时抄送的角色"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("抄送设置")
+        verbose_name_plural = _("抄送设置")
+        ordering = ["chain"]
+
+    def __str__(self):
+        return str(self.get_chain_display())
+
+    def clean(self):
+        unknown = [r for r in [*(self.at_start or []), *(self.at_end or [])] if r not in ROLE_LABELS]
+        if unknown:
+            raise ValidationError(gettext("未知角色：%(roles)s") % {"roles": "、".join(unknown)})
+
+
+class ChainCopy(AppendOnlyModel):
+    """One person copied on one chain (rule R4.121): who, by whom (none: by the chain's settings),
+    when, at which moment. The copied may read the chain's dossier (access.get_process_for)."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="copies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("抄送给"), on_delete=models.PROTECT,
+                             related_name="chain_copies")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("抄送人"), null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")
+    moment = models.CharField(_("抄送时点"), max_length=10, choices=CopyMoment.choices)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("抄送记录")
+        verbose_name_plural = _("抄送记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"], name="qq_copy_user_at"),
+                   models.Index(fields=["process", "user"], name="qq_copy_process_user")]
+
+    def __str__(self):
+        return f"{self.process_id} → {self.user}"
+
+
 class SignatureFailure(AppendOnlyModel):
     """A wrong password typed to sign (rule R4.11): counted for the signing lock, kept as a record."""
 
@@ -305,6 +384,37 @@ class StepInfo(models.Model):
         return self.open and self.due_at < timezone.now()
 
 
+class ChainUrge(AppendOnlyModel):
+    """催办 (rule R4.111): the requester or 清欠办 reminded the candidates of an open step; at
+    most one per step within QQ_URGE_INTERVAL_HOURS."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="urges")
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("催办人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    message = models.CharField(_("催办留言"), max_length=200, blank=True)
+    notified = models.PositiveIntegerField(_("通知人数"), default=0)
+
+    class Meta:
+        verbose_name = _("催办记录")
+        verbose_name_plural = _("催办记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["task", "at"])]
+
+    def __str__(self):
+        return f"{self.step_title} · {self.by} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def title(self):
+        """The step's title in the reader's language (the stored one is the language of the day)."""
+        node = self.process.flow_class.instance.node(self.step)
+        return str(getattr(node, "task_title", "") or self.step_title)
+
+
 class AuthorityMatrix(models.Model):
     """One version of the authority table; the newest version in effect on a date applies."""
 
@@ -377,8 +487,10 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", _("已批准")
     ESCALATED = "escalated", _("已升级")
     COPY = "copy", _("抄送")
+    COMMENT = "comment", _("评论")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
     WITHDRAWN = "withdrawn", _("申请已撤回")
+    URGED = "urged", _("催办")
 
 
 class Notification(models.Model):
@@ -427,8 +539,8 @@ MEETING_BODIES = ("gm_office", "board", "shareholders")
 
 
 class MajorityBase(models.TextChoices):
-    PRESENT = "present", _("出席成员")
-    MEMBERS = "members", _("全体成员")
+    PRESENT = "present", pgettext_lazy("通过比例的基数", "出席成员")
+    MEMBERS = "members", pgettext_lazy("通过比例的基数", "全体成员")
 
 
 class MeetingRule(models.Model):

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import generic
 from viewflow.workflow.status import STATUS
@@ -20,17 +21,22 @@ from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
 from . import inbox, meetings, registry
-from .access import get_process_for, get_task_for
+from .access import get_process_for, get_process_to_comment, get_task_for
 from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
+from .comments import chain_comment
 from .conflicts import closed_message, task_closed_response
+from .copies import SORTS as COPY_SORTS
+from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
 from .delegation import record_absence
-from .dossier import dossier
+from .dossier import dossier, records
 from .exceptions import DecisionError
 from .forms import (
+    CommentForm,
+    CopyForm,
     DecisionForm,
     DelegationForm,
     LitigationListForm,
@@ -55,8 +61,10 @@ from .models import (
     StepInfo,
     WriteOffCondition,
 )
+from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
+from .urge import chain_urge, may_urge, next_allowed
 from .withdraw import chain_withdraw, decided_after_submit, why_not_withdraw
 from .working_days import working_days_covered
 
@@ -159,7 +167,7 @@ class DecisionView(TurboFormMixin, generic.FormView):
         return super().get_context_data(
             process=process, task=activation.task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=activation.task).first(),
-            dossier=dossier(process, step), **kwargs)
+            dossier=dossier(process, step), **participation(self.request, process), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -231,7 +239,8 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         task, step, reason = self.get_task()
         process = task.process.coerced
         return super().get_context_data(task=task, step=step, reason=reason, info=task.step_info,
-                                        process=process, dossier=dossier(process, step), **kwargs)
+                                        process=process, dossier=dossier(process, step),
+                                        **participation(self.request, process), **kwargs)
 
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins.
@@ -273,10 +282,40 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         user = self.request.user
         # Rule R4.110: the withdraw button, for the requester while nothing after the request is decided.
         may_withdraw = user.pk == process.requested_by_id and why_not_withdraw(process, user) is None
+        # Rule R4.111: an urge button per open step, highlighted when the step is overdue.
+        open_steps = list(open_steps)
+        for s in open_steps:  # the step's title in the reader's language, not the stored one
+            s.title = str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+        urging = process.active and may_urge(process, user)
+        if urging:
+            again = next_allowed([s.task_id for s in open_steps])
+            for s in open_steps:
+                s.urge_again_at = again.get(s.task_id)
+        urges = process.urges.select_related("by", "process")[:20]
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
-                                        open_steps=open_steps, dossier=dossier(process),
+                                        open_steps=open_steps, dossier=dossier(process), records=records(process),
                                         meetings=meetings.meetings_of(process),
-                                        may_withdraw=may_withdraw, **kwargs)
+                                        may_withdraw=may_withdraw, urging=urging, urges=urges,
+                                        **participation(self.request, process), **kwargs)
+
+
+class UrgeView(LoginRequiredMixin, generic.View):
+    """催办 (rule R4.111): POST from the process page; the answer is a message on that page."""
+
+    def post(self, request, *args, **kwargs):
+        process = get_process_for(request.user, kwargs["pk"])  # out of scope: 404
+        info = StepInfo.objects.filter(process=process, task_id=request.POST.get("task") or 0).first()
+        if info is None:
+            raise Http404("no such step")
+        try:
+            urge = chain_urge(process=process, task=info.task, user=request.user,
+                              message=request.POST.get("message", ""))
+        except DecisionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已催办“%(step)s”，已通知 %(n)s 人") % {"step": urge.step_title,
+                                                                          "n": urge.notified})
+        return redirect("approvals:process", process.pk)
 
 
 class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
@@ -293,7 +332,9 @@ class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(process=self.process,
                                         refusal=why_not_withdraw(self.process, self.request.user),
-                                        open_steps=self.process.step_infos.filter(open=True), **kwargs)
+                                        open_titles=[str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+                                                     for s in self.process.step_infos.filter(open=True)
+                                                     .select_related("task")], **kwargs)
 
     def form_valid(self, form):
         try:
@@ -510,6 +551,96 @@ class LitigationListDetailView(LoginRequiredMixin, generic.TemplateView):
             raise Http404("no such list")
         processes = signed.processes.select_related("debt__debtor")
         return super().get_context_data(signed=signed, valid=verify_list(signed), processes=processes, **kwargs)
+
+
+def participation(request, process: ChainProcess) -> dict:
+    """What the task and process pages offer besides deciding: the comment form to the chain's
+    participants while it runs (rule R4.120), the copy link to its requester and approvers
+    (rule R4.122)."""
+    user = request.user
+    return {"may_comment": process.active and takes_part(user, process), "may_copy": may_copy(user, process),
+            "comment_form": CommentForm(), "here": request.get_full_path()}
+
+
+def _back(request, process):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return HttpResponseRedirect(target)
+    return redirect("approvals:process", process.pk)
+
+
+class CommentView(LoginRequiredMixin, generic.TemplateView):
+    """评论 (rule R4.120): the form on its own page, where an invalid one comes back with its
+    errors and what was typed; the task and process pages post here. Non-participants: 404."""
+
+    template_name = "approvals/comment.html"
+
+    def get_context_data(self, **kwargs):
+        process = get_process_to_comment(self.request.user, self.kwargs["pk"])
+        kwargs.setdefault("form", CommentForm())
+        return super().get_context_data(process=process, records=records(process),
+                                        next=self.request.POST.get("next") or self.request.GET.get("next", ""),
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        process = get_process_to_comment(request.user, kwargs["pk"])
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                chain_comment(process=process, user=request.user, text=form.cleaned_data["text"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已发表评论"))
+                return _back(request, process)
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class CopyView(LoginRequiredMixin, generic.TemplateView):
+    """临时抄送 (rule R4.122): the requester or an approver chooses people to copy the chain to."""
+
+    template_name = "approvals/copy.html"
+
+    def get_process(self):
+        process = get_process_for(self.request.user, self.kwargs["pk"])
+        if not may_copy(self.request.user, process):
+            raise PermissionDenied(_("只有申请人或审批人可以抄送"))
+        return process
+
+    def get_context_data(self, **kwargs):
+        process = self.get_process()
+        kwargs.setdefault("form", CopyForm())
+        copies = process.copies.select_related("user", "by")
+        return super().get_context_data(process=process, copies=copies,
+                                        next=self.request.POST.get("next") or self.request.GET.get("next", ""),
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        process = self.get_process()
+        form = CopyForm(request.POST)
+        if form.is_valid():
+            try:
+                done = copy_ad_hoc(process=process, by=request.user, users=form.cleaned_data["users"],
+                                   note=form.cleaned_data["note"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已抄送给 %(n)s 人") % {"n": len(done)})
+                return _back(request, process)
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class CopiedView(LoginRequiredMixin, generic.TemplateView):
+    """抄送我的 (rule R4.122): the chains copied to this user, newest first, sortable."""
+
+    template_name = "approvals/copied.html"
+
+    def get_context_data(self, **kwargs):
+        sort = self.request.GET.get("sort", "-at")
+        sort = sort if sort in COPY_SORTS else "-at"
+        page = Paginator(copied_to(self.request.user, sort), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, sort=sort, **kwargs)
 
 
 class MeetingView(LoginRequiredMixin, generic.TemplateView):
