@@ -1,6 +1,5 @@
-"""Browser journey of 转交 (rule R4.130) and 退回到指定步骤 (rule R4.131) at 1366px, in Chinese
-and English: the holder's task page carries the transfer form (eligible people only) and the
-decision form's return-to-step choice; without JavaScript-only controls."""
+"""Browser journey of 转交 (rule R4.130) at 1366px, in Chinese and English: the holder's task page
+carries the transfer form (eligible people only); a missing reason is named, the choice kept."""
 import os
 from pathlib import Path
 
