@@ -20,20 +20,44 @@ from viewflow.workflow.status import STATUS
 from . import four_eyes, inbox
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
+from .exceptions import SignatureError
 from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify, notify_many
+from .signatures import verify_password
 from .working_days import due_for_new_step
 
 
-def _open_or_409(view):
+def _password_before_lock(node, request, task_pk) -> None:
+    """Rule R8.17 on the page, as in the API: the signing password of an approval is checked
+    before viewflow's execute view takes the chain's lock, so a slow or wrong check never holds
+    the chain's other approvers waiting. Only for the task's holder (anyone else is refused
+    inside the lock and never gets this far); the proof or the refusal is left on the request
+    for the decision view, and decide() does not check again. A failure is recorded outside
+    any transaction, so rule R4.9's lockout counts it whatever the page does next."""
+    if not node.signs(request.POST.get("decision")):
+        return
+    task = node.flow_class.task_class.objects.filter(pk=task_pk).only("owner_id").first()
+    if task is None or task.owner_id != request.user.pk:
+        return
+    try:
+        request.qq_verified = verify_password(request.user, request.POST.get("password", ""),
+                                              task_id=task_pk, request=request)
+    except SignatureError as exc:
+        request.qq_password_refused = exc
+
+
+def _open_or_409(view, node=None):
     """Wrap the execute and assign routes: a closed task answers 409, also when it closed while
-    this request waited for the chain's lock (viewflow then refuses with PermissionDenied)."""
+    this request waited for the chain's lock (viewflow then refuses with PermissionDenied). On
+    the execute route (`node` given) a signing password is checked before the lock."""
 
     def guarded(request, *args, **kwargs):
         task_pk = kwargs.get("task_pk")
         message = closed_message(task_pk) if request.user.is_authenticated and task_pk else None
         if message:
             return task_closed_response(request, task_pk, message)
+        if node is not None and request.method == "POST" and request.user.is_authenticated:
+            _password_before_lock(node, request, task_pk)
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied:
@@ -89,7 +113,8 @@ class ApprovalStep(flow.View):
     effect: callable(process, user) run in the same transaction when this step approves;
     guard: callable(process) -> message or None, asked before an approval: a message refuses
         the approval and sends the chain to the node given by .Redo() (the message says why);
-    decisions: the decisions this step offers.
+    decisions: the decisions this step offers;
+    meeting: an authority body's step, which its meeting may decide by vote (rules R4.140-R4.147).
     """
 
     activation_class = StepActivation
@@ -100,7 +125,7 @@ class ApprovalStep(flow.View):
     def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
                  effect=None, guard=None,
                  decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
-                 extra_fields=(), **kwargs):
+                 extra_fields=(), meeting=False, **kwargs):
         super().__init__(view, **kwargs)
         self.task_title = title
         self.role = role
@@ -111,6 +136,7 @@ class ApprovalStep(flow.View):
         self.guard = guard
         self.decisions = tuple(decisions)
         self.extra_fields = tuple(extra_fields)
+        self.meeting = meeting
         self._on_reject = None
         self._on_return = None
         self._on_redo = None
@@ -147,7 +173,8 @@ class ApprovalStep(flow.View):
             yield Edge(src=self, dst=self._on_redo, edge_class="default")
 
     def _get_urls(self):
-        return [URLPattern(p.pattern, _open_or_409(p.callback), p.default_args, p.name)
+        return [URLPattern(p.pattern, _open_or_409(p.callback, self if p.name == "execute" else None),
+                           p.default_args, p.name)
                 if isinstance(p, URLPattern) and p.name in ("execute", "assign") else p
                 for p in super()._get_urls()]
 
