@@ -18,6 +18,7 @@ from workflows.models import ClockSettings, Debt, DebtClock
 from .case_file import current_documents
 from .models import WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
 from .required_documents import Requirement
+from .return_to import superseded_ids
 
 # The kind of a comment's row in the path (a decision's row carries its DecisionKind).
 COMMENT = "comment"
@@ -89,12 +90,23 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     return str(getattr(node, "task_title", "") or stored)
 
 
+def _decision_text(process: ChainProcess, d) -> str:
+    if d.decision == DecisionKind.RETURN_TO and d.returned_to:
+        return _("%(decision)s：%(step)s") % {"decision": d.get_decision_display(),
+                                             "step": _title(process, d.returned_to, d.returned_to)}
+    return d.get_decision_display()
+
+
 def records(process: ChainProcess) -> list[dict]:
     """Every decision and every comment (rule R4.120) so far, in time order: who, what, when, why."""
-    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
-             "kind": d.decision, "by": d.by,
+    decisions = list(process.decisions.select_related("by", "on_behalf_of"))
+    # Rule R4.132: decisions a later return to their step (or an earlier one) superseded stay in
+    # the record, marked; a return to a chosen step names that step.
+    superseded = superseded_ids(process, sorted(decisions, key=lambda d: d.pk))
+    rows = [{"title": _title(process, d.step, d.step_title), "decision": _decision_text(process, d),
+             "kind": d.decision, "by": d.by, "superseded": d.pk in superseded,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
-            for d in process.decisions.select_related("by", "on_behalf_of")]
+            for d in decisions]
     rows.extend({"title": str(NotificationKind.COMMENT.label), "decision": "", "kind": COMMENT, "by": c.by,
                  "on_behalf_of": None, "at": c.at, "comment": c.text, "state": "done"}
                 for c in process.comments.select_related("by"))
