@@ -209,7 +209,7 @@ def cast_vote(*, meeting: Meeting, member: User, vote: str, opinion: str = "", v
         now = timezone.now()
         record = Decision.objects.create(
             debt=process.debt, chain=process.chain, step=meeting.step,
-            step_title=str(task.flow_task.task_title), decision=vote, by=member, at=now,
+            step_title=_record_step_title(task), decision=vote, by=member, at=now,
             comment=opinion.strip(), process=process, task=task)
         sign(record, shown)
         return MeetingVote.objects.create(meeting=meeting, member=member, vote=vote, decision=record, at=now)
@@ -263,11 +263,17 @@ def close(*, meeting: Meeting, secretary: User, verified: Verified, request: Htt
         step = task.flow_task
         activation = step.activation_class(task)
         activation.start(request)
-        comment = _("%(body)s会议表决%(result)s：%(tally)s") % {
-            "body": meeting.body_label, "result": meeting.get_status_display(), "tally": tally_text(tally)}
+        with translation.override(RECORD_LANGUAGE):  # on record in the minutes' language
+            comment = _("%(body)s会议%(result)s：%(tally)s") % {
+                "body": meeting.body_label, "result": meeting.get_status_display(), "tally": tally_text(tally)}
         decide(activation, secretary, decision=DecisionKind.APPROVE if tally["passed"] else DecisionKind.REJECT,
                comment=comment, request=request, verified=verified)
         return meeting
+
+
+def _record_step_title(task: Task) -> str:
+    with translation.override(RECORD_LANGUAGE):
+        return str(task.flow_task.task_title)
 
 
 def _record_title(meeting: Meeting, what: str) -> str:

@@ -286,6 +286,32 @@ class ChainCopy(AppendOnlyModel):
         return f"{self.process_id} → {self.user}"
 
 
+class Transfer(AppendOnlyModel):
+    """The holder of a claimed task handed it to another person eligible for the step (转交, rule
+    R4.130). Kept apart from Reassignment: 清欠办主任's designation lets role and unit give way
+    (R4.106, four_eyes.why_not reads it), a transfer never does, and it is no delegation period."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="transfers")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("转交人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.PROTECT,
+                                related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("转交理由"))
+
+    class Meta:
+        verbose_name = _("任务转交")
+        verbose_name_plural = _("任务转交")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.step_title}: {self.from_user} → {self.to_user}"
+
+
 class SignatureFailure(AppendOnlyModel):
     """A wrong password typed to sign (rule R4.11): counted for the signing lock, kept as a record."""
 
@@ -384,6 +410,37 @@ class StepInfo(models.Model):
         return self.open and self.due_at < timezone.now()
 
 
+class ChainUrge(AppendOnlyModel):
+    """催办 (rule R4.111): the requester or 清欠办 reminded the candidates of an open step; at
+    most one per step within QQ_URGE_INTERVAL_HOURS."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="urges")
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("催办人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    message = models.CharField(_("催办留言"), max_length=200, blank=True)
+    notified = models.PositiveIntegerField(_("通知人数"), default=0)
+
+    class Meta:
+        verbose_name = _("催办记录")
+        verbose_name_plural = _("催办记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["task", "at"])]
+
+    def __str__(self):
+        return f"{self.step_title} · {self.by} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def title(self):
+        """The step's title in the reader's language (the stored one is the language of the day)."""
+        node = self.process.flow_class.instance.node(self.step)
+        return str(getattr(node, "task_title", "") or self.step_title)
+
+
 class AuthorityMatrix(models.Model):
     """One version of the authority table; the newest version in effect on a date applies."""
 
@@ -459,6 +516,7 @@ class NotificationKind(models.TextChoices):
     COMMENT = "comment", _("评论")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
     WITHDRAWN = "withdrawn", _("申请已撤回")
+    URGED = "urged", _("催办")
 
 
 class Notification(models.Model):
@@ -507,8 +565,8 @@ MEETING_BODIES = ("gm_office", "board", "shareholders")
 
 
 class MajorityBase(models.TextChoices):
-    PRESENT = "present", _("出席成员")
-    MEMBERS = "members", _("全体成员")
+    PRESENT = "present", pgettext_lazy("通过比例的基数", "出席成员")
+    MEMBERS = "members", pgettext_lazy("通过比例的基数", "全体成员")
 
 
 class MeetingRule(models.Model):
