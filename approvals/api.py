@@ -23,10 +23,11 @@ from .copies import SORTS as COPY_SORTS
 from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
 from .dossier import dossier
-from .exceptions import DecisionError, SignatureError
+from .exceptions import DecisionError, SignatureError, TooSoon
 from .forms import CommentForm, CopyForm, DecisionForm, RequestForm
-from .models import Chain, ChainComment, ChainCopy, ChainProcess, StepInfo
+from .models import Chain, ChainComment, ChainCopy, ChainProcess, ChainUrge, StepInfo
 from .signatures import Verified, verify_password
+from .urge import chain_urge, interval, may_urge
 from .withdraw import chain_withdraw
 
 
@@ -212,6 +213,35 @@ class CloseInput(serializers.Serializer):
 
 class WithdrawInput(serializers.Serializer):
     reason = serializers.CharField(help_text="why the requester withdraws the request (required)")
+
+
+class UrgeInput(serializers.Serializer):
+    task = serializers.IntegerField(required=False, help_text="the open step's task id; may be left out "
+                                                               "when the chain has one open step")
+    message = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class UrgeSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+    task = serializers.IntegerField(source="task_id", read_only=True)
+    process = serializers.IntegerField(source="process_id", read_only=True)
+    next_allowed_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChainUrge
+        fields = ["id", "process", "task", "step", "step_title", "by", "at", "message", "notified",
+                  "next_allowed_at"]
+        read_only_fields = fields
+
+    def get_next_allowed_at(self, urge) -> str:
+        return (urge.at + interval()).isoformat()
+
+
+class UrgedTooSoon(APIException):
+    """Rule R4.111: the step was urged within QQ_URGE_INTERVAL_HOURS."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "urged_too_soon"
 
 
 class ChainStateConflict(APIException):
@@ -533,6 +563,41 @@ class ChainViewSet(ChainParticipationMixin, mixins.RetrieveModelMixin, viewsets.
                 raise ValidationError({exc.field: [str(exc)]}) from None
             raise ChainStateConflict(str(exc)) from None
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=process.pk)).data)
+
+    @extend_schema(request={"application/json": UrgeInput, "multipart/form-data": UrgeInput},
+                   responses={201: UrgeSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def urge(self, request, pk=None):
+        """催办 (rule R4.111): remind the people an open step waits for (its holder when claimed).
+        The requester or 清欠办 only (403); once per step within QQ_URGE_INTERVAL_HOURS (429, the
+        message says when it is next allowed); 409 when the chain is over or the step done."""
+        process = get_process_for(request.user, pk)
+        if not may_urge(process, request.user):
+            raise PermissionDenied(_("只有申请人或清欠办可以催办"))
+        incoming = UrgeInput(data=request.data)
+        if not incoming.is_valid():
+            raise ValidationError(incoming.errors)
+        task_id = incoming.validated_data.get("task")
+        steps = StepInfo.objects.filter(process=process)
+        if task_id is None:
+            open_ids = list(steps.filter(open=True).values_list("task_id", flat=True)[:2])
+            if len(open_ids) != 1:
+                raise ValidationError({"task": [_("催办：请指明要催办的步骤（task）")]})
+            task_id = open_ids[0]
+        info = steps.select_related("task").filter(task_id=task_id).first()
+        if info is None:
+            raise ValidationError({"task": [_("催办：该任务不属于本审批链")]})
+        try:
+            urge = chain_urge(process=process, task=info.task, user=request.user,
+                              message=incoming.validated_data.get("message", ""))
+        except TooSoon as exc:
+            raise UrgedTooSoon(str(exc)) from None
+        except DecisionError as exc:
+            if exc.field:
+                raise ValidationError({exc.field: [str(exc)]}) from None
+            raise ChainStateConflict(str(exc)) from None
+        return Response(UrgeSerializer(urge).data, status=status.HTTP_201_CREATED)
 
 
 routes = [("tasks", TaskViewSet, "api-task"), ("chains", ChainViewSet, "api-chain")]

@@ -24,6 +24,7 @@ class ApprovalsConfig(AppConfig):
         register_timeline_source(timeline.decision_events)
         register_timeline_source(timeline.comment_events)
         register_timeline_source(timeline.meeting_events)
+        register_timeline_source(timeline.urge_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
         # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.

@@ -67,6 +67,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("process/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw")
 
     @property
+    def urge_path(self):
+        return path("process/<int:pk>/urge/", views.UrgeView.as_view(), name="urge")
+
+    @property
     def notifications_path(self):
         return path("notifications/", views.NotificationsView.as_view(), name="notifications")
 

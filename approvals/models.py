@@ -384,6 +384,37 @@ class StepInfo(models.Model):
         return self.open and self.due_at < timezone.now()
 
 
+class ChainUrge(AppendOnlyModel):
+    """催办 (rule R4.111): the requester or 清欠办 reminded the candidates of an open step; at
+    most one per step within QQ_URGE_INTERVAL_HOURS."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="urges")
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("催办人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    message = models.CharField(_("催办留言"), max_length=200, blank=True)
+    notified = models.PositiveIntegerField(_("通知人数"), default=0)
+
+    class Meta:
+        verbose_name = _("催办记录")
+        verbose_name_plural = _("催办记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["task", "at"])]
+
+    def __str__(self):
+        return f"{self.step_title} · {self.by} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def title(self):
+        """The step's title in the reader's language (the stored one is the language of the day)."""
+        node = self.process.flow_class.instance.node(self.step)
+        return str(getattr(node, "task_title", "") or self.step_title)
+
+
 class AuthorityMatrix(models.Model):
     """One version of the authority table; the newest version in effect on a date applies."""
 
@@ -459,6 +490,7 @@ class NotificationKind(models.TextChoices):
     COMMENT = "comment", _("评论")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
     WITHDRAWN = "withdrawn", _("申请已撤回")
+    URGED = "urged", _("催办")
 
 
 class Notification(models.Model):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from documents.timeline import Event
 from workflows.models import Debt
 
-from .models import WITHDRAW_STEP, ChainComment, Decision, Meeting
+from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, Meeting
 
 
 def decision_events(debt: Debt) -> list[Event]:
@@ -43,4 +43,16 @@ def meeting_events(debt: Debt) -> list[Event]:
                                 _("%(body)s第 %(n)s 次会议：%(status)s") % {
                                     "body": meeting.body_label, "n": meeting.pk,
                                     "status": meeting.get_status_display()}, meeting.secretary))
+    return events
+
+
+def urge_events(debt: Debt) -> list[Event]:
+    """催办 (rule R4.111): each reminder on a chain of the debt."""
+    events = []
+    for row in ChainUrge.objects.filter(process__debt=debt).select_related("by", "process"):
+        text = _("%(chain)s 催办“%(step)s”（通知 %(n)s 人）") % {
+            "chain": row.process.get_chain_display(), "step": row.step_title, "n": row.notified}
+        if row.message:
+            text += f"：{row.message}"
+        events.append(Event(row.at, "approval", _("审批"), text, row.by))
     return events

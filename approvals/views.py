@@ -64,6 +64,7 @@ from .models import (
 from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
+from .urge import chain_urge, may_urge, next_allowed
 from .withdraw import chain_withdraw, decided_after_submit, why_not_withdraw
 from .working_days import working_days_covered
 
@@ -284,10 +285,40 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         user = self.request.user
         # Rule R4.110: the withdraw button, for the requester while nothing after the request is decided.
         may_withdraw = user.pk == process.requested_by_id and why_not_withdraw(process, user) is None
+        # Rule R4.111: an urge button per open step, highlighted when the step is overdue.
+        open_steps = list(open_steps)
+        for s in open_steps:  # the step's title in the reader's language, not the stored one
+            s.title = str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+        urging = process.active and may_urge(process, user)
+        if urging:
+            again = next_allowed([s.task_id for s in open_steps])
+            for s in open_steps:
+                s.urge_again_at = again.get(s.task_id)
+        urges = process.urges.select_related("by", "process")[:20]
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), records=records(process),
                                         meetings=meetings.meetings_of(process),
-                                        may_withdraw=may_withdraw, **participation(self.request, process), **kwargs)
+                                        may_withdraw=may_withdraw, urging=urging, urges=urges,
+                                        **participation(self.request, process), **kwargs)
+
+
+class UrgeView(LoginRequiredMixin, generic.View):
+    """催办 (rule R4.111): POST from the process page; the answer is a message on that page."""
+
+    def post(self, request, *args, **kwargs):
+        process = get_process_for(request.user, kwargs["pk"])  # out of scope: 404
+        info = StepInfo.objects.filter(process=process, task_id=request.POST.get("task") or 0).first()
+        if info is None:
+            raise Http404("no such step")
+        try:
+            urge = chain_urge(process=process, task=info.task, user=request.user,
+                              message=request.POST.get("message", ""))
+        except DecisionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已催办“%(step)s”，已通知 %(n)s 人") % {"step": urge.step_title,
+                                                                          "n": urge.notified})
+        return redirect("approvals:process", process.pk)
 
 
 class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
@@ -304,7 +335,9 @@ class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(process=self.process,
                                         refusal=why_not_withdraw(self.process, self.request.user),
-                                        open_steps=self.process.step_infos.filter(open=True), **kwargs)
+                                        open_titles=[str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+                                                     for s in self.process.step_infos.filter(open=True)
+                                                     .select_related("task")], **kwargs)
 
     def form_valid(self, form):
         try:
