@@ -462,7 +462,10 @@ class RequestedView(LoginRequiredMixin, generic.TemplateView):
                      .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
         page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
         for process in page:
-            process.open_titles = [s.step_title for s in process.step_infos.filter(open=True)]
+            # the step's title in the reader's language (the stored one is the language of the day)
+            node = process.flow_class.instance.node
+            process.open_titles = [str(getattr(node(s.step), "task_title", "") or s.step_title)
+                                   for s in process.step_infos.filter(open=True)]
         return super().get_context_data(page=page, **kwargs)
 
 
