@@ -8,6 +8,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.models import Document
 from documents.validation import PREVIEWABLE
@@ -15,7 +16,7 @@ from workflows.limitation import chain as limitation_chain
 from workflows.models import ClockSettings, Debt, DebtClock
 
 from .case_file import current_documents
-from .models import ChainProcess, DecisionKind
+from .models import ADDED_NODE, ChainProcess, DecisionKind
 from .required_documents import Requirement
 
 
@@ -80,17 +81,31 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     if step_name == "start":
         return str(DecisionKind.SUBMIT.label)
     node = process.flow_class.instance.node(step_name)
+    if getattr(node, "is_added", False):
+        return stored  # "加签：<the step it was added to>" (R4.159)
     return str(getattr(node, "task_title", "") or stored)
 
 
 def chain_path(process: ChainProcess, step=None) -> list[dict]:
     """Every decision so far (who, what, when, why), then the open steps, then what follows."""
-    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
+    decisions = list(process.decisions.select_related("by", "on_behalf_of"))
+    infos = list(process.step_infos.filter(open=True).select_related("owner").order_by("pk"))
+    hosts = {}
+    if any(d.step == ADDED_NODE for d in decisions) or any(i.step == ADDED_NODE for i in infos):
+        # an added signer's row is titled with the step they were added to, in the reader's language
+        hosts = dict(process.added_signs.values_list("task_id", "host_step"))
+
+    def title(step_name, stored, task_id):
+        if step_name == ADDED_NODE and task_id in hosts:
+            return _("加签：%(step)s") % {"step": _title(process, hosts[task_id], stored)}
+        return _title(process, step_name, stored)
+
+    rows = [{"title": title(d.step, d.step_title, d.task_id), "decision": d.get_decision_display(),
              "kind": d.decision, "by": d.by,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
-            for d in process.decisions.select_related("by", "on_behalf_of")]
-    for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
-        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
+            for d in decisions]
+    for info in infos:
+        rows.append({"title": title(info.step, info.step_title, info.task_id), "by": info.owner, "at": None,
                      "due_at": info.due_at,
                      "state": "current" if step is not None and info.step == step.name else "open"})
     if step is not None and process.active:

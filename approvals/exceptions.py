@@ -17,6 +17,10 @@ class DecisionError(Exception):
         self.field = field
 
 
+class AddSignRefused(DecisionError):
+    """加签 refused (rules R4.156-R4.158): who may be added, by whom, when; nothing was saved."""
+
+
 class SignatureError(Exception):
     """Signing refused: the password typed again does not match the user's login password."""
 
