@@ -113,7 +113,8 @@ class ApprovalStep(flow.View):
     effect: callable(process, user) run in the same transaction when this step approves;
     guard: callable(process) -> message or None, asked before an approval: a message refuses
         the approval and sends the chain to the node given by .Redo() (the message says why);
-    decisions: the decisions this step offers.
+    decisions: the decisions this step offers;
+    meeting: an authority body's step, which its meeting may decide by vote (rules R4.140-R4.147).
     """
 
     activation_class = StepActivation
@@ -124,7 +125,7 @@ class ApprovalStep(flow.View):
     def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
                  effect=None, guard=None,
                  decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
-                 extra_fields=(), **kwargs):
+                 extra_fields=(), meeting=False, **kwargs):
         super().__init__(view, **kwargs)
         self.task_title = title
         self.role = role
@@ -135,6 +136,7 @@ class ApprovalStep(flow.View):
         self.guard = guard
         self.decisions = tuple(decisions)
         self.extra_fields = tuple(extra_fields)
+        self.meeting = meeting
         self._on_reject = None
         self._on_return = None
         self._on_redo = None

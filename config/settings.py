@@ -204,6 +204,8 @@ QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
+# 催办 (rule R4.111): one reminder per open step within this many hours.
+QQ_URGE_INTERVAL_HOURS = int(os.environ.get("QQ_URGE_INTERVAL_HOURS", "24"))
 # Signing (rule R4.11): after this many wrong passwords within the window, signing is locked for
 # the user for the lock period (approvals.signatures).
 QQ_SIGNATURE_FAILURE_LIMIT = int(os.environ.get("QQ_SIGNATURE_FAILURE_LIMIT", "5"))
