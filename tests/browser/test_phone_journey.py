@@ -1,16 +1,21 @@
 """On the phone (issue 18 item 9, rule R4.155): at 390 px the 总经理 opens his inbox, a write-off's
 dossier, previews the evidence PDF inside the page, signs with his password and approves; the
-inbox, the decision page, the process page and the batch page never scroll sideways, in
-Chinese and in English."""
+inbox, the decision page, the process page, the batch page and the meeting's vote form never
+scroll sideways, in Chinese and in English."""
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from approvals import meetings
 from approvals.models import Chain, Decision, Signature
 from documents.catalogue import DocType
 from documents.models import AccessLog, Action
-from tests.approvals.helpers import act, files, start
+from tests import factories as f
+from tests.approvals.helpers import act, claim, files, start
+from tests.approvals.helpers import open_task as open_step
+from workflows import roles
 
 from .conftest import PASSWORD
 from .test_approval_workspace_journey import bankrupt_debt, set_language, write_off_at_gm
@@ -166,3 +171,41 @@ def test_the_approval_pages_do_not_scroll_sideways_on_a_phone(page, login, org, 
     expect(page.locator("form.qq-batch-group tbody tr")).to_have_count(2)
     assert_fits(page, "the batch signing page")
     shot(f"batch-{language}")
+
+
+@pytest.fixture
+def archive_dir(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES,
+                         "archive": {"BACKEND": "documents.storage.ArchiveFileSystemStorage",
+                                     "OPTIONS": {"location": str(tmp_path / "archive")}}}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_meeting_vote_form_does_not_scroll_sideways_on_a_phone(page, login, org, people, shot, language,
+                                                                   archive_dir):
+    members = [f.user(f"office_{i}", roles.GM_OFFICE, org["hq"], first_name=f"委员{i}") for i in (2, 3)]
+    _debt, process = write_off_at_gm(org, people, "QQ-PH-M1")
+    assert act(people["gm"], process, "gm_instruction", comment="同意", password=PASSWORD).status_code == 302
+    task = open_step(process, "authority_approval")
+    claim(people["gm_office"], task)
+    url = reverse("approvals:meeting", args=[task.pk])
+
+    login(page, "gm_office", PASSWORD)
+    set_language(page, language)
+    page.goto(url)
+    expect(page.locator("#meeting-convene")).to_be_visible()
+    assert_fits(page, "the secretary's meeting page")
+    shot(f"convene-{language}")
+    meetings.convene(task=task, secretary=people["gm_office"],
+                     present=[u.pk for u in meetings.members_for(task).eligible])
+
+    page.context.clear_cookies()
+    login(page, members[0].username, PASSWORD)
+    set_language(page, language)
+    page.goto(url)
+    expect(page.locator("#vote-form")).to_be_visible()
+    assert_fits(page, "the vote form")
+    password = page.locator("#vote-form input[name=password]")
+    box = password.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    shot(f"vote-{language}")
