@@ -33,7 +33,8 @@ OVERFLOW = """() => {
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
     if (box.width && box.right > edge + 1 && el.checkVisibility()) {
-      const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      const name = typeof el.className === 'string' ? el.className.trim() : '';
+      const cls = name ? '.' + name.split(/\\s+/).join('.') : '';
       wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls + ' right=' + Math.round(box.right));
     }
   }
@@ -82,7 +83,7 @@ def open_task(page, code):
 
 
 def test_gm_opens_the_dossier_previews_the_evidence_and_approves_on_a_phone(page, login, org, people, shot):
-    debt, process = write_off_at_gm(org, people, "QQ-PH-J1")
+    _debt, process = write_off_at_gm(org, people, "QQ-PH-J1")
     write_off_at_gm(org, people, "QQ-PH-J2")
     login(page, "gm", PASSWORD)
     page.goto("/approvals/inbox/")
@@ -136,7 +137,7 @@ def test_gm_opens_the_dossier_previews_the_evidence_and_approves_on_a_phone(page
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_approval_pages_do_not_scroll_sideways_on_a_phone(page, login, org, people, shot, language):
-    _debt, process = write_off_at_gm(org, people, "QQ-PH-P1")
+    write_off_at_gm(org, people, "QQ-PH-P1")
     write_off_at_gm(org, people, "QQ-PH-P2")
     # a decided step, so the process page shows a signature with its full SHA-256
     _signed_debt, signed = write_off_at_gm(org, people, "QQ-PH-P3")
