@@ -260,6 +260,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                 if task.owner_id != request.user.pk or task.status != STATUS.ASSIGNED \
                         or not step.can_unassign(request.user, task):
                     raise PermissionDenied(_("只能释放自己认领、尚未办理的审批任务"))
+                if meetings.open_meeting(task) is not None:
+                    # Rule R4.140: the holder of a step whose meeting votes closes the vote first.
+                    raise PermissionDenied(_("本步骤的会议正在表决，请先结束表决再释放任务"))
                 step.activation_class(task).unassign()
             messages.success(request, _("已释放任务“%(step)s”，其他有权限的人员可以认领") % {"step": step.task_title})
             return redirect("approvals:inbox")
