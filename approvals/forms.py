@@ -291,6 +291,7 @@ class CopyForm(forms.Form):
 
     users = forms.ModelMultipleChoiceField(
         label=_("抄送给"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("可选多人：按住 Ctrl（或 Shift）点击"),
         error_messages={"required": _("抄送给：请至少选择一位人员"),
                         "invalid_choice": _("抄送给：所选人员不存在或已停用"),
                         "invalid_pk_value": _("抄送给：所选人员不存在或已停用")})
