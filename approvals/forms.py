@@ -9,8 +9,9 @@ from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
 from workflows.ledger import parse_amount
 from workflows.models import OrgUnit, User
+from workflows.roles import LABELS as ROLE_LABELS
 
-from .models import AssetKind, Chain, DecisionKind, WriteOffCondition
+from .models import AddedSignMode, AssetKind, Chain, DecisionKind, WriteOffCondition
 from .return_to import offers_return_to, return_steps
 
 ATTACHMENT_ROWS = 3
@@ -266,6 +267,32 @@ class DelegationForm(forms.Form):
 
 
 
+class AddSignersForm(forms.Form):
+    """加签 (rule R4.156): whom to add, before or after the holder's own decision, and why."""
+
+    use_required_attribute = False  # the server names what is missing, in the user's language
+
+    mode = forms.ChoiceField(label=_("加签方式"), choices=AddedSignMode.choices, widget=forms.RadioSelect,
+                             initial=AddedSignMode.BEFORE)
+    people = forms.ModelMultipleChoiceField(label=_("加签人"), queryset=None,
+                                            widget=forms.CheckboxSelectMultiple,
+                                            help_text=_("可选择任何部门的人员，例如请法务部或财务部出具意见"))
+    reason = forms.CharField(label=_("加签理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请填写加签理由")})
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people
+        self.fields["people"].error_messages["required"] = _("请选择至少一名加签人")
+        self.fields["people"].label_from_instance = _person_label
+
+
+def _person_label(user):
+    names = "、".join(str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
+    unit = user.unit.name if getattr(user, "unit", None) else ""
+    return f"{user.get_full_name() or user.username}（{names}{'，' + unit if unit else ''}）"
+
+
 class LitigationListForm(forms.Form):
     """The period of the litigation proposals the 总经理 signs as one list (rule R4.62)."""
 
@@ -294,6 +321,7 @@ class CopyForm(forms.Form):
 
     users = forms.ModelMultipleChoiceField(
         label=_("抄送给"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("可选多人：按住 Ctrl（或 Shift）点击"),
         error_messages={"required": _("抄送给：请至少选择一位人员"),
                         "invalid_choice": _("抄送给：所选人员不存在或已停用"),
                         "invalid_pk_value": _("抄送给：所选人员不存在或已停用")})

@@ -73,7 +73,8 @@ def return_steps(process: ChainProcess, step) -> list[tuple[str, str]]:
     for name in passed:
         node = flow_class.instance.node(name)
         if (name != step.name and name not in parallel and node is not None
-                and hasattr(node, "decisions") and not getattr(node, "is_rework", True)):
+                and hasattr(node, "decisions") and not getattr(node, "is_rework", True)
+                and not getattr(node, "is_added", False)):   # a 加签 task is no step of the chain (R4.157)
             rows.append((name, str(node.task_title)))
     return rows
 
