@@ -2,6 +2,7 @@
 Every rule is the approvals app's own: inbox.open_steps, the node's can_assign/can_execute
 (four-eyes, roles, units), chain_requests.start_chain and decisions.decide, validated by the
 pages' forms; claims and decisions run under the flow's lock like the pages."""
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -24,9 +25,10 @@ from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
 from .dossier import dossier
 from .exceptions import DecisionError, SignatureError, TooSoon
-from .forms import CommentForm, CopyForm, DecisionForm, RequestForm
+from .forms import CommentForm, CopyForm, DecisionForm, RequestForm, TransferForm
 from .models import Chain, ChainComment, ChainCopy, ChainProcess, ChainUrge, StepInfo
 from .signatures import Verified, verify_password
+from .transfer import task_transfer, transfer_targets
 from .urge import chain_urge, interval, may_urge
 from .withdraw import chain_withdraw
 
@@ -82,6 +84,7 @@ class PathOut(serializers.Serializer):
     by = serializers.CharField(default=None)
     at = serializers.DateTimeField(default=None)
     comment = serializers.CharField(default="")
+    to = serializers.CharField(default=None, help_text="a transfer's (转交) new holder")
 
 
 class DossierOut(serializers.Serializer):
@@ -166,6 +169,18 @@ class DecisionInput(serializers.Serializer):
                                    help_text="the dossier's `covers`: refused if the case file changed since")
     doc_type_1 = serializers.CharField(required=False)
     file_1 = serializers.FileField(required=False)
+
+
+class TransferInput(serializers.Serializer):
+    to_user = serializers.IntegerField(help_text="id of one of the task's `transfer-targets`")
+    reason = serializers.CharField()
+
+
+class PersonOut(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+    unit = serializers.CharField(source="unit.name", default=None)
 
 
 class MeetingVoteOut(serializers.Serializer):
@@ -363,6 +378,37 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
 
 
+    @extend_schema(responses={200: PersonOut(many=True)})
+    @action(detail=True, methods=["get"], url_path="transfer-targets")
+    def transfer_targets(self, request, pk=None):
+        """The people the holder may hand this task to (转交, rule R4.130): they may take the step
+        now (role, unit, four eyes)."""
+        task = get_task_for(request.user, pk)
+        return Response(PersonOut(transfer_targets(task), many=True).data)
+
+    @extend_schema(request={"application/json": TransferInput, "multipart/form-data": TransferInput},
+                   responses={200: StepSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def transfer(self, request, pk=None):
+        """转交 (rule R4.130): the holder hands the claimed task to an eligible person, with a reason;
+        recorded and notified. Another person's task: 403; a target who may not take the step: 400
+        naming why."""
+        task = get_task_for(request.user, pk)
+        _refuse_if_closed(task)
+        form = TransferForm(request.data)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        try:
+            task_transfer(task=task, user=request.user, to_user=form.cleaned_data["to_user"],
+                          reason=form.cleaned_data["reason"])
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        return Response(StepSerializer(StepInfo.objects.select_related("owner").get(task=task)).data)
+
+
     def _meeting_task(self, pk):
         task = get_task_for(self.request.user, pk)
         if not meetings.is_meeting_step(task):
@@ -434,8 +480,6 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         incoming = CloseInput(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
-            if meeting.secretary_id != request.user.pk:
-                raise DecisionError(_("只有召集本次会议的会议记录人可以结束表决"))
             verified = meetings.verify_for(request.user, incoming.validated_data["password"], task_id=task.pk,
                                            request=request._request)
             meeting = meetings.close(meeting=meeting, secretary=request.user, verified=verified,

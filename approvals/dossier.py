@@ -8,6 +8,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.models import Document
 from documents.validation import PREVIEWABLE
@@ -97,6 +98,10 @@ def records(process: ChainProcess) -> list[dict]:
     rows.extend({"title": str(NotificationKind.COMMENT.label), "decision": "", "kind": COMMENT, "by": c.by,
                  "on_behalf_of": None, "at": c.at, "comment": c.text, "state": "done"}
                 for c in process.comments.select_related("by"))
+    # 转交 (rule R4.130): each handover in its place among the decisions, who to whom and why.
+    rows.extend({"title": _title(process, t.step, t.step_title), "decision": _("转交"), "kind": "transfer",
+                 "by": t.from_user, "to": t.to_user, "at": t.at, "comment": t.reason, "state": "transfer"}
+                for t in process.transfers.select_related("from_user", "to_user"))
     rows.sort(key=lambda row: row["at"])  # stable: a decision stays before a comment of the same instant
     return rows
 

@@ -199,6 +199,31 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         return {}
 
 
+class TransferForm(forms.Form):
+    """转交 (rule R4.130): offers only the people who may take the step now; a person posted from
+    outside that list reaches the service, which says why they may not."""
+
+    to_user = forms.IntegerField(label=_("转交给"), widget=forms.Select,
+                                 error_messages={"required": _("转交给：请选择一位可以办理此步骤的人员"),
+                                                 "invalid": _("转交给：请选择一位可以办理此步骤的人员")})
+    reason = forms.CharField(label=_("转交理由"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("转交理由：必须填写")})
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("请选择…"))]
+        # no punctuation of one language around the person's name, unit (data) and login
+        choices += [(u.pk, " · ".join(str(x) for x in (u, u.username, u.unit.name if u.unit_id else "") if x))
+                    for u in targets]
+        self.fields["to_user"].widget.choices = choices
+
+    def clean_to_user(self):
+        user = User.objects.filter(pk=self.cleaned_data["to_user"], is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("转交给：没有这位在职人员"))
+        return user
+
+
 class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(label=_("代理人"), queryset=None)
     starts = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
@@ -239,6 +264,7 @@ class CopyForm(forms.Form):
 
     users = forms.ModelMultipleChoiceField(
         label=_("抄送给"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("可选多人：按住 Ctrl（或 Shift）点击"),
         error_messages={"required": _("抄送给：请至少选择一位人员"),
                         "invalid_choice": _("抄送给：所选人员不存在或已停用"),
                         "invalid_pk_value": _("抄送给：所选人员不存在或已停用")})

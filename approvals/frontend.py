@@ -55,6 +55,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
 
     @property
+    def transfer_path(self):
+        return path("task/<int:pk>/transfer/", views.TransferView.as_view(), name="transfer")
+
+    @property
     def meeting_path(self):
         return path("task/<int:pk>/meeting/", views.MeetingView.as_view(), name="meeting")
 

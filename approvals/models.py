@@ -286,6 +286,32 @@ class ChainCopy(AppendOnlyModel):
         return f"{self.process_id} → {self.user}"
 
 
+class Transfer(AppendOnlyModel):
+    """The holder of a claimed task handed it to another person eligible for the step (转交, rule
+    R4.130). Kept apart from Reassignment: 清欠办主任's designation lets role and unit give way
+    (R4.106, four_eyes.why_not reads it), a transfer never does, and it is no delegation period."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="transfers")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("转交人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.PROTECT,
+                                related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("转交理由"))
+
+    class Meta:
+        verbose_name = _("任务转交")
+        verbose_name_plural = _("任务转交")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.step_title}: {self.from_user} → {self.to_user}"
+
+
 class SignatureFailure(AppendOnlyModel):
     """A wrong password typed to sign (rule R4.11): counted for the signing lock, kept as a record."""
 

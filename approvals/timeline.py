@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from documents.timeline import Event
 from workflows.models import Debt
 
-from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, Meeting
+from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, Meeting, Transfer
 
 
 def decision_events(debt: Debt) -> list[Event]:
@@ -56,3 +56,12 @@ def urge_events(debt: Debt) -> list[Event]:
             text += f"：{row.message}"
         events.append(Event(row.at, "approval", _("审批"), text, row.by))
     return events
+
+
+def transfer_events(debt: Debt) -> list[Event]:
+    """Every 转交 of a task of a chain on the debt (rule R4.130): who handed which step to whom, why."""
+    return [Event(t.at, "approval", _("审批"),
+                  _("%(chain)s %(step)s：%(from)s 转交给 %(to)s（%(reason)s）") % {
+                      "chain": t.process.get_chain_display(), "step": t.step_title, "from": t.from_user,
+                      "to": t.to_user, "reason": t.reason}, t.from_user)
+            for t in Transfer.objects.filter(process__debt=debt).select_related("process", "from_user", "to_user")]

@@ -44,6 +44,7 @@ from .forms import (
     MeetingConveneForm,
     MeetingVoteForm,
     RequestForm,
+    TransferForm,
     WithdrawForm,
 )
 from .litigation_list import open_proposals, sign_list, verify_list
@@ -64,6 +65,7 @@ from .models import (
 from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
+from .transfer import may_transfer, task_transfer, transfer_targets
 from .urge import chain_urge, may_urge, next_allowed
 from .withdraw import chain_withdraw, decided_after_submit, why_not_withdraw
 from .working_days import working_days_covered
@@ -164,9 +166,13 @@ class DecisionView(TurboFormMixin, generic.FormView):
         activation = self.request.activation
         process = activation.process
         step = activation.flow_task
+        task = activation.task
+        # 转交 (rule R4.130) sits beside the decision: the holder's task page is this one.
+        if "transfer_form" not in kwargs and may_transfer(self.request.user, task):
+            kwargs["transfer_form"] = TransferForm(targets=transfer_targets(task))
         return super().get_context_data(
-            process=process, task=activation.task, step=step, debt=process.debt,
-            info=StepInfo.objects.filter(task=activation.task).first(),
+            process=process, task=task, step=step, debt=process.debt,
+            info=StepInfo.objects.filter(task=task).first(),
             dossier=dossier(process, step), **participation(self.request, process), **kwargs)
 
     def form_valid(self, form):
@@ -254,6 +260,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                 if task.owner_id != request.user.pk or task.status != STATUS.ASSIGNED \
                         or not step.can_unassign(request.user, task):
                     raise PermissionDenied(_("只能释放自己认领、尚未办理的审批任务"))
+                if meetings.open_meeting(task) is not None:
+                    # Rule R4.140: the holder of a step whose meeting votes closes the vote first.
+                    raise PermissionDenied(_("本步骤的会议正在表决，请先结束表决再释放任务"))
                 step.activation_class(task).unassign()
             messages.success(request, _("已释放任务“%(step)s”，其他有权限的人员可以认领") % {"step": step.task_title})
             return redirect("approvals:inbox")
@@ -268,6 +277,41 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                 raise PermissionDenied(reason)
             step.activation_class(task).assign(request.user)
         return HttpResponseRedirect(inbox.execute_url(task))
+
+
+class TransferView(LoginRequiredMixin, generic.TemplateView):
+    """转交 (rule R4.130): the holder hands the claimed task to an eligible person, with a reason.
+    The form is on the decision page; this page shows it again with its errors and the input."""
+
+    template_name = "approvals/transfer.html"
+
+    def get_task(self):
+        task = get_task_for(self.request.user, self.kwargs["pk"])   # out of scope: 404
+        if not may_transfer(self.request.user, task):
+            raise PermissionDenied(_("只有认领该任务、尚未办理的办理人可以转交"))
+        return task
+
+    def get_context_data(self, form=None, **kwargs):
+        task = self.get_task()
+        process = task.process.coerced
+        form = form or TransferForm(targets=transfer_targets(task))
+        return super().get_context_data(task=task, step=task.flow_task, process=process, info=task.step_info,
+                                        form=form, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = self.get_task()
+        form = TransferForm(request.POST, targets=transfer_targets(task))
+        if form.is_valid():
+            try:
+                record = task_transfer(task=task, user=request.user, to_user=form.cleaned_data["to_user"],
+                                       reason=form.cleaned_data["reason"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已将“%(step)s”转交给 %(user)s") % {"step": record.step_title,
+                                                                           "user": record.to_user})
+                return redirect("approvals:inbox")
+        return self.render_to_response(self.get_context_data(form=form), status=422)
 
 
 class ProcessView(LoginRequiredMixin, generic.TemplateView):
@@ -418,7 +462,10 @@ class RequestedView(LoginRequiredMixin, generic.TemplateView):
                      .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
         page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
         for process in page:
-            process.open_titles = [s.step_title for s in process.step_infos.filter(open=True)]
+            # the step's title in the reader's language (the stored one is the language of the day)
+            node = process.flow_class.instance.node
+            process.open_titles = [str(getattr(node(s.step), "task_title", "") or s.step_title)
+                                   for s in process.step_infos.filter(open=True)]
         return super().get_context_data(page=page, **kwargs)
 
 
