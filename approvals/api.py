@@ -12,10 +12,11 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from workflows.models import User
 from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
-from . import inbox, meetings, registry
+from . import added_signers, inbox, meetings, registry
 from .access import get_process_for, get_process_to_comment, get_task_for
 from .chain_requests import start_chain
 from .comments import chain_comment
@@ -26,7 +27,7 @@ from .decisions import decide
 from .dossier import dossier
 from .exceptions import DecisionError, SignatureError, TooSoon
 from .forms import CommentForm, CopyForm, DecisionForm, RequestForm, TransferForm
-from .models import Chain, ChainComment, ChainCopy, ChainProcess, ChainUrge, StepInfo
+from .models import AddedSign, AddedSignMode, Chain, ChainComment, ChainCopy, ChainProcess, ChainUrge, StepInfo
 from .signatures import Verified, verify_password
 from .transfer import task_transfer, transfer_targets
 from .urge import chain_urge, interval, may_urge
@@ -158,6 +159,19 @@ class StartInput(serializers.Serializer):
     condition = serializers.CharField(required=False)
     doc_type_1 = serializers.CharField(required=False)
     file_1 = serializers.FileField(required=False)
+
+
+class AddSignersInput(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=AddedSignMode.choices)
+    people = serializers.ListField(child=serializers.IntegerField(), help_text="user ids")
+    reason = serializers.CharField()
+
+
+class AddedSignSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AddedSign
+        fields = ["id", "process", "host_task", "host_step", "host_title", "mode", "by", "to_user", "reason",
+                  "at", "task"]
 
 
 class DecisionInput(serializers.Serializer):
@@ -377,6 +391,28 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise _refusal(refusal)
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
 
+
+    @extend_schema(request=AddSignersInput, responses={201: AddedSignSerializer(many=True)})
+    @action(detail=True, methods=["post"], url_path="add-signers")
+    @idempotent
+    def add_signers(self, request, pk=None):
+        """加签 on a task the caller holds (rules R4.156-R4.158): `before` — the added people
+        decide first, then the task comes back; `after` — they decide after the caller approves."""
+        task = get_task_for(request.user, pk)
+        incoming = AddSignersInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        if task.owner_id != request.user.pk:
+            raise PermissionDenied(_("只有已认领该任务的审批人可以加签"))
+        people = list(User.objects.filter(pk__in=data["people"]))
+        if len(people) != len(set(data["people"])):
+            raise ValidationError({"people": [_("加签人：有的用户不存在")]})
+        try:
+            rows = added_signers.add_signers(task=task, user=request.user, people=people, mode=data["mode"],
+                                             reason=data["reason"])
+        except DecisionError as exc:
+            raise _refusal(exc) from exc
+        return Response(AddedSignSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: PersonOut(many=True)})
     @action(detail=True, methods=["get"], url_path="transfer-targets")

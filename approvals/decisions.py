@@ -16,7 +16,7 @@ from viewflow.workflow.status import STATUS
 from workflows.exceptions import QingqianError
 from workflows.models import User
 
-from . import required_documents
+from . import added_signers, required_documents
 from .case_file import attach, current_documents
 from .copies import copy_at_end
 from .dossier import covers_token
@@ -54,6 +54,11 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
     reason = step.why_not(user, task)
     if reason:
         raise DecisionError(reason)
+    waiting = added_signers.open_before(task)
+    if waiting:
+        # Rule R4.157: 前加签 — the added people decide first, then the step comes back.
+        raise DecisionError(_("正在等待加签人办理：%(names)s；全部同意后才能办理本步骤") % {
+            "names": "、".join(w.to_user.get_full_name() or w.to_user.username for w in waiting)})
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
     signs = step.signs(decision)
@@ -102,7 +107,9 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
-                debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
+                debt=process.debt, chain=process.chain, step=step.name,
+                # an added signer's decision is titled with the step it was added to (R4.159)
+                step_title=info.step_title if info and getattr(step, "is_added", False) else str(step.task_title),
                 decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
                 process=process, task=task)
             if signs:

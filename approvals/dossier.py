@@ -16,7 +16,7 @@ from workflows.limitation import chain as limitation_chain
 from workflows.models import ClockSettings, Debt, DebtClock
 
 from .case_file import current_documents
-from .models import WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
+from .models import ADDED_NODE, WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
 from .required_documents import Requirement
 
 # The kind of a comment's row in the path (a decision's row carries its DecisionKind).
@@ -86,15 +86,32 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     if step_name == WITHDRAW_STEP:
         return str(DecisionKind.WITHDRAW.label)
     node = process.flow_class.instance.node(step_name)
+    if getattr(node, "is_added", False):
+        return stored  # "加签：<the step it was added to>" (R4.159)
     return str(getattr(node, "task_title", "") or stored)
+
+
+def _added_hosts(process: ChainProcess, step_names: set[str]) -> dict:
+    """Task id -> the step an added signer was added to (rule R4.159); read only when one is listed."""
+    if ADDED_NODE not in step_names:
+        return {}
+    return dict(process.added_signs.values_list("task_id", "host_step"))
+
+
+def _row_title(process: ChainProcess, step_name: str, stored: str, task_id, hosts: dict) -> str:
+    if step_name == ADDED_NODE and task_id in hosts:
+        return _("加签：%(step)s") % {"step": _title(process, hosts[task_id], stored)}
+    return _title(process, step_name, stored)
 
 
 def records(process: ChainProcess) -> list[dict]:
     """Every decision and every comment (rule R4.120) so far, in time order: who, what, when, why."""
-    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
-             "kind": d.decision, "by": d.by,
+    decisions = list(process.decisions.select_related("by", "on_behalf_of"))
+    hosts = _added_hosts(process, {d.step for d in decisions})
+    rows = [{"title": _row_title(process, d.step, d.step_title, d.task_id, hosts),
+             "decision": d.get_decision_display(), "kind": d.decision, "by": d.by,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
-            for d in process.decisions.select_related("by", "on_behalf_of")]
+            for d in decisions]
     rows.extend({"title": str(NotificationKind.COMMENT.label), "decision": "", "kind": COMMENT, "by": c.by,
                  "on_behalf_of": None, "at": c.at, "comment": c.text, "state": "done"}
                 for c in process.comments.select_related("by"))
@@ -110,8 +127,11 @@ def chain_path(process: ChainProcess, step=None) -> list[dict]:
     """Every decision and comment so far (who, what, when, why), then the open steps, then what
     follows."""
     rows = records(process)
-    for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
-        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
+    infos = list(process.step_infos.filter(open=True).select_related("owner").order_by("pk"))
+    hosts = _added_hosts(process, {i.step for i in infos})
+    for info in infos:
+        rows.append({"title": _row_title(process, info.step, info.step_title, info.task_id, hosts),
+                     "by": info.owner, "at": None,
                      "due_at": info.due_at,
                      "state": "current" if step is not None and info.step == step.name else "open"})
     if step is not None and process.active:

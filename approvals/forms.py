@@ -8,8 +8,9 @@ from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
 from workflows.ledger import parse_amount
 from workflows.models import OrgUnit, User
+from workflows.roles import LABELS as ROLE_LABELS
 
-from .models import AssetKind, Chain, DecisionKind, WriteOffCondition
+from .models import AddedSignMode, AssetKind, Chain, DecisionKind, WriteOffCondition
 
 ATTACHMENT_ROWS = 3
 
@@ -234,6 +235,32 @@ class DelegationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["delegate"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
 
+
+
+class AddSignersForm(forms.Form):
+    """加签 (rule R4.156): whom to add, before or after the holder's own decision, and why."""
+
+    use_required_attribute = False  # the server names what is missing, in the user's language
+
+    mode = forms.ChoiceField(label=_("加签方式"), choices=AddedSignMode.choices, widget=forms.RadioSelect,
+                             initial=AddedSignMode.BEFORE)
+    people = forms.ModelMultipleChoiceField(label=_("加签人"), queryset=None,
+                                            widget=forms.CheckboxSelectMultiple,
+                                            help_text=_("可选择任何部门的人员，例如请法务部或财务部出具意见"))
+    reason = forms.CharField(label=_("加签理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请填写加签理由")})
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people
+        self.fields["people"].error_messages["required"] = _("请选择至少一名加签人")
+        self.fields["people"].label_from_instance = _person_label
+
+
+def _person_label(user):
+    names = "、".join(str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
+    unit = user.unit.name if getattr(user, "unit", None) else ""
+    return f"{user.get_full_name() or user.username}（{names}{'，' + unit if unit else ''}）"
 
 
 class LitigationListForm(forms.Form):

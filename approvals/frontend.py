@@ -116,6 +116,10 @@ class ApprovalsApp(WorkflowAppViewset):
                     name="litigation_list_detail")
 
     @property
+    def add_signers_path(self):
+        return path("task/<int:pk>/add-signers/", views.AddSignersView.as_view(), name="add_signers")
+
+    @property
     def delegations_path(self):
         return path("delegations/", views.DelegationView.as_view(), name="delegations")
 

@@ -128,6 +128,9 @@ class DecisionKind(models.TextChoices):
 # node its .Redo() names (recorded as a RETURN decision whose comment says why).
 REDO = "redo"
 
+# The node of every chain that holds the 加签 tasks (rules R4.156-R4.159).
+ADDED_NODE = "added_signer"
+
 # Decision.step of a withdrawal (rule R4.110): it is taken on the chain, not on one of its steps.
 WITHDRAW_STEP = "withdraw"
 
@@ -205,6 +208,43 @@ class Reassignment(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.step_title} → {self.to_user}"
+
+
+class AddedSignMode(models.TextChoices):
+    BEFORE = "before", _("前加签（先由加签人办理，再回到本人）")
+    AFTER = "after", _("后加签（本人同意后，再由加签人办理）")
+
+
+class AddedSign(models.Model):
+    """An approver asked one more person to sign their step (加签, rule R4.156): before their own
+    decision or after it. The added person's decision is an ordinary Decision of the chain on the
+    task `task` (step `added_signer`), signed and counted for four eyes like any other. Only
+    `task` is ever written after the row is made (once, when an after-sign's task is created);
+    what happened is in the Decisions, which are append-only."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="added_signs")
+    host_task = models.ForeignKey(Task, verbose_name=_("加签的步骤任务"), on_delete=models.PROTECT, related_name="+")
+    host_step = models.CharField(_("加签的步骤"), max_length=50)
+    host_title = models.CharField(_("加签的步骤名称"), max_length=100)
+    mode = models.CharField(_("方式"), max_length=10, choices=AddedSignMode.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("加签发起人"), on_delete=models.PROTECT,
+                           related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("加签人"), on_delete=models.PROTECT,
+                                related_name="+")
+    reason = models.TextField(_("加签理由"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    # The added person's task: made at once for a before-sign, when the host approves for an after-sign.
+    task = models.ForeignKey(Task, verbose_name=_("加签任务"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+    class Meta:
+        verbose_name = _("加签")
+        verbose_name_plural = _("加签")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.host_title} + {self.to_user}"
 
 
 class ChainComment(AppendOnlyModel):

@@ -20,7 +20,7 @@ from workflows.models import User
 from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
-from . import inbox, meetings, registry
+from . import added_signers, inbox, meetings, registry
 from .access import get_process_for, get_process_to_comment, get_task_for
 from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
@@ -35,6 +35,7 @@ from .delegation import record_absence
 from .dossier import dossier, records
 from .exceptions import DecisionError
 from .forms import (
+    AddSignersForm,
     CommentForm,
     CopyForm,
     DecisionForm,
@@ -50,6 +51,7 @@ from .forms import (
 from .litigation_list import open_proposals, sign_list, verify_list
 from .models import (
     WITHDRAW_STEP,
+    AddedSignMode,
     Chain,
     ChainProcess,
     Decision,
@@ -173,7 +175,10 @@ class DecisionView(TurboFormMixin, generic.FormView):
         return super().get_context_data(
             process=process, task=task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=task).first(),
-            dossier=dossier(process, step), **participation(self.request, process), **kwargs)
+            dossier=dossier(process, step), waiting=added_signers.open_before(task),
+            after=added_signers.pending_after(task),
+            may_add=not (step.is_rework or getattr(step, "is_added", False)),
+            **participation(self.request, process), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -338,6 +343,7 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         urges = process.urges.select_related("by", "process")[:20]
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), records=records(process),
+                                        added=added_signers.of_process(process),
                                         meetings=meetings.meetings_of(process),
                                         may_withdraw=may_withdraw, urging=urging, urges=urges,
                                         **participation(self.request, process), **kwargs)
@@ -521,6 +527,47 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         messages.success(self.request, _("已登记委托（共 %(n)s 个工作日）") % {
             "n": working_days_covered(data["starts"], data["ends"])})
         return redirect("approvals:delegations")
+
+
+class AddSignersView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
+    """加签 on a task the user holds (rules R4.156-R4.158): choose the people, before or after."""
+
+    template_name = "approvals/add_signers.html"
+    form_class = AddSignersForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.task = get_task_for(request.user, kwargs["pk"])
+        self.process = self.task.process.coerced
+        if self.task.owner_id != request.user.pk or getattr(self.task.flow_task, "is_added", False):
+            raise PermissionDenied(_("只有已认领该任务的审批人可以加签"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        people = added_signers.candidates(self.process, self.request.user).select_related("unit") \
+            .prefetch_related("groups")
+        return {**super().get_form_kwargs(), "people": people}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(task=self.task, step=self.task.flow_task, process=self.process,
+                                        added=added_signers.of_process(self.process), **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            rows = added_signers.add_signers(task=self.task, user=self.request.user, people=data["people"],
+                                             mode=data["mode"], reason=data["reason"])
+        except DecisionError as exc:
+            _apply_error(form, exc)
+            return self.form_invalid(form)
+        names = "、".join(r.to_user.get_full_name() or r.to_user.username for r in rows)
+        if data["mode"] == AddedSignMode.BEFORE:
+            messages.success(self.request,
+                             _("已加签：%(names)s。他们办理完毕后，本任务回到您的待办") % {"names": names})
+            return redirect("approvals:inbox")
+        messages.success(self.request, _("已后加签：%(names)s。您同意后，由他们办理，再进入下一步") % {"names": names})
+        return HttpResponseRedirect(inbox.execute_url(self.task))
 
 
 @login_required
