@@ -152,6 +152,17 @@ def test_the_approval_pages_do_not_scroll_sideways_on_a_phone(page, login, org, 
     expect(page.locator("table.qq-inbox tbody tr", has_text="QQ-PH-C1")).to_be_visible()
     assert_fits(page, "the committee's inbox")
     shot(f"committee-inbox-{language}")
+    # the committee's step requires documents: the dossier lists them first, with their previews
+    open_task(page, "QQ-PH-C1")
+    required = page.locator("#dossier-required")
+    expect(required.locator(".qq-doc")).to_have_count(2)
+    required.locator(".qq-preview summary").first.tap()
+    frame = required.locator(".qq-preview iframe").first
+    expect(frame).to_be_visible()
+    box = frame.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["width"] >= 0.7 * PHONE["width"], box
+    assert_fits(page, "the committee's decision page")
+    shot(f"committee-decide-{language}")
 
     page.context.clear_cookies()
     login(page, "gm", PASSWORD)
