@@ -5,7 +5,7 @@ pages' forms; claims and decisions run under the flow's lock like the pages."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -28,6 +28,7 @@ from .dossier import dossier
 from .exceptions import DecisionError, SignatureError, TooSoon
 from .forms import CommentForm, CopyForm, DecisionForm, RequestForm, TransferForm
 from .models import AddedSign, AddedSignMode, Chain, ChainComment, ChainCopy, ChainProcess, ChainUrge, StepInfo
+from .return_to import return_steps
 from .signatures import Verified, verify_password
 from .transfer import task_transfer, transfer_targets
 from .urge import chain_urge, interval, may_urge
@@ -86,6 +87,8 @@ class PathOut(serializers.Serializer):
     at = serializers.DateTimeField(default=None)
     comment = serializers.CharField(default="")
     to = serializers.CharField(default=None, help_text="a transfer's (转交) new holder")
+    superseded = serializers.BooleanField(default=False,
+                                          help_text="decided again after a return to an earlier step (R4.132)")
 
 
 class DossierOut(serializers.Serializer):
@@ -109,12 +112,24 @@ class DossierOut(serializers.Serializer):
                 "url": f["debt_url"], "case_file_url": f["case_file_url"]}
 
 
+class ReturnStepOut(serializers.Serializer):
+    step = serializers.CharField()
+    title = serializers.CharField()
+
+
 class TaskDetailSerializer(StepSerializer):
     dossier = serializers.SerializerMethodField()
+    return_steps = serializers.SerializerMethodField(
+        help_text="the earlier steps a `return_to` decision may go back to (rule R4.131)")
 
     class Meta(StepSerializer.Meta):
-        fields = [*StepSerializer.Meta.fields, "dossier"]
+        fields = [*StepSerializer.Meta.fields, "dossier", "return_steps"]
         read_only_fields = fields
+
+    @extend_schema_field(ReturnStepOut(many=True))
+    def get_return_steps(self, info):
+        rows = return_steps(info.process, info.task.flow_task)
+        return ReturnStepOut([{"step": name, "title": title} for name, title in rows], many=True).data
 
     def get_dossier(self, info) -> DossierOut:
         process = info.process
@@ -175,7 +190,9 @@ class AddedSignSerializer(serializers.ModelSerializer):
 
 
 class DecisionInput(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=["approve", "reject", "return"])
+    decision = serializers.ChoiceField(choices=["approve", "reject", "return", "return_to"])
+    return_to = serializers.CharField(required=False, allow_blank=True,
+                                      help_text="with `return_to`: one of the task's `return_steps` (rule R4.131)")
     comment = serializers.CharField(required=False, allow_blank=True)
     password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     appraised_value = serializers.CharField(required=False)
@@ -369,7 +386,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             step = task.flow_task
             if not step.can_execute(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("请先认领该任务"))
-            form = DecisionForm(request.data, request.FILES, step=step)
+            form = DecisionForm(request.data, request.FILES, step=step, process=task.process.coerced)
             if not form.is_valid():
                 raise ValidationError(form_errors(form))
             data = form.cleaned_data
@@ -379,7 +396,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 decide(activation, request.user, decision=data["decision"],
                        comment=data.get("comment", ""), attachments=data["attachments"],
                        password=data.get("password", ""), extra=form.extra(), request=request._request,
-                       covers=request.data.get("covers"), verified=verified)
+                       covers=request.data.get("covers"), verified=verified,
+                       return_to=data.get("return_to") or "")
             except DecisionError as exc:
                 # Refused with nothing of the decision saved (decide's own transaction); what
                 # it recorded about the attempt (a wrong signing password, a lock) is kept:

@@ -18,6 +18,7 @@ from workflows.models import ClockSettings, Debt, DebtClock
 from .case_file import current_documents
 from .models import ADDED_NODE, WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
 from .required_documents import Requirement
+from .return_to import superseded_ids
 
 # The kind of a comment's row in the path (a decision's row carries its DecisionKind).
 COMMENT = "comment"
@@ -91,6 +92,13 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     return str(getattr(node, "task_title", "") or stored)
 
 
+def _decision_text(process: ChainProcess, d) -> str:
+    if d.decision == DecisionKind.RETURN_TO and d.returned_to:
+        return _("%(decision)s：%(step)s") % {"decision": d.get_decision_display(),
+                                             "step": _title(process, d.returned_to, d.returned_to)}
+    return d.get_decision_display()
+
+
 def _added_hosts(process: ChainProcess, step_names: set[str]) -> dict:
     """Task id -> the step an added signer was added to (rule R4.159); read only when one is listed."""
     if ADDED_NODE not in step_names:
@@ -107,9 +115,13 @@ def _row_title(process: ChainProcess, step_name: str, stored: str, task_id, host
 def records(process: ChainProcess) -> list[dict]:
     """Every decision and every comment (rule R4.120) so far, in time order: who, what, when, why."""
     decisions = list(process.decisions.select_related("by", "on_behalf_of"))
+    # Rule R4.132: decisions a later return to their step (or an earlier one) superseded stay in
+    # the record, marked; a return to a chosen step names that step.
+    superseded = superseded_ids(process, sorted(decisions, key=lambda d: d.pk))
     hosts = _added_hosts(process, {d.step for d in decisions})
     rows = [{"title": _row_title(process, d.step, d.step_title, d.task_id, hosts),
-             "decision": d.get_decision_display(), "kind": d.decision, "by": d.by,
+             "decision": _decision_text(process, d), "kind": d.decision, "by": d.by,
+             "superseded": d.pk in superseded,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
             for d in decisions]
     rows.extend({"title": str(NotificationKind.COMMENT.label), "decision": "", "kind": COMMENT, "by": c.by,

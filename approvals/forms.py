@@ -1,6 +1,7 @@
 """Forms of the approval pages. Errors name the field and the problem in Chinese."""
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -11,6 +12,7 @@ from workflows.models import OrgUnit, User
 from workflows.roles import LABELS as ROLE_LABELS
 
 from .models import AddedSignMode, AssetKind, Chain, DecisionKind, WriteOffCondition
+from .return_to import offers_return_to, return_steps
 
 ATTACHMENT_ROWS = 3
 
@@ -156,9 +158,10 @@ class DecisionForm(AttachmentsMixin, forms.Form):
     decision = forms.ChoiceField(label=_("决定"), widget=forms.RadioSelect)
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, step, **kwargs):
+    def __init__(self, *args, step, process=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.step = step
+        self.process = process
         labels = dict(DecisionKind.choices)
         if step.is_rework:
             labels = {DecisionKind.APPROVE: _("修改完毕，重新提交"), DecisionKind.REJECT: _("撤回申请")}
@@ -168,6 +171,16 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         self.fields["decision"].choices = [(d, labels[d]) for d in step.decisions]
         if len(step.decisions) == 1:
             self.fields["decision"].initial = step.decisions[0]
+        if process is not None and offers_return_to(step):
+            # Rule R4.131: back to a step passed in this run, not only to the requester. The list
+            # is read only when shown or chosen (callable choices): an approval costs no statement.
+            self.fields["decision"].choices = [*self.fields["decision"].choices,
+                                               (DecisionKind.RETURN_TO, labels[DecisionKind.RETURN_TO])]
+            self.fields["return_to"] = forms.ChoiceField(
+                label=_("退回到步骤"), required=False, choices=self._return_choices,
+                help_text=_("选择“退回到指定步骤”时填写：该步骤重新办理，其后各步骤须重新审批；须填写理由"),
+                error_messages={"invalid_choice": _("退回到：请选择本审批链中已经通过的前序步骤")})
+            self.order_fields(["decision", "return_to", "comment"])
         if "appraised_value" in step.extra_fields:
             self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
         if step.signature:
@@ -178,11 +191,28 @@ class DecisionForm(AttachmentsMixin, forms.Form):
                 help_text=_("选择“同意”须重新输入登录密码签署；驳回或退回只需填写理由"))
         self.add_attachment_fields()
 
+    @cached_property
+    def return_steps(self):
+        return return_steps(self.process, self.step)
+
+    def _return_choices(self):
+        return [("", "---------"), *self.return_steps]
+
+    def settle_return_choice(self):
+        """For the page: no 退回到指定步骤 where no earlier step was passed (the first review)."""
+        if "return_to" in self.fields and not self.return_steps:
+            del self.fields["return_to"]
+            self.fields["decision"].choices = [c for c in self.fields["decision"].choices
+                                               if c[0] != DecisionKind.RETURN_TO]
+
     def clean_appraised_value(self):
         return _clean_money(self, "appraised_value", _("评估价值"))
 
     def clean(self):
         cleaned = super().clean()
+        if (cleaned.get("decision") == DecisionKind.RETURN_TO and "return_to" in self.fields
+                and not cleaned.get("return_to") and "return_to" not in self.errors):
+            self.add_error("return_to", _("退回到：请选择要退回的步骤"))
         if ("appraised_value" in self.fields and cleaned.get("decision") == DecisionKind.APPROVE
                 and not cleaned.get("appraised_value") and "appraised_value" not in self.errors):
             self.add_error("appraised_value", _("评估价值：同意时必须填写评估价值"))

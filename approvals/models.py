@@ -116,6 +116,8 @@ class DecisionKind(models.TextChoices):
     APPROVE = "approve", _("同意")
     REJECT = "reject", _("驳回")
     RETURN = "return", _("退回修改")
+    # Rule R4.131: back to an earlier step of this run (Decision.returned_to), not to the requester.
+    RETURN_TO = "return_to", _("退回到指定步骤")
     # One member's vote at an authority body's meeting (rule R4.141): each a signed decision.
     VOTE_FOR = "for", _("表决同意")
     VOTE_AGAINST = "against", _("表决反对")
@@ -153,6 +155,9 @@ class Decision(AppendOnlyModel):
                                 related_name="decisions")
     task = models.ForeignKey(Task, verbose_name=_("任务"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
+    # The step the chain went back to (rules R4.131, R4.47): set by a return to a chosen step and by a
+    # guard's refusal; the decisions from that step's up to this one are superseded (R4.132).
+    returned_to = models.CharField(_("退回到步骤"), max_length=50, blank=True, default="")
 
     class Meta:
         verbose_name = _("审批决定")

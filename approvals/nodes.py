@@ -97,8 +97,13 @@ class StepActivation(ViewActivation):
         if decision == REDO:
             # The step's guard refused the approval (rule R4.47): back to the step it names.
             node = self.flow_task._on_redo
-        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN):
-            node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
+        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN, DecisionKind.RETURN_TO):
+            if decision == DecisionKind.RETURN_TO:
+                # Rule R4.131: back to the earlier step the approver chose (decisions.decide checked
+                # it was passed in this run); it opens as a new task and the steps after it follow.
+                node = self.flow_task.flow_class.instance.node(self.task.data["return_to"])
+            else:
+                node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
             # A reject or return inside a parallel section (chain A's receipt signatures) ends
             # that section: the other signatures still open and the waiting join are cancelled,
             # and the chain goes on from the token before the split.

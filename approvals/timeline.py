@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from documents.timeline import Event
 from workflows.models import Debt
 
-from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, Meeting, Transfer
+from . import registry
+from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, DecisionKind, Meeting, Transfer
 
 
 def decision_events(debt: Debt) -> list[Event]:
@@ -16,6 +17,9 @@ def decision_events(debt: Debt) -> list[Event]:
             text = f"{row.get_chain_display()}：{row.get_decision_display()}"
         else:
             text = f"{row.get_chain_display()} {row.step_title or row.step}：{row.get_decision_display()}"
+        if row.decision == DecisionKind.RETURN_TO and row.returned_to:   # rule R4.131
+            node = registry.flow_for(row.chain).instance.node(row.returned_to)
+            text += _("：退回到“%(step)s”") % {"step": getattr(node, "task_title", row.returned_to)}
         if row.comment:
             text += f"（{row.comment}）"
         events.append(Event(row.at, "approval", _("审批"), text, row.by))

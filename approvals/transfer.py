@@ -23,10 +23,12 @@ from .notifications import notify
 
 
 def may_transfer(user: User, task: Task) -> bool:
-    """The holder of a claimed approval step (not the requester's own rework step). STARTED too:
+    """The holder of a claimed approval step (not the requester's own rework step, nor a 加签 task
+    given to one named person). STARTED too:
     viewflow's execute view starts the task in memory while it shows the decision page."""
     return (user.is_authenticated and task.owner_id == user.pk and task.status in (STATUS.ASSIGNED, STATUS.STARTED)
-            and not getattr(task.flow_task, "is_rework", True))
+            and not getattr(task.flow_task, "is_rework", True)
+            and not getattr(task.flow_task, "is_added", False))   # 加签: the one person added (R4.157)
 
 
 def transfer_targets(task: Task) -> QuerySet[User]:

@@ -159,7 +159,8 @@ class DecisionView(TurboFormMixin, generic.FormView):
     template_name = "approvals/decide.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "step": self.request.activation.flow_task}
+        return {**super().get_form_kwargs(), "step": self.request.activation.flow_task,
+                "process": self.request.activation.process}
 
     def get_form_class(self):
         return DecisionForm
@@ -172,13 +173,15 @@ class DecisionView(TurboFormMixin, generic.FormView):
         # 转交 (rule R4.130) sits beside the decision: the holder's task page is this one.
         if "transfer_form" not in kwargs and may_transfer(self.request.user, task):
             kwargs["transfer_form"] = TransferForm(targets=transfer_targets(task))
-        return super().get_context_data(
+        context = super().get_context_data(
             process=process, task=task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=task).first(),
             dossier=dossier(process, step), waiting=added_signers.open_before(task),
             after=added_signers.pending_after(task),
             may_add=not (step.is_rework or getattr(step, "is_added", False)),
             **participation(self.request, process), **kwargs)
+        context["form"].settle_return_choice()   # rule R4.131: offered only where a step was passed
+        return context
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -190,7 +193,7 @@ class DecisionView(TurboFormMixin, generic.FormView):
             record = decide(self.request.activation, self.request.user, decision=data["decision"],
                             comment=data.get("comment", ""), attachments=data["attachments"],
                             password=data.get("password", ""), extra=form.extra(), request=self.request,
-                            covers=self.request.POST.get("covers", ""),
+                            covers=self.request.POST.get("covers", ""), return_to=data.get("return_to") or "",
                             verified=getattr(self.request, "qq_verified", None))
         except DecisionError as exc:
             _apply_error(form, exc)
