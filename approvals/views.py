@@ -66,6 +66,7 @@ from .models import (
 )
 from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
+from .return_to import superseded_ids
 from .signatures import coverage, verify
 from .transfer import may_transfer, task_transfer, transfer_targets
 from .urge import chain_urge, may_urge, next_allowed
@@ -328,7 +329,9 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
     def get_context_data(self, **kwargs):
         process = get_process_for(self.request.user, self.kwargs["pk"])
         decisions = process.decisions.select_related("by", "on_behalf_of")
-        signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
+        superseded = superseded_ids(process)   # rule R4.132: a re-decided step's earlier signature
+        signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s),
+                       "superseded": s.decision_id in superseded}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         user = self.request.user

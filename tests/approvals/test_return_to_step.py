@@ -94,7 +94,9 @@ def test_return_to_step_two_of_four_redecides_two_to_four_and_applies_the_effect
     # History: the process page marks the superseded decisions and names the step returned to;
     # the case file's timeline shows the return.
     history = text(client_for(people["handler"]).get(reverse("approvals:process", args=[process.pk])))
-    assert history.count("已被取代（该步骤已重新审批）") == 2 and "退回到指定步骤：总经理批示" in history
+    assert history.count("qq-record--superseded\"") == 2 and "退回到指定步骤：总经理批示" in history
+    # both superseded decisions were signed: their signatures stay, marked; the new ones are not
+    assert history.count("qq-signature--superseded\"") == 2 and history.count('class="qq-signature"') == 4
     timeline = text(client_for(people["committee"]).get(reverse("archive:case_file", kwargs={"debt_id": debt.pk})))
     assert "退回到“总经理批示”" in timeline and "批示依据有误" in timeline
 

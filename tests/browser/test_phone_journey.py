@@ -137,7 +137,7 @@ def test_gm_opens_the_dossier_previews_the_evidence_and_approves_on_a_phone(page
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_approval_pages_do_not_scroll_sideways_on_a_phone(page, login, org, people, shot, language):
-    write_off_at_gm(org, people, "QQ-PH-P1")
+    _debt, waiting = write_off_at_gm(org, people, "QQ-PH-P1")
     write_off_at_gm(org, people, "QQ-PH-P2")
     # a decided step, so the process page shows a signature with its full SHA-256
     _signed_debt, signed = write_off_at_gm(org, people, "QQ-PH-P3")
@@ -163,6 +163,11 @@ def test_the_approval_pages_do_not_scroll_sideways_on_a_phone(page, login, org, 
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] and box["width"] >= 0.7 * PHONE["width"], box
     assert_fits(page, "the committee's decision page")
     shot(f"committee-decide-{language}")
+    # 清欠办 may remind the GM of his open step: the process page with its urge form
+    page.goto(f"/approvals/process/{waiting.pk}/")
+    expect(page.locator("#open-steps")).to_be_visible()
+    assert_fits(page, "the process page with the urge form")
+    shot(f"committee-process-{language}")
 
     page.context.clear_cookies()
     login(page, "gm", PASSWORD)
