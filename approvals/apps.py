@@ -22,6 +22,7 @@ class ApprovalsConfig(AppConfig):
             registry.register(flow_class)
         # The case file's timeline (documents, a lower layer) shows every decision and comment.
         register_timeline_source(timeline.decision_events)
+        register_timeline_source(timeline.transfer_events)   # 转交, rule R4.130
         register_timeline_source(timeline.comment_events)
         register_timeline_source(timeline.meeting_events)
         register_timeline_source(timeline.urge_events)

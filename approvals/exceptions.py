@@ -17,6 +17,10 @@ class DecisionError(Exception):
         self.field = field
 
 
+class AddSignRefused(DecisionError):
+    """加签 refused (rules R4.156-R4.158): who may be added, by whom, when; nothing was saved."""
+
+
 class TooSoon(DecisionError):
     """Repeated before its interval ran out (催办, rule R4.111); `next_at` says when it may be."""
 

@@ -55,6 +55,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
 
     @property
+    def transfer_path(self):
+        return path("task/<int:pk>/transfer/", views.TransferView.as_view(), name="transfer")
+
+    @property
     def meeting_path(self):
         return path("task/<int:pk>/meeting/", views.MeetingView.as_view(), name="meeting")
 
@@ -110,6 +114,10 @@ class ApprovalsApp(WorkflowAppViewset):
     def litigation_list_detail_path(self):
         return path("litigation-list/<int:pk>/", views.LitigationListDetailView.as_view(),
                     name="litigation_list_detail")
+
+    @property
+    def add_signers_path(self):
+        return path("task/<int:pk>/add-signers/", views.AddSignersView.as_view(), name="add_signers")
 
     @property
     def delegations_path(self):

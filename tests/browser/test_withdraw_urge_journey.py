@@ -37,6 +37,10 @@ def test_requester_urges_then_withdraws(page, login, org, people, shot, language
     login(page, "handler_a", PASSWORD)
     if language == "en":
         set_language(page, "en")
+    page.goto("/approvals/requested/")
+    expect(page.locator("#requested a.qq-withdraw")).to_have_attribute(
+        "href", f"/approvals/process/{process.pk}/withdraw/")
+    shot(f"requested-{language}")
     page.goto(f"/approvals/process/{process.pk}/")
     urge = page.locator(f"#urge-{task.pk}")
     expect(urge).to_have_class(re.compile("qq-urge--overdue"))
