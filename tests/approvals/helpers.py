@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 from viewflow.workflow.status import STATUS
 
 from approvals import inbox
@@ -29,6 +31,18 @@ def overdue_debt(org, people, amount="1000.00", due=date(2020, 1, 31), **debtor_
     lifecycle.apply_transition(debt.pk, State.OVERDUE)
     debt.refresh_from_db()
     return debt
+
+
+def text(response):
+    """A page's HTML with whitespace runs folded, for assertions on what it says."""
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def api(user):
+    """A REST client authenticated with `user`'s token."""
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
+    return c
 
 
 def client_for(user):

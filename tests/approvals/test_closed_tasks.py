@@ -2,24 +2,16 @@
 cancelled meanwhile — a replayed or double-submitted form, a second session, an API retry —
 answers 409 with a message saying what happened to it; nothing is recorded twice."""
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from approvals import inbox
 from approvals.models import Chain, Decision
 from documents.catalogue import DocType
 from tests import factories as f
 
-from .helpers import PASSWORD, act, client_for, files, open_task, overdue_debt, start
+from .helpers import PASSWORD, act, api, client_for, files, open_task, overdue_debt, start
 from .test_receipt_list import in_kind_at_receipt
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """评论 (rule R4.120): a participant comments on a running chain without deciding; the comment
 shows in the dossier and the case-file timeline and is told to the other participants."""
-import re
 
 import pytest
 from django.test import Client
@@ -11,13 +10,9 @@ from approvals import inbox
 from approvals.models import Chain, ChainComment, Decision, Notification, NotificationKind
 from documents.catalogue import DocType
 
-from .helpers import act, client_for, files, open_task, overdue_debt, start
+from .helpers import act, client_for, files, open_task, overdue_debt, start, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def litigation(org, people):

@@ -1,6 +1,5 @@
 """抄送 (rules R4.121, R4.122): copies by the chain's settings at the start and at the end, ad-hoc
 copies by the requester or an approver, the 抄送我的 list, and read-only access for the copied."""
-import re
 
 import pytest
 from django.db import connection
@@ -22,13 +21,9 @@ from approvals.models import (
 from documents.catalogue import DocType
 from tests import factories as f
 
-from .helpers import act, client_for, files, open_task, overdue_debt, start
+from .helpers import act, client_for, files, open_task, overdue_debt, start, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def configure(chain, *, at_start=(), at_end=()):

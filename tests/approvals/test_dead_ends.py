@@ -1,7 +1,6 @@
 """No dead ends (rules R4.105, R4.106): a request whose first step nobody may take is refused at
 submit, naming the step and why; tasks that became unreachable are listed for 清欠办主任, who
 reassigns them, recorded."""
-import re
 
 import pytest
 from django.urls import reverse
@@ -14,13 +13,9 @@ from tests import factories as f
 from workflows import lifecycle, roles
 from workflows.models import State
 
-from .helpers import act, client_for, files, open_task, overdue_debt, reload, start
+from .helpers import act, client_for, files, open_task, overdue_debt, reload, start, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_four_eyes_dead_end_is_refused_at_submit(org, people):

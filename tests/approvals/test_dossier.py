@@ -6,8 +6,6 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from approvals import inbox
 from approvals.models import Chain, Decision, Signature
@@ -16,7 +14,7 @@ from documents.catalogue import DocType
 from documents.models import AccessLog, Action, Document
 from workflows.models import DebtClock
 
-from .helpers import PASSWORD, act, claim, client_for, files, open_task, overdue_debt, pdf, start
+from .helpers import PASSWORD, act, api, claim, client_for, files, open_task, overdue_debt, pdf, start, text
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +27,6 @@ def write_off_at_gm(org, people):
     assert response.status_code == 302, response.content.decode()[:1500]
     assert act(people["committee"], process, "committee_review", comment="证据齐全").status_code == 302
     return debt, process
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_task_page_shows_debt_path_and_documents(org, people):
@@ -120,12 +114,6 @@ def test_signature_names_the_versions_it_covers_and_refuses_a_later_one(org, peo
     assert done.status_code == 302
     signature = Signature.objects.get(decision__process=process, decision__step="gm_instruction")
     assert later.pk in {d["id"] for d in signature.documents}
-
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
 
 
 def test_api_task_detail_carries_the_dossier_and_checks_covers(org, people):

@@ -6,8 +6,6 @@ import io
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from approvals.models import (
     Decision,
@@ -26,7 +24,7 @@ from tests import factories as f
 from workflows import roles
 from workflows.models import State
 
-from .helpers import PASSWORD, act, claim, client_for, files, open_task, reload
+from .helpers import PASSWORD, act, api, claim, client_for, files, open_task, reload
 from .test_write_off import bankrupt_debt, request_write_off
 
 pytestmark = pytest.mark.django_db
@@ -272,12 +270,6 @@ def test_the_vote_form_and_the_legacy_upload_both_reach_the_meeting(org, people,
 
 
 # --- the API ------------------------------------------------------------------------------------
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
-
 
 def test_meeting_over_the_api(org, people, office):
     debt, process, task = at_the_body(org, people)

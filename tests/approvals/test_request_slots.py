@@ -10,7 +10,7 @@ from approvals.models import Chain, ChainProcess
 from documents.catalogue import DocType
 from documents.models import Document
 
-from .helpers import client_for, overdue_debt, pdf
+from .helpers import client_for, overdue_debt, pdf, text
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,6 @@ def start_page(user, chain, debt):
 def slots(html):
     return re.findall(r'<div class="qq-slot[^"]*" data-slot="\d+">\s*(.*?)</div>\s*(?=<div class="qq-slot|</div>)',
                       html, flags=re.S)
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_write_off_form_names_each_required_document_for_the_condition(org, people):

@@ -6,8 +6,6 @@ import re
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from approvals import inbox
 from approvals.models import Decision, Outcome, Signature
@@ -17,20 +15,10 @@ from tests import factories as f
 from workflows import roles
 from workflows.models import EntryKind, State
 
-from .helpers import PASSWORD, act, claim, client_for, files, open_task, reload
+from .helpers import PASSWORD, act, api, claim, client_for, files, open_task, reload, text
 from .test_write_off import bankrupt_debt, request_write_off
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
 
 
 def at_finance(org, people):

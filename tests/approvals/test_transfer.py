@@ -1,34 +1,21 @@
 """转交 (rule R4.130): the holder of a claimed task hands it to another person eligible for the
 step, with a reason; role, unit and four eyes are checked at the moment of transfer; recorded,
 notified, and shown in the chain's path, the process page and the case-file timeline."""
-import re
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from approvals import inbox
 from approvals.models import Decision, Transfer
 from tests import factories as f
 from workflows import roles
 
-from .helpers import act, claim, client_for, open_task
+from .helpers import act, api, claim, client_for, open_task, text
 from .test_write_off import bankrupt_debt, request_write_off
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
 
 
 def write_off(org, people):

@@ -1,33 +1,20 @@
 """催办 (rule R4.111): the requester or 清欠办 reminds the people an open step waits for, at most
 once per step within QQ_URGE_INTERVAL_HOURS; recorded; overdue steps show the button highlighted."""
-import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from approvals.models import Chain, ChainUrge, Notification, NotificationKind, StepInfo
 from approvals.urge import chain_urge
 from tests import factories as f
 from workflows import roles
 
-from .helpers import act, claim, client_for, open_task, overdue_debt, start
+from .helpers import act, api, claim, client_for, open_task, overdue_debt, start, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
 
 
 def visit(org, people):

@@ -1,7 +1,6 @@
 """Where things stand (issue 19 item 3): the running-approval banner on the debt page, the process
 page's links and attachments, 我发起的 and 已办, reasons in reject/return notifications, and
 releasing a claimed task."""
-import re
 
 import pytest
 from django.urls import reverse
@@ -10,13 +9,9 @@ from viewflow.workflow.status import STATUS
 from approvals import inbox
 from approvals.models import Chain, Notification, NotificationKind
 
-from .helpers import act, claim, client_for, files, open_task, overdue_debt, start
+from .helpers import act, claim, client_for, files, open_task, overdue_debt, start, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def litigation(org, people):

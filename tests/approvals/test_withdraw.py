@@ -1,14 +1,11 @@
 """撤回 (rule R4.110): the requester withdraws a request while no step after it was decided; the
 chain ends as withdrawn, the debt is free, everything is recorded, the candidates are told."""
-import re
 import threading
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 from viewflow.workflow.status import PROCESS, STATUS
 
 from approvals import inbox
@@ -19,19 +16,9 @@ from documents.catalogue import DocType
 from tests import factories as f
 from workflows import roles
 
-from .helpers import act, claim, client_for, files, open_task, overdue_debt, reload, start
+from .helpers import act, api, claim, client_for, files, open_task, overdue_debt, reload, start, text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response):
-    return re.sub(r"\s+", " ", response.content.decode())
-
-
-def api(user):
-    c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=user)[0].key)
-    return c
 
 
 def visit(org, people, debt=None):
