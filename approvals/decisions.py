@@ -1,6 +1,7 @@
 """Deciding a step: the one place that turns a submitted decision form into a Decision,
 its attachments, its signature, the chain's effect, and the next task."""
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.nodes import Split
 from viewflow.workflow.status import STATUS
 
 from workflows.exceptions import QingqianError
@@ -21,6 +23,7 @@ from .dossier import covers_token
 from .exceptions import AttachmentRefused, DecisionError, SignatureError
 from .models import REDO, ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
 from .notifications import notify
+from .signals import step_info_written
 from .signatures import Verified, check_password, sign
 
 
@@ -39,9 +42,12 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
     process = activation.process
     if decision not in step.decisions:
         raise DecisionError(_("此步骤不能选择该决定"), "decision")
-    reason = step.why_not(user, task)
-    if reason:
-        raise DecisionError(reason)
+    # Asked once per step (issue 20 item 3): the execute route asked it under this same lock
+    # just before (nodes._execute_view marks the activation); every other caller asks here.
+    if getattr(activation, "eligible_user_pk", None) != user.pk:
+        reason = step.why_not(user, task)
+        if reason:
+            raise DecisionError(reason)
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
     signs = step.signs(decision)
@@ -74,12 +80,15 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 signs = changed = False  # a return is not signed (rule R4.11)
                 comment = f"{redo}\n{comment}".strip()
             if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
-                missing = required_documents.missing(process.debt, step.requirements(process))
+                # A signing approval has just read the case file (shown): not read again.
+                missing = required_documents.missing(process.debt, step.requirements(process),
+                                                     current=shown if signs else None)
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
             if changed:
                 raise DecisionError(changed_message(shown), "covers")
-            info = StepInfo.objects.filter(task=task).first()
+            # Loaded with the task under the lock on the execute route (access.load_task).
+            info = getattr(task, "step_info", None)
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
                 debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
@@ -88,7 +97,8 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             if signs:
                 sign(record, shown)
             if info:
-                StepInfo.objects.filter(pk=info.pk).update(open=False)
+                StepInfo.objects.filter(pk=info.pk).update(open=False, owner_id=task.owner_id)
+                step_info_written(task, open=False)
             _finish(activation, step, process, user, decision, comment)
             if not step.is_rework:
                 _release_barred(process, user, task)
@@ -129,18 +139,33 @@ def _finish(activation, step, process, user, decision, comment=""):
                    reverse("approvals:process", args=[process.pk]))
     activation.task.data = {**(activation.task.data or {}), "decision": str(decision)}
     activation.execute()
-    if decision == DecisionKind.APPROVE and step.effect is None and _ended(process):
+    if decision == DecisionKind.APPROVE and step.effect is None and not _goes_on(activation) and _ended(process):
         _close(process, Outcome.APPROVED)
         notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
 
 
 def _release_barred(process, user, decided_task):
     """Other steps of this chain the user had claimed (parallel signatures) are now barred to
-    them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
+    them by four-eyes: hand them back to the role's queue instead of leaving them stuck. A chain
+    without a parallel section has no other open task to hold (issue 20 item 3: no statement)."""
+    if not _has_parallel_section(process.flow_class):
+        return
     for task in process.task_set.filter(owner=user, status=STATUS.ASSIGNED).exclude(pk=decided_task.pk):
         step = task.flow_task
         if not getattr(step, "is_rework", True):
             step.activation_class(task).unassign()
+
+
+@cache
+def _has_parallel_section(flow_class) -> bool:
+    return any(isinstance(node, Split) for node in flow_class.instance.nodes())
+
+
+def _goes_on(activation) -> bool:
+    """The step created a next task that is still open (nodes.StepActivation.create_next keeps
+    it): the chain has not ended, without asking the database."""
+    created = getattr(activation, "created_next", None)
+    return created is not None and created.task.status in (STATUS.NEW, STATUS.ASSIGNED)
 
 
 def _ended(process):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from workflows.models import Debt, User
 from workflows.roles import GROUP_LEVEL
 
+from .four_eyes import units_above
 from .models import Notification, NotificationChannel, NotificationKind
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,7 @@ def copy_to(roles: list[str], debt: Debt, message: str, url: str) -> list[Notifi
     """抄送: one COPY notification with a link to every active holder of `roles` who sees
     `debt` (a group-level role: every holder; a unit role: holders in the debt's unit or a
     unit above it, as 集团公司财务部 and the unit's own 财务部 both receive the copy)."""
-    units, node = [], debt.unit
-    while node is not None:
-        units.append(node.pk)
-        node = node.parent
+    units = units_above(debt.unit_id)   # one read of the unit tree, not one per level
     holders = User.objects.none()
     for role in roles:
         users = User.objects.filter(is_active=True, groups__name=role)
