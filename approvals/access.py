@@ -7,6 +7,11 @@ is answered with 404, so its existence is not disclosed. A task assigned to the 
 delegation or an escalation) is theirs to read wherever its debt is. Acting on a task is the
 node's question on top of this one (nodes.ApprovalStep.can_assign / can_execute: roles, units,
 four eyes).
+
+Two kinds of reader come on top of the debt's scope (rule R4.122): a person copied on a chain
+(ChainCopy) reads that chain's process and task pages, read-only — deciding stays the node's
+question, which a copy never answers. Commenting (rule R4.120) is for the chain's participants
+(participants.py) only: anyone else, even with the debt in scope, gets 404.
 """
 from django.db.models import Subquery
 from django.http import Http404
@@ -18,11 +23,16 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 from workflows.scoping import debt_in_scope, debts_for
 
-from .models import ChainProcess, Outcome
+from .models import ChainCopy, ChainProcess, Outcome
+from .participants import takes_part
 
 
 def _debt_in_scope(user: User, debt_id: int) -> bool:
     return debts_for(user).filter(pk=debt_id).exists()
+
+
+def _copied(user: User, process_id: int) -> bool:
+    return user.is_authenticated and ChainCopy.objects.filter(process_id=process_id, user_id=user.pk).exists()
 
 
 def get_task_for(user: User, pk: int) -> Task:
@@ -31,7 +41,8 @@ def get_task_for(user: User, pk: int) -> Task:
     if task is None or not hasattr(task, "step_info"):  # no such task, or not an approval step's
         raise Http404("No approval task matches the given query.")
     assigned_to_user = task.owner_id is not None and task.owner_id == user.pk
-    if not assigned_to_user and not _debt_in_scope(user, task.step_info.debt_id):
+    if (not assigned_to_user and not _debt_in_scope(user, task.step_info.debt_id)
+            and not _copied(user, task.process_id)):
         raise Http404("No approval task matches the given query.")
     return task
 
@@ -57,7 +68,8 @@ def lock_chain_of_task(task_pk: int):
 
 def load_task(pk: int) -> Task | None:
     """Task `pk` with what reading and deciding it needs (its process, chain process, debt,
-    requester and StepInfo) in one statement: task.process.coerced and the activation then read no more."""
+    requester and StepInfo) in one statement: task.process.coerced and the activation then read
+    no more."""
     return (Task.objects.select_related("process__chainprocess__debt", "process__chainprocess__requested_by",
                                         "step_info")
             .filter(pk=pk).first())
@@ -76,7 +88,8 @@ def get_locked_task_for(user: User, pk: int) -> Task:
     """get_task_for inside lock_chain_of_task: the approval task `pk`, loaded once, when `user`
     may read it; else Http404."""
     task = load_task(pk)
-    if task is None or not hasattr(task, "step_info") or not task_visible_to(user, task):
+    if task is None or not hasattr(task, "step_info") or not (task_visible_to(user, task)
+                                                              or _copied(user, task.process_id)):
         raise Http404("No approval task matches the given query.")
     return task
 
@@ -86,7 +99,10 @@ def check_flow_route(user: User, *, process_pk: int, task_pk: int | None = None)
     cancel, and every node's task routes, Start, End, Split and Join included. The process's
     debt must be in scope, or the task (of that process) assigned to the user; else Http404."""
     if task_pk is None:
-        get_process_for(user, process_pk)
+        # viewflow's own process pages stay with the debt's scope; a copy opens ours (R4.122).
+        debt_id = ChainProcess.objects.filter(pk=process_pk).values_list("debt_id", flat=True).first()
+        if debt_id is None or not _debt_in_scope(user, debt_id):
+            raise Http404("No approval chain matches the given query.")
         return
     row = (Task.objects.filter(pk=task_pk, process_id=process_pk)
            .values_list("owner_id", "process__chainprocess__debt_id").first())
@@ -98,9 +114,19 @@ def check_flow_route(user: User, *, process_pk: int, task_pk: int | None = None)
 
 
 def get_process_for(user: User, pk: int) -> ChainProcess:
-    """The chain process `pk` when its debt is in `user`'s scope; else Http404."""
+    """The chain process `pk` when its debt is in `user`'s scope or `user` was copied on it
+    (rule R4.122); else Http404."""
     process = ChainProcess.objects.select_related("debt").filter(pk=pk).first()
-    if process is None or not _debt_in_scope(user, process.debt_id):
+    if process is None or not (_debt_in_scope(user, process.debt_id) or _copied(user, process.pk)):
+        raise Http404("No approval chain matches the given query.")
+    return process
+
+
+def get_process_to_comment(user: User, pk: int) -> ChainProcess:
+    """The chain process `pk` when `user` takes part in it (rule R4.120); else Http404, also for
+    a reader who has the debt in scope but no part in the chain."""
+    process = ChainProcess.objects.select_related("debt").filter(pk=pk).first()
+    if process is None or not takes_part(user, process):
         raise Http404("No approval chain matches the given query.")
     return process
 

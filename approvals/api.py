@@ -14,16 +14,20 @@ from rest_framework.response import Response
 from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
-from . import inbox, registry
-from .access import get_process_for, get_task_for
+from . import inbox, meetings, registry
+from .access import get_process_for, get_process_to_comment, get_task_for
 from .chain_requests import start_chain
+from .comments import chain_comment
 from .conflicts import closed_message
+from .copies import SORTS as COPY_SORTS
+from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
 from .dossier import dossier
 from .exceptions import DecisionError, SignatureError
-from .forms import DecisionForm, RequestForm
-from .models import Chain, ChainProcess, StepInfo
+from .forms import CommentForm, CopyForm, DecisionForm, RequestForm
+from .models import Chain, ChainComment, ChainCopy, ChainProcess, StepInfo
 from .signatures import Verified, verify_password
+from .withdraw import chain_withdraw
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -72,6 +76,7 @@ class RequiredOut(serializers.Serializer):
 class PathOut(serializers.Serializer):
     title = serializers.CharField()
     state = serializers.CharField()
+    kind = serializers.CharField(default="", help_text="the decision's kind, or `comment` for a comment (R4.120)")
     decision = serializers.CharField(default="")
     by = serializers.CharField(default=None)
     at = serializers.DateTimeField(default=None)
@@ -111,6 +116,37 @@ class TaskDetailSerializer(StepSerializer):
         return DossierOut(dossier(process, info.task.flow_task)).data
 
 
+class CommentOut(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+
+    class Meta:
+        model = ChainComment
+        fields = ["id", "process", "by", "at", "text"]
+        read_only_fields = fields
+
+
+class CommentInput(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+
+
+class CopyOut(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True)
+    by = serializers.CharField(source="by.username", read_only=True, default=None)
+    chain = serializers.CharField(source="process.chain", read_only=True)
+    debt = serializers.CharField(source="process.debt.code", read_only=True)
+    outcome = serializers.CharField(source="process.outcome", read_only=True)
+
+    class Meta:
+        model = ChainCopy
+        fields = ["id", "process", "chain", "debt", "outcome", "user", "by", "moment", "at", "note"]
+        read_only_fields = fields
+
+
+class CopyInput(serializers.Serializer):
+    users = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the people to copy")
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
 class StartInput(serializers.Serializer):
     chain = serializers.ChoiceField(choices=Chain.choices)
     debt = serializers.IntegerField()
@@ -129,6 +165,61 @@ class DecisionInput(serializers.Serializer):
                                    help_text="the dossier's `covers`: refused if the case file changed since")
     doc_type_1 = serializers.CharField(required=False)
     file_1 = serializers.FileField(required=False)
+
+
+class MeetingVoteOut(serializers.Serializer):
+    member = serializers.CharField(source="member.username")
+    vote = serializers.CharField()
+    opinion = serializers.CharField(source="decision.comment")
+    at = serializers.DateTimeField()
+    signature_sha256 = serializers.CharField(source="decision.signature.sha256")
+
+
+class MeetingOut(serializers.Serializer):
+    """An authority body's meeting on the task (rules R4.140-R4.147)."""
+
+    id = serializers.IntegerField(source="pk")
+    body = serializers.CharField()
+    status = serializers.CharField()
+    secretary = serializers.CharField(source="secretary.username")
+    convened_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField()
+    members = serializers.ListField(child=serializers.IntegerField())
+    recused = serializers.ListField(child=serializers.IntegerField())
+    present = serializers.ListField(child=serializers.IntegerField())
+    rule = serializers.DictField()
+    tally = serializers.DictField()
+    minutes = serializers.IntegerField(source="minutes_id", allow_null=True)
+    resolution = serializers.IntegerField(source="resolution_id", allow_null=True)
+    votes = MeetingVoteOut(many=True, source="votes.all")
+
+
+class ConveneInput(serializers.Serializer):
+    present = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class VoteInput(serializers.Serializer):
+    vote = serializers.ChoiceField(choices=list(meetings.VOTES))
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+    covers = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="the dossier's `covers`: refused if the case file changed since")
+
+
+class CloseInput(serializers.Serializer):
+    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(help_text="why the requester withdraws the request (required)")
+
+
+class ChainStateConflict(APIException):
+    """The chain's state refuses the action (rule R4.110: a later step was decided, or the chain
+    is over)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "chain_state"
 
 
 class TaskClosedConflict(APIException):
@@ -242,7 +333,154 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(ProcessSerializer(ChainProcess.objects.get(pk=task.process_id)).data)
 
 
-class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    def _meeting_task(self, pk):
+        task = get_task_for(self.request.user, pk)
+        if not meetings.is_meeting_step(task):
+            raise PermissionDenied(_("此步骤不是审批机构的会议表决步骤"))
+        return task
+
+    def _open_meeting(self, task):
+        _refuse_if_closed(task)
+        meeting = meetings.open_meeting(task)
+        if meeting is None:
+            raise ValidationError({"meeting": [_("本步骤没有正在表决的会议")]})
+        return meeting
+
+    @extend_schema(request=None, responses={200: MeetingOut(many=True)})
+    @action(detail=True, methods=["get"], url_path="meetings")
+    def meeting_list(self, request, pk=None):
+        """Every meeting held on this task's chain, newest last, with its votes."""
+        task = self._meeting_task(pk)
+        return Response(MeetingOut(meetings.meetings_of(task.process.coerced), many=True).data)
+
+    @extend_schema(request=ConveneInput, responses={201: MeetingOut})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def convene(self, request, pk=None):
+        """The secretary (the task's holder) opens the meeting with the members present; below
+        quorum it is recorded as not quorate and the task stays open (rule R4.143)."""
+        task = self._meeting_task(pk)
+        _refuse_if_closed(task)
+        incoming = ConveneInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            meeting = meetings.convene(task=task, secretary=request.user,
+                                       present=incoming.validated_data["present"], request=request._request)
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        return Response(MeetingOut(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=VoteInput, responses={201: MeetingOut})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def vote(self, request, pk=None):
+        """A present member's vote, signed with their own password (rule R4.141)."""
+        task = self._meeting_task(pk)
+        meeting = self._open_meeting(task)
+        incoming = VoteInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        try:
+            reason = meetings.why_cannot_vote(meeting, request.user)
+            if reason:
+                raise DecisionError(reason)
+            verified = meetings.verify_for(request.user, data["password"], task_id=task.pk,
+                                           request=request._request)
+            meetings.cast_vote(meeting=meeting, member=request.user, vote=data["vote"], opinion=data["opinion"],
+                               verified=verified, covers=data.get("covers"))
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        meeting.refresh_from_db()
+        return Response(MeetingOut(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CloseInput, responses={200: MeetingOut})
+    @action(detail=True, methods=["post"], url_path="close-meeting")
+    @idempotent
+    def close_meeting(self, request, pk=None):
+        """The secretary ends the voting: minutes (and, passed, the resolution) into the case
+        file, and the step approved or rejected (rules R4.145, R4.146)."""
+        task = self._meeting_task(pk)
+        meeting = self._open_meeting(task)
+        incoming = CloseInput(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            if meeting.secretary_id != request.user.pk:
+                raise DecisionError(_("只有召集本次会议的会议记录人可以结束表决"))
+            verified = meetings.verify_for(request.user, incoming.validated_data["password"], task_id=task.pk,
+                                           request=request._request)
+            meeting = meetings.close(meeting=meeting, secretary=request.user, verified=verified,
+                                     request=request._request)
+        except DecisionError as exc:
+            raise _refusal(exc) from None
+        return Response(MeetingOut(meeting).data)
+
+
+def _comment_action(view, request, pk):
+    if request.method == "GET":
+        process = get_process_for(request.user, pk)
+        return Response(CommentOut(process.comments.select_related("by"), many=True).data)
+    process = get_process_to_comment(request.user, pk)
+    form = CommentForm(request.data)
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    try:
+        comment = chain_comment(process=process, user=request.user, text=form.cleaned_data["text"])
+    except DecisionError as exc:
+        raise _refusal(exc) from None
+    return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
+
+
+def _copy_action(view, request, pk):
+    process = get_process_for(request.user, pk)
+    if request.method == "GET":
+        return Response(CopyOut(process.copies.select_related("user", "by", "process__debt"), many=True).data)
+    if not may_copy(request.user, process):
+        raise PermissionDenied(_("只有申请人或审批人可以抄送"))
+    data = request.data
+    users = data.getlist("users") if hasattr(data, "getlist") else data.get("users", [])
+    form = CopyForm({"users": users, "note": data.get("note", "")})
+    if not form.is_valid():
+        raise ValidationError(form_errors(form))
+    try:
+        done = copy_ad_hoc(process=process, by=request.user, users=form.cleaned_data["users"],
+                           note=form.cleaned_data["note"])
+    except DecisionError as exc:
+        raise _refusal(exc) from None
+    return Response(CopyOut(done, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ChainParticipationMixin:
+    """评论 and 抄送 on a chain (rules R4.120-R4.122), and the caller's 抄送我的 list."""
+
+    @extend_schema(methods=["GET"], request=None, responses={200: CommentOut(many=True)})
+    @extend_schema(methods=["POST"], request=CommentInput, responses={201: CommentOut})
+    @action(detail=True, methods=["get", "post"])
+    @idempotent
+    def comments(self, request, pk=None):
+        """GET: the chain's comments (whoever may read the chain). POST: comment, as one of the
+        chain's participants (others: 404); notifies the other participants; decides nothing."""
+        return _comment_action(self, request, pk)
+
+    @extend_schema(methods=["GET"], request=None, responses={200: CopyOut(many=True)})
+    @extend_schema(methods=["POST"], request=CopyInput, responses={201: CopyOut(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    @idempotent
+    def copies(self, request, pk=None):
+        """GET: who was copied, by whom, when. POST: copy the chain to people, as its requester
+        or one of its approvers; recorded and notified."""
+        return _copy_action(self, request, pk)
+
+    @extend_schema(request=None, responses={200: CopyOut(many=True)})
+    @action(detail=False, methods=["get"], url_path="copied-to-me")
+    def copied_to_me(self, request):
+        """抄送我的: the copies the caller received (?sort=-at|at|chain|-chain|debt|-debt), paginated."""
+        sort = request.query_params.get("sort", "-at")
+        queryset = copied_to(request.user, sort if sort in COPY_SORTS else "-at")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CopyOut(page, many=True).data)
+
+
+class ChainViewSet(ChainParticipationMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval chain processes: start one on a debt; read one (debt in scope)."""
 
     serializer_class = ProcessSerializer
@@ -275,6 +513,28 @@ class ChainViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             except DecisionError as exc:
                 raise _refusal(exc) from None
         return Response(ProcessSerializer(process).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"application/json": WithdrawInput, "multipart/form-data": WithdrawInput},
+                   responses={200: ProcessSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def withdraw(self, request, pk=None):
+        """撤回 (rule R4.110): the requester withdraws the request, with a reason, while no step
+        after it has been decided: 403 for anybody else, 409 once a later step is decided or the
+        chain is over, 400 without a reason."""
+        process = get_process_for(request.user, pk)
+        if process.requested_by_id != request.user.pk:
+            raise PermissionDenied(_("只有申请人本人可以撤回申请"))
+        incoming = WithdrawInput(data=request.data)
+        if not incoming.is_valid():
+            raise ValidationError({"reason": [_("撤回理由：必须填写")]})
+        try:
+            chain_withdraw(process=process, user=request.user, reason=incoming.validated_data["reason"])
+        except DecisionError as exc:
+            if exc.field:
+                raise ValidationError({exc.field: [str(exc)]}) from None
+            raise ChainStateConflict(str(exc)) from None
+        return Response(ProcessSerializer(ChainProcess.objects.get(pk=process.pk)).data)
 
 
 routes = [("tasks", TaskViewSet, "api-task"), ("chains", ChainViewSet, "api-chain")]

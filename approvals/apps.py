@@ -20,8 +20,10 @@ class ApprovalsConfig(AppConfig):
         # views, so they cannot import flows.py.
         for flow_class in flows.FLOWS.values():
             registry.register(flow_class)
-        # The case file's timeline (documents, a lower layer) shows every decision.
+        # The case file's timeline (documents, a lower layer) shows every decision and comment.
         register_timeline_source(timeline.decision_events)
+        register_timeline_source(timeline.comment_events)
+        register_timeline_source(timeline.meeting_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
         # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.

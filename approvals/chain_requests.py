@@ -15,6 +15,7 @@ from . import required_documents
 from .actions import why_cannot_start
 from .authority import rule_for
 from .case_file import attach
+from .copies import copy_at_end, copy_at_start
 from .disposal import offset_of, sale_error
 from .exceptions import AttachmentRefused, AuthorityError, DecisionError
 from .models import Chain, ChainProcess, Decision, DecisionKind, Outcome
@@ -69,10 +70,12 @@ def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mappi
             Decision.objects.create(debt=debt, chain=chain, step="start", step_title=_("提交申请"),
                                     decision=DecisionKind.SUBMIT, by=user, at=timezone.now(),
                                     comment=process.reason, process=process, task=activation.task)
+            copy_at_start(process)  # rule R4.121
             if not process.task_set.filter(finished__isnull=True).exists():
                 # Nothing to approve (a sale at no less than the offset, rule R4.31): done.
                 ChainProcess.objects.filter(pk=process.pk).update(outcome=Outcome.APPROVED, active=False)
                 process.outcome, process.active = Outcome.APPROVED, False
+                copy_at_end(process)  # rule R4.121
     except IntegrityError as exc:
         raise DecisionError(_("该债权已有进行中的审批，不能重复发起")) from exc
     return process

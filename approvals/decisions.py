@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +20,20 @@ from workflows.models import User
 
 from . import required_documents
 from .case_file import attach, current_documents
+from .copies import copy_at_end
 from .dossier import covers_token
 from .exceptions import AttachmentRefused, DecisionError, SignatureError
-from .models import REDO, ChainProcess, Decision, DecisionKind, NotificationKind, Outcome, StepInfo
+from .models import (
+    REDO,
+    ChainProcess,
+    Decision,
+    DecisionKind,
+    Meeting,
+    MeetingStatus,
+    NotificationKind,
+    Outcome,
+    StepInfo,
+)
 from .notifications import notify
 from .signals import step_info_written
 from .signatures import Verified, check_password, sign
@@ -87,8 +99,16 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
             if changed:
                 raise DecisionError(changed_message(shown), "covers")
-            # Loaded with the task under the lock on the execute route (access.load_task).
-            info = getattr(task, "step_info", None)
+            if getattr(step, "meeting", False):
+                # Rule R4.140: while the body's meeting is voting, nobody decides the step by hand
+                # (asked in the same statement as the step's info: no statement added).
+                info = (StepInfo.objects.filter(task=task).annotate(meeting_voting=Exists(
+                    Meeting.objects.filter(task_id=OuterRef("task_id"), status=MeetingStatus.VOTING))).first())
+                if info is not None and info.meeting_voting:
+                    raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
+            else:
+                # Loaded with the task under the lock on the execute route (access.load_task).
+                info = getattr(task, "step_info", None)
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
                 debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
@@ -175,6 +195,7 @@ def _ended(process):
 def _close(process, outcome):
     ChainProcess.objects.filter(pk=process.pk).update(outcome=outcome, active=False)
     process.outcome, process.active = outcome, False
+    copy_at_end(process)  # rule R4.121
 
 
 def _attach(debt, doc_type, uploaded, user, request=None):

@@ -15,8 +15,11 @@ from workflows.limitation import chain as limitation_chain
 from workflows.models import ClockSettings, Debt, DebtClock
 
 from .case_file import current_documents
-from .models import ChainProcess, DecisionKind
+from .models import WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
 from .required_documents import Requirement
+
+# The kind of a comment's row in the path (a decision's row carries its DecisionKind).
+COMMENT = "comment"
 
 
 def covers_token(documents: list[Document]) -> str:
@@ -79,16 +82,29 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     """The step's title in the reader's language (the stored one is the language of the day)."""
     if step_name == "start":
         return str(DecisionKind.SUBMIT.label)
+    if step_name == WITHDRAW_STEP:
+        return str(DecisionKind.WITHDRAW.label)
     node = process.flow_class.instance.node(step_name)
     return str(getattr(node, "task_title", "") or stored)
 
 
-def chain_path(process: ChainProcess, step=None) -> list[dict]:
-    """Every decision so far (who, what, when, why), then the open steps, then what follows."""
+def records(process: ChainProcess) -> list[dict]:
+    """Every decision and every comment (rule R4.120) so far, in time order: who, what, when, why."""
     rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
              "kind": d.decision, "by": d.by,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
             for d in process.decisions.select_related("by", "on_behalf_of")]
+    rows.extend({"title": str(NotificationKind.COMMENT.label), "decision": "", "kind": COMMENT, "by": c.by,
+                 "on_behalf_of": None, "at": c.at, "comment": c.text, "state": "done"}
+                for c in process.comments.select_related("by"))
+    rows.sort(key=lambda row: row["at"])  # stable: a decision stays before a comment of the same instant
+    return rows
+
+
+def chain_path(process: ChainProcess, step=None) -> list[dict]:
+    """Every decision and comment so far (who, what, when, why), then the open steps, then what
+    follows."""
+    rows = records(process)
     for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
         rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
                      "due_at": info.due_at,
@@ -122,4 +138,5 @@ def dossier(process: ChainProcess, step=None, *, today: date | None = None) -> d
         "documents": documents(process.debt, requirements),
         "signs": bool(getattr(step, "signature", False)),
         "submit_kind": DecisionKind.SUBMIT,
+        "comment_kind": COMMENT,
     }

@@ -10,11 +10,12 @@ from workflows import lifecycle
 from workflows.ledger import post_entry
 from workflows.limitation import record_interruption
 from workflows.models import Debt, EntryKind, LimitationEventKind, State, User
-from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE, TECH
+from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE
 from workflows.suspension import suspend as suspend_debt
 from workflows.templatetags.qq import money
 
 from .case_file import current_documents
+from .copies import copy_by_settings
 from .models import ChainProcess, NotificationKind
 from .notifications import copy_to, notify
 
@@ -89,15 +90,16 @@ def record_sale(process: ChainProcess, user: User) -> None:
     copy_to([FINANCE], debt, message, reverse("approvals:process", args=[process.pk]))
 
 
-def copy_document(process: ChainProcess, doc_type: str) -> None:
-    """抄送 (rule R4.23): the current document of `doc_type` (chain A's inventory list at the
-    start, the signed receipt list) to 清欠办, 技术工程部 and 财务部, linked to its preview."""
+def copy_document(process: ChainProcess, doc_type: str, moment: str) -> None:
+    """抄送 (rules R4.23, R4.121): the current document of `doc_type` (chain A's inventory list at
+    the start, the signed receipt list as its end copy) to the roles chain A's copy settings name
+    for `moment` (清欠办, 技术工程部 and 财务部 by default), linked to its preview, on record."""
     debt = process.debt
     docs = [d for d in current_documents(debt) if d.doc_type == doc_type]
     url = reverse("documents:preview", args=[docs[-1].pk]) if docs else case_file_url(debt)
     message = _("抄送：%(chain)s %(code)s（流程 #%(pk)s）的%(doc)s") % {
         "chain": process.get_chain_display(), "code": debt.code, "pk": process.pk, "doc": DocType(doc_type).label}
-    copy_to([COMMITTEE, COMMITTEE_HEAD, TECH, FINANCE], debt, message, url)
+    copy_by_settings(process=process, moment=moment, message=message, url=url)
 
 
 def suspend(process: ChainProcess, user: User) -> None:

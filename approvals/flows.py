@@ -12,7 +12,7 @@ from workflows import roles
 
 from . import disposal, effects, registry, write_off
 from .access import CHAIN_LOCK
-from .models import TITLED_ASSETS, Chain, ChainProcess
+from .models import TITLED_ASSETS, Chain, ChainProcess, CopyMoment
 from .nodes import ApprovalStep, ChainStart, ReportStep, ReworkStep
 from .required_documents import single
 from .views import DecisionView, StartView
@@ -60,7 +60,7 @@ class WriteOffFlow(ChainFlow):
     )
     authority_approval = (
         ApprovalStep(DecisionView.as_view(), title=_("审批机构批准"), role=lambda p: p.authority_body,
-                     signature=True, required=_docs(DocType.MEETING_RESOLUTION))
+                     signature=True, required=_docs(DocType.MEETING_RESOLUTION), meeting=True)
         .Next(this.finance_filing).Reject(this.rejected).Return(this.rework)
     )
     # Rule R4.48: the unit's finance files the resolution and books the write-off; rule R4.47:
@@ -168,6 +168,9 @@ class InKindFlow(ChainFlow):
 
     chain = Chain.IN_KIND
     request_required = staticmethod(_docs(DocType.INVENTORY_LIST))
+    # Its start and end copies are documents (rules R4.23, R4.121): copies.copy_at_start/_end
+    # leave them to the two Function nodes below.
+    copies_documents = True
     start = _start().Next(this.inventory_copies)
     # Rule R4.23: copies of the inventory list, then of the signed receipt list.
     inventory_copies = flow.Function(this.copy_inventory_list).Next(this.appraisal)
@@ -240,10 +243,10 @@ class InKindFlow(ChainFlow):
     rejected = flow.End()
 
     def copy_inventory_list(self, activation):
-        effects.copy_document(activation.process, DocType.INVENTORY_LIST)
+        effects.copy_document(activation.process, DocType.INVENTORY_LIST, CopyMoment.START)
 
     def copy_receipt_list(self, activation):
-        effects.copy_document(activation.process, DocType.RECEIPT_LIST)
+        effects.copy_document(activation.process, DocType.RECEIPT_LIST, CopyMoment.END)
 
 
 class DisposalFlow(ChainFlow):

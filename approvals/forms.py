@@ -2,6 +2,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
@@ -223,3 +224,64 @@ class LitigationListForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             self.add_error("end", _("期间止不能早于期间起"))
         return cleaned
+
+
+class CommentForm(forms.Form):
+    """评论 (rule R4.120)."""
+
+    text = forms.CharField(label=_("评论内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("评论内容：必须填写"),
+                                           "max_length": _("评论内容：不能超过 %(limit_value)d 个字")})
+
+
+class CopyForm(forms.Form):
+    """临时抄送 (rule R4.122): choose people; recorded and notified."""
+
+    users = forms.ModelMultipleChoiceField(
+        label=_("抄送给"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": _("抄送给：请至少选择一位人员"),
+                        "invalid_choice": _("抄送给：所选人员不存在或已停用"),
+                        "invalid_pk_value": _("抄送给：所选人员不存在或已停用")})
+    note = forms.CharField(label=_("说明"), max_length=300, required=False,
+                           error_messages={"max_length": _("说明：不能超过 %(limit_value)d 个字")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].queryset = (User.objects.filter(is_active=True).select_related("unit")
+                                         .order_by("unit__name", "username"))
+        self.fields["users"].label_from_instance = lambda u: f"{u}（{u.unit.name}）" if u.unit_id else str(u)
+
+
+class MeetingConveneForm(forms.Form):
+    """The secretary records who is present (rule R4.143)."""
+
+    present = forms.MultipleChoiceField(label=_("出席成员"), widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].choices = [(str(u.pk), u.get_full_name() or u.username) for u in members]
+
+
+class MeetingVoteForm(forms.Form):
+    """One member's vote with their own password (rule R4.141)."""
+
+    vote = forms.ChoiceField(label=_("表决"), widget=forms.RadioSelect, choices=[
+        (DecisionKind.VOTE_FOR, pgettext_lazy("表决", "同意")), (DecisionKind.VOTE_AGAINST, _("反对")),
+        (DecisionKind.VOTE_ABSTAIN, _("弃权"))])
+    opinion = forms.CharField(label=_("意见（可选）"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    password = forms.CharField(label=_("登录密码（表决即签署）"), required=False, strip=False,
+                               widget=forms.PasswordInput(render_value=False))
+
+
+class MeetingCloseForm(forms.Form):
+    password = forms.CharField(label=_("会议记录人登录密码（结束表决并签署）"), required=False, strip=False,
+                               widget=forms.PasswordInput(render_value=False))
+
+
+class WithdrawForm(forms.Form):
+    """撤回 (rule R4.110): the requester's reason, required."""
+
+    reason = forms.CharField(label=_("撤回理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("撤回理由：必须填写"),
+                                             "max_length": _("撤回理由：最多 %(limit_value)d 个字")})

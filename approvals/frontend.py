@@ -56,8 +56,16 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
 
     @property
+    def meeting_path(self):
+        return path("task/<int:pk>/meeting/", views.MeetingView.as_view(), name="meeting")
+
+    @property
     def process_path(self):
         return path("process/<int:pk>/", views.ProcessView.as_view(), name="process")
+
+    @property
+    def withdraw_path(self):
+        return path("process/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw")
 
     @property
     def notifications_path(self):
@@ -70,6 +78,18 @@ class ApprovalsApp(WorkflowAppViewset):
     @property
     def done_path(self):
         return path("done/", views.DoneView.as_view(), name="done")
+
+    @property
+    def comment_path(self):
+        return path("process/<int:pk>/comment/", views.CommentView.as_view(), name="comment")
+
+    @property
+    def copy_path(self):
+        return path("process/<int:pk>/copy/", views.CopyView.as_view(), name="copy")
+
+    @property
+    def copied_path(self):
+        return path("copied/", views.CopiedView.as_view(), name="copied")
 
     @property
     def batch_path(self):

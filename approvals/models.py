@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process, Task
 
@@ -116,11 +116,20 @@ class DecisionKind(models.TextChoices):
     APPROVE = "approve", _("同意")
     REJECT = "reject", _("驳回")
     RETURN = "return", _("退回修改")
+    # One member's vote at an authority body's meeting (rule R4.141): each a signed decision.
+    VOTE_FOR = "for", _("表决同意")
+    VOTE_AGAINST = "against", _("表决反对")
+    VOTE_ABSTAIN = "abstain", _("表决弃权")
+    # Rule R4.110: the requester withdrew the request before any step after it was decided.
+    WITHDRAW = "withdraw", _("撤回申请")
 
 
 # task.data["decision"] when a step's guard refused an approval and sent the chain back to the
 # node its .Redo() names (recorded as a RETURN decision whose comment says why).
 REDO = "redo"
+
+# Decision.step of a withdrawal (rule R4.110): it is taken on the chain, not on one of its steps.
+WITHDRAW_STEP = "withdraw"
 
 
 class Decision(AppendOnlyModel):
@@ -196,6 +205,85 @@ class Reassignment(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.step_title} → {self.to_user}"
+
+
+class ChainComment(AppendOnlyModel):
+    """评论 (rule R4.120): a participant's remark on a running chain. Not a decision: it never
+    moves the chain and does not count for four eyes (four_eyes reads Decision only)."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="comments")
+    debt = models.ForeignKey(Debt, verbose_name=_("债权"), on_delete=models.PROTECT, related_name="chain_comments")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评论人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    text = models.TextField(_("评论内容"))
+
+    class Meta:
+        verbose_name = _("审批评论")
+        verbose_name_plural = _("审批评论")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["process", "at"], name="qq_comment_process_at")]
+
+    def __str__(self):
+        return f"{self.by}: {self.text[:30]}"
+
+
+class CopyMoment(models.TextChoices):
+    START = "start", _("发起时抄送")
+    END = "end", _("结束时抄送")
+    AD_HOC = "ad_hoc", _("临时抄送")
+
+
+def _role_choices():
+    return [(code, label) for code, label in ROLE_LABELS.items()]
+
+
+class ChainCopySettings(models.Model):
+    """抄送 per chain (rule R4.121): the roles copied when the request is submitted and when the
+    chain ends (chain A: the inventory list and the signed receipt list, rule R4.23)."""
+
+    chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices, unique=True)
+    at_start = models.JSONField(_("发起时抄送的角色"), default=list, blank=True)
+    at_end = models.JSONField(_("结束时抄送的角色"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("抄送设置")
+        verbose_name_plural = _("抄送设置")
+        ordering = ["chain"]
+
+    def __str__(self):
+        return str(self.get_chain_display())
+
+    def clean(self):
+        unknown = [r for r in [*(self.at_start or []), *(self.at_end or [])] if r not in ROLE_LABELS]
+        if unknown:
+            raise ValidationError(gettext("未知角色：%(roles)s") % {"roles": "、".join(unknown)})
+
+
+class ChainCopy(AppendOnlyModel):
+    """One person copied on one chain (rule R4.121): who, by whom (none: by the chain's settings),
+    when, at which moment. The copied may read the chain's dossier (access.get_process_for)."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="copies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("抄送给"), on_delete=models.PROTECT,
+                             related_name="chain_copies")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("抄送人"), null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")
+    moment = models.CharField(_("抄送时点"), max_length=10, choices=CopyMoment.choices)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("抄送记录")
+        verbose_name_plural = _("抄送记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "at"], name="qq_copy_user_at"),
+                   models.Index(fields=["process", "user"], name="qq_copy_process_user")]
+
+    def __str__(self):
+        return f"{self.process_id} → {self.user}"
 
 
 class SignatureFailure(AppendOnlyModel):
@@ -368,7 +456,9 @@ class NotificationKind(models.TextChoices):
     APPROVED = "approved", _("已批准")
     ESCALATED = "escalated", _("已升级")
     COPY = "copy", _("抄送")
+    COMMENT = "comment", _("评论")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
+    WITHDRAWN = "withdrawn", _("申请已撤回")
 
 
 class Notification(models.Model):
@@ -409,3 +499,113 @@ class NotificationChannel(models.Model):
     def clean(self):
         if not apprise.Apprise().add(self.url):
             raise ValidationError({"url": gettext("通知地址无法识别：请填写 apprise 支持的地址（如 wecombot://…）")})
+
+
+# --- meetings of an authority body (rules R4.140-R4.147) -------------------------------------
+
+MEETING_BODIES = ("gm_office", "board", "shareholders")
+
+
+class MajorityBase(models.TextChoices):
+    PRESENT = "present", pgettext_lazy("通过比例的基数", "出席成员")
+    MEMBERS = "members", pgettext_lazy("通过比例的基数", "全体成员")
+
+
+class MeetingRule(models.Model):
+    """Quorum and majority of one authority body (rule R4.142). No row: the defaults, more than
+    half of the members present and more than half of those present in favour."""
+
+    body = models.CharField(_("审批机构"), max_length=32, unique=True,
+                            choices=[(b, ROLE_LABELS[b]) for b in MEETING_BODIES])
+    quorum_share = models.DecimalField(_("出席比例"), max_digits=3, decimal_places=2, default=Decimal("0.50"))
+    quorum_strict = models.BooleanField(_("须超过该比例"), default=True,
+                                        help_text=_("勾选：出席人数须超过（过半数）；不勾选：达到即可"))
+    pass_share = models.DecimalField(_("通过比例"), max_digits=3, decimal_places=2, default=Decimal("0.50"))
+    pass_strict = models.BooleanField(_("同意须超过该比例"), default=True)
+    pass_base = models.CharField(_("通过比例的基数"), max_length=10, choices=MajorityBase.choices,
+                                 default=MajorityBase.PRESENT)
+    note = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("如：公司章程第×条"))
+
+    class Meta:
+        verbose_name = _("会议表决规则")
+        verbose_name_plural = _("会议表决规则")
+
+    def __str__(self):
+        return str(ROLE_LABELS.get(self.body, self.body))
+
+    def clean(self):
+        for name in ("quorum_share", "pass_share"):
+            value = getattr(self, name)
+            if value is not None and not (Decimal("0") < value <= Decimal("1")):
+                raise ValidationError({name: gettext("比例须大于 0 且不超过 1")})
+
+
+class MeetingStatus(models.TextChoices):
+    VOTING = "voting", _("表决中")
+    NO_QUORUM = "no_quorum", _("未达法定出席人数")
+    PASSED = "passed", _("表决通过")
+    FAILED = "failed", _("表决未通过")
+
+
+class Meeting(models.Model):
+    """One sitting of an authority body on one approval task (rule R4.140). The secretary (who
+    claimed the task) records who is present; each present member votes; the secretary closes.
+    Written only by approvals.meetings."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="meetings")
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("步骤"), max_length=50)
+    body = models.CharField(_("审批机构"), max_length=32)
+    secretary = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("会议记录人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    convened_at = models.DateTimeField(_("召开时间"), default=timezone.now)
+    # Snapshots taken when the meeting opens: user ids of the body's members, of those who
+    # may not vote on this chain (rule R4.144) and of those present.
+    members = models.JSONField(_("成员"), default=list)
+    recused = models.JSONField(_("回避成员"), default=list)
+    present = models.JSONField(_("出席成员"), default=list)
+    # The rule applied, as it was: {"quorum_share", "quorum_strict", "pass_share", ...}
+    rule = models.JSONField(_("表决规则"), default=dict)
+    status = models.CharField(_("状态"), max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.VOTING)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    tally = models.JSONField(_("计票"), default=dict)
+    minutes = models.ForeignKey("documents.Document", verbose_name=_("会议记录"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    resolution = models.ForeignKey("documents.Document", verbose_name=_("会议批准文件"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("审批机构会议")
+        verbose_name_plural = _("审批机构会议")
+        ordering = ["convened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=models.Q(status="voting"),
+                                    name="one_open_meeting_per_task"),
+        ]
+
+    def __str__(self):
+        return gettext("%(body)s会议 #%(pk)s") % {"body": ROLE_LABELS.get(self.body, self.body), "pk": self.pk}
+
+    @property
+    def body_label(self):
+        return ROLE_LABELS.get(self.body, self.body)
+
+
+class MeetingVote(AppendOnlyModel):
+    """One present member's vote (rule R4.141); the vote itself is the signed Decision."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("会议"), on_delete=models.PROTECT, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("成员"), on_delete=models.PROTECT,
+                               related_name="+")
+    vote = models.CharField(_("表决"), max_length=10, choices=[
+        (DecisionKind.VOTE_FOR, pgettext_lazy("表决", "同意")), (DecisionKind.VOTE_AGAINST, _("反对")),
+        (DecisionKind.VOTE_ABSTAIN, _("弃权"))])
+    decision = models.OneToOneField(Decision, verbose_name=_("决定"), on_delete=models.PROTECT, related_name="vote")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("会议表决")
+        verbose_name_plural = _("会议表决")
+        ordering = ["at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="one_vote_per_member")]

@@ -19,12 +19,34 @@ from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from . import four_eyes, inbox
-from .access import closed_message_for, load_task, task_visible_to
+from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
+from .exceptions import SignatureError
 from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify, notify_many
+from .signatures import verify_password
 from .working_days import due_for_new_step
+
+
+def _password_before_lock(node, request, task_pk) -> None:
+    """Rule R8.17 on the page, as in the API: the signing password of an approval is checked
+    before the execute view takes the chain's lock, so a slow or wrong check never holds
+    the chain's other approvers waiting. Only for the holder of the open task (anyone else is
+    refused inside the lock and never gets this far; a closed task is answered 409 there); the
+    proof or the refusal is left on the request for the decision view, and decide() does not
+    check again. A failure is recorded outside any transaction, so rule R4.9's lockout counts
+    it whatever the page does next."""
+    if not node.signs(request.POST.get("decision")):
+        return
+    task = node.flow_class.task_class.objects.filter(pk=task_pk).only("owner_id", "status").first()
+    if task is None or task.owner_id != request.user.pk or task.status not in OPEN_STATUSES:
+        return
+    try:
+        request.qq_verified = verify_password(request.user, request.POST.get("password", ""),
+                                              task_id=task_pk, request=request)
+    except SignatureError as exc:
+        request.qq_password_refused = exc
 
 
 def _open_or_409(view):
@@ -82,6 +104,8 @@ def _execute_view(step, origin_view):
             raise ImproperlyConfigured("Task view URL path should contain <int:process_pk> and <int:task_pk>")
         try:
             if request.method == "POST":
+                if request.user.is_authenticated:
+                    _password_before_lock(step, request, task_pk)
                 with step.flow_class.lock(process_pk):   # the lock's transaction holds the request's writes
                     return call(request, process_pk, task_pk, *args, **kwargs)
             return call(request, process_pk, task_pk, *args, **kwargs)
@@ -137,7 +161,8 @@ class ApprovalStep(flow.View):
     effect: callable(process, user) run in the same transaction when this step approves;
     guard: callable(process) -> message or None, asked before an approval: a message refuses
         the approval and sends the chain to the node given by .Redo() (the message says why);
-    decisions: the decisions this step offers.
+    decisions: the decisions this step offers;
+    meeting: an authority body's step, which its meeting may decide by vote (rules R4.140-R4.147).
     """
 
     activation_class = StepActivation
@@ -148,7 +173,7 @@ class ApprovalStep(flow.View):
     def __init__(self, view, *, title, role=None, unit_scoped=False, required=None, signature=False,
                  effect=None, guard=None,
                  decisions=(DecisionKind.APPROVE, DecisionKind.REJECT, DecisionKind.RETURN),
-                 extra_fields=(), **kwargs):
+                 extra_fields=(), meeting=False, **kwargs):
         super().__init__(view, **kwargs)
         self.task_title = title
         self.role = role
@@ -159,6 +184,7 @@ class ApprovalStep(flow.View):
         self.guard = guard
         self.decisions = tuple(decisions)
         self.extra_fields = tuple(extra_fields)
+        self.meeting = meeting
         self._on_reject = None
         self._on_return = None
         self._on_redo = None

@@ -14,10 +14,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from workflows.models import Debt, User
+from workflows.models import Debt, OrgUnit, User
 from workflows.roles import GROUP_LEVEL
 
-from .four_eyes import units_above
 from .models import Notification, NotificationChannel, NotificationKind
 
 log = logging.getLogger(__name__)
@@ -35,12 +34,14 @@ def notify(user: User | None, kind: str, message: str, url: str = "") -> Notific
     return note
 
 
-def notify_many(users: QuerySet[User], kind: str, message: str, url: str = "") -> list[Notification]:
-    """The same notification to every active user of `users` in one read and one bulk insert
-    (issue 20: a new task's fan-out must not cost statements per role member); e-mail and
-    channels as notify(), after commit, for those who have one."""
+def reachable_rows(users: QuerySet[User]) -> list[tuple[int, bool]]:
+    """(pk, has e-mail or an active channel) of every active user of `users`, in one read."""
     reachable = Q(email__gt="") | Exists(NotificationChannel.objects.filter(user=OuterRef("pk"), active=True))
-    rows = list(users.filter(is_active=True).annotate(reachable=reachable).values_list("pk", "reachable"))
+    return list(users.filter(is_active=True).annotate(reachable=reachable).values_list("pk", "reachable"))
+
+
+def notify_rows(rows: list[tuple[int, bool]], kind: str, message: str, url: str = "") -> list[Notification]:
+    """notify_many for rows already read by reachable_rows (抄送 records the same people, R4.121)."""
     if not rows:
         return []
     text = str(message)[:300]
@@ -54,17 +55,33 @@ def notify_many(users: QuerySet[User], kind: str, message: str, url: str = "") -
     return notes
 
 
-def copy_to(roles: list[str], debt: Debt, message: str, url: str) -> list[Notification]:
-    """抄送: one COPY notification with a link to every active holder of `roles` who sees
-    `debt` (a group-level role: every holder; a unit role: holders in the debt's unit or a
-    unit above it, as 集团公司财务部 and the unit's own 财务部 both receive the copy)."""
-    units = units_above(debt.unit_id)   # one read of the unit tree, not one per level
+def notify_many(users: QuerySet[User], kind: str, message: str, url: str = "") -> list[Notification]:
+    """The same notification to every active user of `users` in one read and one bulk insert
+    (issue 20: a new task's fan-out must not cost statements per role member); e-mail and
+    channels as notify(), after commit, for those who have one."""
+    return notify_rows(reachable_rows(users), kind, message, url)
+
+
+def role_holders(roles: list[str], debt: Debt) -> QuerySet[User]:
+    """Active holders of `roles` who see `debt` (a group-level role: every holder; a unit role:
+    holders in the debt's unit or a unit above it), as one queryset."""
+    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))  # one read of the small tree
+    units, node = [], debt.unit_id
+    while node is not None and node not in units:
+        units.append(node)
+        node = parents.get(node)
     holders = User.objects.none()
     for role in roles:
         users = User.objects.filter(is_active=True, groups__name=role)
         holders |= users if role in GROUP_LEVEL else users.filter(unit_id__in=units)
+    return holders.distinct().order_by("pk")
+
+
+def copy_to(roles: list[str], debt: Debt, message: str, url: str) -> list[Notification]:
+    """抄送: one COPY notification with a link to every active holder of `roles` who sees
+    `debt` (as 集团公司财务部 and the unit's own 财务部 both receive the copy)."""
     # One read and one insert however many hold the roles (issue 20, as a new task's fan-out).
-    return notify_many(holders.distinct().order_by("pk"), NotificationKind.COPY, message, url)
+    return notify_many(role_holders(roles, debt), NotificationKind.COPY, message, url)
 
 
 def _deliver_later(pk):

@@ -7,9 +7,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import generic
 from viewflow.workflow.status import STATUS
@@ -18,11 +20,12 @@ from workflows.models import User
 from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
-from . import inbox, registry
+from . import inbox, meetings, registry
 from .access import (
     closed_message_for,
     get_locked_task_for,
     get_process_for,
+    get_process_to_comment,
     get_task_for,
     lock_chain_of_task,
 )
@@ -30,27 +33,45 @@ from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
+from .comments import chain_comment
 from .conflicts import task_closed_response
+from .copies import SORTS as COPY_SORTS
+from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
 from .delegation import record_absence
-from .dossier import dossier
+from .dossier import dossier, records
 from .exceptions import DecisionError
-from .forms import DecisionForm, DelegationForm, LitigationListForm, RequestForm
+from .forms import (
+    CommentForm,
+    CopyForm,
+    DecisionForm,
+    DelegationForm,
+    LitigationListForm,
+    MeetingCloseForm,
+    MeetingConveneForm,
+    MeetingVoteForm,
+    RequestForm,
+    WithdrawForm,
+)
 from .litigation_list import open_proposals, sign_list, verify_list
 from .models import (
+    WITHDRAW_STEP,
     Chain,
     ChainProcess,
     Decision,
     Delegation,
     LitigationList,
     Notification,
+    Outcome,
     Reassignment,
     Signature,
     StepInfo,
     WriteOffCondition,
 )
+from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
 from .signatures import coverage, verify
+from .withdraw import chain_withdraw, decided_after_submit, why_not_withdraw
 from .working_days import working_days_covered
 
 
@@ -152,15 +173,20 @@ class DecisionView(TurboFormMixin, generic.FormView):
         return super().get_context_data(
             process=process, task=activation.task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=activation.task).first(),
-            dossier=dossier(process, step), **kwargs)
+            dossier=dossier(process, step), **participation(self.request, process), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
+        refused = getattr(self.request, "qq_password_refused", None)  # checked before the lock (R8.17)
+        if refused is not None:
+            form.add_error("password", str(refused))
+            return self.form_invalid(form)
         try:
             record = decide(self.request.activation, self.request.user, decision=data["decision"],
                             comment=data.get("comment", ""), attachments=data["attachments"],
                             password=data.get("password", ""), extra=form.extra(), request=self.request,
-                            covers=self.request.POST.get("covers", ""))
+                            covers=self.request.POST.get("covers", ""),
+                            verified=getattr(self.request, "qq_verified", None))
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
@@ -219,7 +245,8 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         task, step, reason = self.get_task()
         process = task.process.coerced
         return super().get_context_data(task=task, step=step, reason=reason, info=task.step_info,
-                                        process=process, dossier=dossier(process, step), **kwargs)
+                                        process=process, dossier=dossier(process, step),
+                                        **participation(self.request, process), **kwargs)
 
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins.
@@ -259,8 +286,40 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
+        user = self.request.user
+        # Rule R4.110: the withdraw button, for the requester while nothing after the request is decided.
+        may_withdraw = user.pk == process.requested_by_id and why_not_withdraw(process, user) is None
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
-                                        open_steps=open_steps, dossier=dossier(process), **kwargs)
+                                        open_steps=open_steps, dossier=dossier(process), records=records(process),
+                                        meetings=meetings.meetings_of(process),
+                                        may_withdraw=may_withdraw, **participation(self.request, process), **kwargs)
+
+
+class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
+    """撤回 (rule R4.110): the requester withdraws the request with a reason."""
+
+    template_name = "approvals/withdraw.html"
+    form_class = WithdrawForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.process = get_process_for(request.user, kwargs["pk"])  # out of scope: 404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(process=self.process,
+                                        refusal=why_not_withdraw(self.process, self.request.user),
+                                        open_steps=self.process.step_infos.filter(open=True), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            chain_withdraw(process=self.process, user=self.request.user, reason=form.cleaned_data["reason"])
+        except DecisionError as exc:
+            _apply_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("已撤回%(chain)s申请 #%(pk)s") % {
+            "chain": self.process.get_chain_display(), "pk": self.process.pk})
+        return redirect("approvals:process", self.process.pk)
 
 
 class BatchSignView(LoginRequiredMixin, generic.TemplateView):
@@ -327,7 +386,10 @@ class RequestedView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/requested.html"
 
     def get_context_data(self, **kwargs):
+        # Rule R4.110: which of them may still be withdrawn, in the same query.
+        decided = Exists(decided_after_submit(OuterRef("pk")))
         processes = (ChainProcess.objects.filter(requested_by=self.request.user)
+                     .annotate(withdrawable=Q(active=True, outcome=Outcome.RUNNING) & ~decided)
                      .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
         page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
         for process in page:
@@ -341,7 +403,7 @@ class DoneView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/done.html"
 
     def get_context_data(self, **kwargs):
-        decisions = (Decision.objects.filter(by=self.request.user).exclude(step="start")
+        decisions = (Decision.objects.filter(by=self.request.user).exclude(step__in=["start", WITHDRAW_STEP])
                      .select_related("debt", "debt__debtor", "process", "on_behalf_of").order_by("-at", "-pk"))
         page = Paginator(decisions, 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(page=page, **kwargs)
@@ -464,3 +526,178 @@ class LitigationListDetailView(LoginRequiredMixin, generic.TemplateView):
             raise Http404("no such list")
         processes = signed.processes.select_related("debt__debtor")
         return super().get_context_data(signed=signed, valid=verify_list(signed), processes=processes, **kwargs)
+
+
+def participation(request, process: ChainProcess) -> dict:
+    """What the task and process pages offer besides deciding: the comment form to the chain's
+    participants while it runs (rule R4.120), the copy link to its requester and approvers
+    (rule R4.122)."""
+    user = request.user
+    return {"may_comment": process.active and takes_part(user, process), "may_copy": may_copy(user, process),
+            "comment_form": CommentForm(), "here": request.get_full_path()}
+
+
+def _back(request, process):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return HttpResponseRedirect(target)
+    return redirect("approvals:process", process.pk)
+
+
+class CommentView(LoginRequiredMixin, generic.TemplateView):
+    """评论 (rule R4.120): the form on its own page, where an invalid one comes back with its
+    errors and what was typed; the task and process pages post here. Non-participants: 404."""
+
+    template_name = "approvals/comment.html"
+
+    def get_context_data(self, **kwargs):
+        process = get_process_to_comment(self.request.user, self.kwargs["pk"])
+        kwargs.setdefault("form", CommentForm())
+        return super().get_context_data(process=process, records=records(process),
+                                        next=self.request.POST.get("next") or self.request.GET.get("next", ""),
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        process = get_process_to_comment(request.user, kwargs["pk"])
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                chain_comment(process=process, user=request.user, text=form.cleaned_data["text"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已发表评论"))
+                return _back(request, process)
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class CopyView(LoginRequiredMixin, generic.TemplateView):
+    """临时抄送 (rule R4.122): the requester or an approver chooses people to copy the chain to."""
+
+    template_name = "approvals/copy.html"
+
+    def get_process(self):
+        process = get_process_for(self.request.user, self.kwargs["pk"])
+        if not may_copy(self.request.user, process):
+            raise PermissionDenied(_("只有申请人或审批人可以抄送"))
+        return process
+
+    def get_context_data(self, **kwargs):
+        process = self.get_process()
+        kwargs.setdefault("form", CopyForm())
+        copies = process.copies.select_related("user", "by")
+        return super().get_context_data(process=process, copies=copies,
+                                        next=self.request.POST.get("next") or self.request.GET.get("next", ""),
+                                        **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        process = self.get_process()
+        form = CopyForm(request.POST)
+        if form.is_valid():
+            try:
+                done = copy_ad_hoc(process=process, by=request.user, users=form.cleaned_data["users"],
+                                   note=form.cleaned_data["note"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已抄送给 %(n)s 人") % {"n": len(done)})
+                return _back(request, process)
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class CopiedView(LoginRequiredMixin, generic.TemplateView):
+    """抄送我的 (rule R4.122): the chains copied to this user, newest first, sortable."""
+
+    template_name = "approvals/copied.html"
+
+    def get_context_data(self, **kwargs):
+        sort = self.request.GET.get("sort", "-at")
+        sort = sort if sort in COPY_SORTS else "-at"
+        page = Paginator(copied_to(self.request.user, sort), 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page=page, sort=sort, **kwargs)
+
+
+class MeetingView(LoginRequiredMixin, generic.TemplateView):
+    """An authority body's meeting on one task (rules R4.140-R4.147): the secretary records who
+    is present and closes the voting; each present member votes here with their own password."""
+
+    template_name = "approvals/meeting.html"
+
+    def get_task(self):
+        task = get_task_for(self.request.user, self.kwargs["pk"])
+        if not meetings.is_meeting_step(task):
+            raise Http404("not a meeting step")
+        return task
+
+    def get_context_data(self, convene_form=None, vote_form=None, close_form=None, error=None, **kwargs):
+        task = self.get_task()
+        user, step, process = self.request.user, task.flow_task, task.process.coerced
+        meeting = meetings.open_meeting(task)
+        members = meetings.members_for(task)
+        secretary_refusal = None if task.owner_id == user.pk and step.why_not(user, task) is None else (
+            step.why_not(user, task) or _("只有认领该任务的会议记录人可以召集和结束会议"))
+        vote_refusal = meetings.why_cannot_vote(meeting, user) if meeting else None
+        rule = meeting.rule if meeting else meetings.rule_of(step.role_for(process))
+        return super().get_context_data(
+            task=task, step=step, process=process, meeting=meeting, members=members,
+            tally=meetings.count(meeting) if meeting else None, rule_text=meetings.describe_rule(rule),
+            rule_note=rule.get("note", ""), is_secretary=secretary_refusal is None,
+            secretary_refusal=secretary_refusal, vote_refusal=vote_refusal,
+            present_names=[u for u in members.eligible if meeting and u.pk in meeting.present],
+            past=[m for m in meetings.meetings_of(process) if m.status != "voting"],
+            task_open=task.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+            convene_form=convene_form or MeetingConveneForm(members=members.eligible),
+            vote_form=vote_form or MeetingVoteForm(), close_form=close_form or MeetingCloseForm(),
+            dossier=dossier(process, step), error=error, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = self.get_task()
+        action = request.POST.get("action")
+        forms_ = {}
+        try:
+            if action == "convene":
+                form = forms_["convene_form"] = MeetingConveneForm(
+                    request.POST, members=meetings.members_for(task).eligible)
+                # The service names who may not sit (rule R4.144); the form only redisplays.
+                present = [int(pk) for pk in request.POST.getlist("present") if pk.isdigit()]
+                meeting = meetings.convene(task=task, secretary=request.user, present=present, request=request)
+                if meeting.status == "no_quorum":
+                    messages.warning(request, _("出席人数未达法定人数，会议不能表决，本步骤保持待办，可重新召集：%(t)s")
+                                     % {"t": meetings.tally_text({**meeting.tally, "for": 0, "against": 0,
+                                                                 "abstain": 0, "not_voted": 0})})
+                else:
+                    messages.success(request, _("会议已召开，出席成员可以表决"))
+            elif action in ("vote", "close"):
+                meeting = meetings.open_meeting(task)
+                if meeting is None:
+                    raise DecisionError(_("会议表决已结束"))
+                form_class = MeetingVoteForm if action == "vote" else MeetingCloseForm
+                form = forms_[f"{action}_form"] = form_class(request.POST)
+                if not form.is_valid():
+                    raise DecisionError(_("表决：请选择同意、反对或弃权"), "vote")
+                verified = meetings.verify_for(request.user, form.cleaned_data["password"], task_id=task.pk,
+                                               request=request)
+                if action == "vote":
+                    meetings.cast_vote(meeting=meeting, member=request.user, vote=form.cleaned_data["vote"],
+                                       opinion=form.cleaned_data["opinion"], verified=verified,
+                                       covers=request.POST.get("covers"))
+                    messages.success(request, _("已表决"))
+                else:
+                    meeting = meetings.close(meeting=meeting, secretary=request.user, verified=verified,
+                                             request=request)
+                    messages.success(request, _("表决已结束：%(result)s") % {"result": meeting.get_status_display()})
+                    return redirect("approvals:process", task.process_id)
+            else:
+                raise Http404("no such action")
+        except DecisionError as exc:
+            form = next(iter(forms_.values()), None)
+            if form is not None and exc.field in form.fields:
+                form.add_error(exc.field, str(exc))
+                error = None
+            else:
+                error = str(exc)
+            response = self.render_to_response(self.get_context_data(error=error, **forms_))
+            response.status_code = 422 if request.META.get("HTTP_X_REQUEST_FRAMEWORK") == "Turbo" else 200
+            return response
+        return redirect("approvals:meeting", task.pk)

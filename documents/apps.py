@@ -11,8 +11,12 @@ class DocumentsConfig(AppConfig):
         # modules import models (Django's documented place for signal and registry wiring).
         from workflows import lifecycle
         from workflows.models import State
+        from workflows.signals import demo_debts_seeded
 
         from . import signals  # noqa: F401  (connects the receivers)
+        from .demo import seed_handover
         from .services import seal_gate
 
         lifecycle.register_gate_check(State.SEALED, seal_gate)
+        # The embedded demo (a lower layer) announces its debts; the archive adds a handover.
+        demo_debts_seeded.connect(seed_handover, dispatch_uid="documents_demo_handover")

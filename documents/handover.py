@@ -30,13 +30,19 @@ logger = logging.getLogger(__name__)
 HANDOVER_EXPORT_TASK = "documents.tasks.handover_export_task"
 
 
-def start_handover_export(unit: OrgUnit | None, *, by: User, request: HttpRequest | None = None) -> HandoverExport:
+def start_handover_export(unit: OrgUnit | None, *, by: User, request: HttpRequest | None = None,
+                          inline: bool = False) -> HandoverExport:
+    """Start the export; `inline` builds it now, in the caller (the demo seed: no worker waits)."""
     if not may_seal(by):
         raise SealRefused(_("只有清欠办可以导出移交档案"))
     job = HandoverExport.objects.create(unit=unit, requested_by=by, total=debts_for_unit(unit).count())
     log_access(None, by, Action.EXPORT, request=request,
                detail=_("移交导出 #%(id)s：%(unit)s") % {"id": job.pk, "unit": unit.code if unit else _("全部")})
-    transaction.on_commit(lambda: _launch(job.pk))
+    if inline:
+        run_handover_export(job.pk)
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: _launch(job.pk))
     return job
 
 

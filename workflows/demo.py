@@ -1,5 +1,8 @@
 """Demo data for the embedded demo: an organisation, one login per role, debtors and ~200 debts
-in every lifecycle state.
+in every lifecycle state; then today's clock run (清欠办's overdue queue), this year's clearing
+plans (one approved, one waiting), this quarter's assessment, last month's reconciliation
+statement and a handover of the ceased company's debts. The higher apps add their part through
+workflows.signals (chains waiting at each step, collection work, the archive's handover).
 
 Everything goes through the same services as real use: states only via
 workflows.lifecycle (gated edges on a recorded approval, approvals.past_approvals), money only via
@@ -22,11 +25,33 @@ from approvals.past_approvals import record_past_approval
 from documents.catalogue import DocType
 from documents.services import attach, seal_case_file
 from workflows import roles
+from workflows.clock.run import run_daily
 from workflows.credit_code import make_code
 from workflows.exceptions import DemoRefused
+from workflows.handover import debt_handover, held_by
 from workflows.ledger import post_entry
 from workflows.lifecycle import apply_transition
-from workflows.models import Category, Contract, Debt, Debtor, EntryKind, OrgUnit, State, User
+from workflows.models import (
+    Category,
+    ClearingPlan,
+    Contract,
+    Debt,
+    Debtor,
+    EntryKind,
+    Handover,
+    HandoverRole,
+    LineAnswer,
+    OrgUnit,
+    QuarterAssessment,
+    State,
+    User,
+)
+from workflows.plans.chain import open_review_task
+from workflows.plans.chain import submit as submit_plan
+from workflows.plans.rewards import compute_assessment
+from workflows.plans.targets import decide as decide_plan
+from workflows.plans.targets import save_plan
+from workflows.reconciliation import answer_lines, issue_statements
 from workflows.signals import demo_debts_seeded, demo_seeded
 
 DEMO_PASSWORD = "demo-2026"
@@ -92,6 +117,11 @@ STATE_PLAN = [
     (State.SETTLED_IN_KIND, 15), (State.WRITTEN_OFF, 15), (State.CLEARED, 15), (State.SEALED, 10),
 ]
 DEBT_UNITS = ["S1", "S1-GZ", "S2", "S3"]
+# Every tenth normal debt fell due a few days ago and is left for the clock (rule R5.5's queue).
+PAST_DUE_EVERY = 10
+CENT = Decimal("0.01")
+# Annual clearing-plan targets (rule R6.1): the first is approved, the second waits for 清欠小组.
+PLAN_TARGETS = [("handler", Decimal("2400000.00"), True), ("handler2", Decimal("1200000.00"), False)]
 
 
 def _units():
@@ -154,6 +184,9 @@ def _build_debt(i, target, units, users, debtors, rng, today):
     amount = Decimal(cents) / 100
     if target == State.NORMAL:
         due = today + timedelta(days=rng.randrange(5, 240))
+        if i % PAST_DUE_EVERY == 0:
+            # fell due a few days ago: the demo's clock run moves it to overdue, into 清欠办's queue
+            due = today - timedelta(days=2 + i % 7)
     else:
         due = today - timedelta(days=rng.choice([rng.randrange(3, 30), rng.randrange(31, 365),
                                                 rng.randrange(366, 1500)]))
@@ -264,7 +297,73 @@ def seed(debt_count: int = DEBT_COUNT) -> dict[str, int]:
         if _build_debt(i, target, units, users, debtors, debt_rng, today):
             created += 1
     demo_debts_seeded.send(sender=None, users=users, password=DEMO_PASSWORD, pdf=demo_pdf)
+    # Today's clock run, as the nightly job would: past-due debts enter overdue and 清欠办's
+    # queue, the limitation clocks and collection's flags are computed. Done once a day.
+    run_daily(today)
+    _plans(users, today)
+    _assessment(users, today)
+    _statements(users, today)
+    _handover(users)
     return {"users": users_created, "debts": created}
+
+
+def _approve_plan(plan, approver):
+    """清欠小组's review step, as its page does it: take the task, decide, complete it."""
+    task = open_review_task(plan)
+    node = task.flow_task
+    node.activation_class(task).assign(approver)
+    task.refresh_from_db()
+    activation = node.activation_class(task)
+    activation.start(None)
+    decide_plan(plan, approver, "approve", "")
+    activation.process.data = {**activation.process.data, "decision": "approve", "decided_by": approver.pk,
+                               "note": ""}
+    activation.process.save(update_fields=["data"])
+    activation.execute()
+
+
+def _plans(users, today):
+    """This year's plans: one approved (progress against it), one waiting for 清欠小组 (R6.1-R6.3)."""
+    for username, annual, approved in PLAN_TARGETS:
+        handler = users[username]
+        if ClearingPlan.objects.filter(handler=handler, year=today.year).exists():
+            continue
+        with transaction.atomic():
+            plan = save_plan(handler, today.year, annual, [(annual / 12).quantize(CENT)] * 12)
+            submit_plan(plan, by=handler)
+            if approved:
+                _approve_plan(ClearingPlan.objects.get(pk=plan.pk), users["committee_head"])
+
+
+def _assessment(users, today):
+    """This quarter's reward and penalty list, computed by finance, for 清欠小组 to approve (R6.6-R6.13)."""
+    quarter = (today.month - 1) // 3 + 1
+    if not QuarterAssessment.objects.filter(year=today.year, quarter=quarter, computed_at__isnull=False).exists():
+        compute_assessment(today.year, quarter, by=users["finance"])
+
+
+def _statements(users, today):
+    """Last month's statement (rule R5.18): the handler confirmed every line but one, disputed."""
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    for statement in issue_statements(by=users["finance"], month=month):
+        lines = list(statement.lines.order_by("debt__code"))
+        answers = {line.pk: (LineAnswer.CONFIRMED, "") for line in lines[1:]}
+        if lines:
+            answers[lines[0].pk] = (LineAnswer.DISPUTED, "月中已回款一笔，台账未入账，请财务核实（演示）")
+        answer_lines(by=statement.handler, statement=statement, answers=answers)
+
+
+def _handover(users):
+    """The ceased company's debts handed to 清欠办's head as responsible person (rules R1.9-R1.11)."""
+    # Stored data, in the demo's language whatever the seeding shell's: a second run must find it.
+    reason = "第三贸易有限公司已停业，其债权改由清欠办负责人负责（演示）"
+    if Handover.objects.filter(reason=reason).exists():
+        return
+    debt_ids = list(held_by(users["responsible"], HandoverRole.RESPONSIBLE).filter(unit__code="S3")
+                    .values_list("pk", flat=True))
+    if debt_ids:
+        debt_handover(by=users["committee"], from_person=users["responsible"], to_person=users["committee_head"],
+                      role=HandoverRole.RESPONSIBLE, reason=reason, debt_ids=debt_ids)
 
 
 def logins():

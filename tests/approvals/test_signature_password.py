@@ -1,6 +1,7 @@
 """The signing password (rule R4.9): compared exactly as typed, and locked for the user after
 QQ_SIGNATURE_FAILURE_LIMIT wrong ones within the window; failures and the lock are recorded,
 the user and the 清欠办主任 are told (issue 15 item 6)."""
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from approvals import inbox
+from approvals import decisions, inbox, signatures
 from approvals.models import Chain, Decision, Notification, NotificationKind, SignatureFailure, SignatureLock
 
 from .helpers import PASSWORD, act, client_for, open_task, overdue_debt, reload, start
@@ -139,3 +140,43 @@ def test_the_api_checks_the_password_before_taking_the_chains_lock(people, outso
     r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": PASSWORD})
     assert r.status_code == 200 and taken == [outsourcing.pk] and signed(outsourcing)
     assert SignatureFailure.objects.filter(user=gm).count() == 1  # the right password is checked once
+
+
+def test_the_page_checks_the_password_before_taking_the_chains_lock(people, outsourcing, monkeypatch):
+    """Rule R8.17 on the decision page: the password is compared while the chain's lock is not
+    held; a wrong one is shown next to the field, recorded, and nothing is signed."""
+    gm = people["gm"]
+    c = client_for(gm)
+    task = open_task(outsourcing, "gm_decision")
+    task.owner = gm
+    task.status = "ASSIGNED"
+    task.save(update_fields=["owner", "status"])
+    flow_class = task.flow_task.flow_class
+    original_lock, original_check = flow_class.lock, signatures.check_password
+    held, checked_while = [], []
+
+    @contextmanager
+    def watched_lock(process_pk):
+        with original_lock(process_pk):
+            held.append(process_pk)
+            try:
+                yield
+            finally:
+                held.pop()
+
+    def watched_check(*args, **kwargs):
+        checked_while.append(bool(held))
+        return original_check(*args, **kwargs)
+
+    monkeypatch.setattr(flow_class, "lock", staticmethod(watched_lock))
+    monkeypatch.setattr(signatures, "check_password", watched_check)
+    monkeypatch.setattr(decisions, "check_password", watched_check)
+    url = inbox.execute_url(task)
+    page = c.post(url, {"decision": "approve", "password": "wrong", "comment": "同意核销"})
+    assert page.status_code == 200 and "密码不正确" in page.content.decode()
+    assert "同意核销" in page.content.decode()  # what was typed is kept
+    assert checked_while == [False] and not signed(outsourcing)
+    assert SignatureFailure.objects.filter(user=gm).count() == 1
+    page = c.post(url, {"decision": "approve", "password": PASSWORD, "comment": "同意核销"})
+    assert page.status_code == 302 and signed(outsourcing)
+    assert checked_while == [False, False]  # checked once, before the lock, never again inside

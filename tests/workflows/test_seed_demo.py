@@ -36,7 +36,7 @@ def snapshot():
         "authorisations": Authorisation.objects.count(),
         "chains": list(ChainProcess.objects.values_list("chain", "debt__code", "reason").order_by("pk")),
         "tasks": Task.objects.count(), "decisions": Decision.objects.count(),
-        "documents": Document.objects.count(),
+        "documents": Document.objects.count(), **whole_demo(),
     }
 
 
@@ -147,3 +147,97 @@ def test_seed_demo_every_state_and_idempotent(settings):
     assert snapshot() == before
     assert "新建债权 0 笔" in out2.getvalue()
     assert Group.objects.filter(name=roles.HANDLER).count() == 1
+
+
+def whole_demo():
+    """What the demo adds beyond debts and chains (issue 19 item 10), for the second-run check."""
+    from collection.models import Contact, LegalCase, Letter, PaymentPlan
+    from documents.models import HandoverExport
+    from workflows.models import (
+        AccountabilityRecord,
+        AssessmentLine,
+        ClearingPlan,
+        ClockRun,
+        Handover,
+        QuarterAssessment,
+        RewardItem,
+        Statement,
+        StatementLine,
+    )
+    return {
+        **{model.__name__: model.objects.count()
+           for model in (Contact, Letter, PaymentPlan, LegalCase, HandoverExport, AccountabilityRecord,
+                         ClearingPlan, ClockRun, Handover, QuarterAssessment, AssessmentLine, RewardItem,
+                         Statement)},
+        "plans": list(ClearingPlan.objects.values_list("handler__username", "state").order_by("pk")),
+        "answers": list(StatementLine.objects.values_list("answer", flat=True).order_by("pk")),
+        "exports": list(HandoverExport.objects.values_list("status", "sha256").order_by("pk")),
+    }
+
+
+def page_of(username, name, **kwargs):
+    from django.test import Client
+    from django.urls import reverse
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    response = client.get(reverse(name, kwargs=kwargs or None))
+    assert response.status_code == 200, (username, name, response.status_code)
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_each_role_something_to_see(settings):
+    """After the demo every role's page shows what it is for: 清欠办's overdue queue, the plans and
+    the assessment with figures, finance's monthly statement, both handovers; a second run adds nothing."""
+    from django.utils import timezone
+
+    from documents.models import HandoverExport
+    from workflows.models import ClearingPlan, Handover, LineAnswer, PlanState, QuarterAssessment, Statement
+    from workflows.plans.chain import open_review_task
+    from workflows.triage import queue
+
+    settings.QQ_DEMO = True
+    from workflows import demo
+    demo.seed(debt_count=40)
+    today = timezone.localdate()
+
+    # the clock put the debts that fell due a few days ago into 清欠办's untriaged queue (rule R5.5)
+    waiting = queue().filter(debt__due_date__gte=today - timezone.timedelta(days=10))
+    assert waiting.exists()
+    assert waiting.first().debt.code in page_of("committee", "debts:overdue_queue")
+
+    # this year's plans: the handler's approved by 清欠小组 through the chain, handler2's waiting
+    plan = ClearingPlan.objects.get(handler__username="handler", year=today.year)
+    assert plan.state == PlanState.APPROVED and plan.approved_by.username == "committee_head"
+    pending = ClearingPlan.objects.get(handler__username="handler2", year=today.year)
+    assert pending.state == PlanState.SUBMITTED and open_review_task(pending) is not None
+    assert "2,400,000.00" in page_of("handler", "reports:plan", pk=plan.pk)
+    assert "1,200,000.00" in page_of("committee", "reports:plans")
+
+    # this quarter's assessment, computed by finance with the rates in force, lines with figures
+    assessment = QuarterAssessment.objects.get(year=today.year, quarter=(today.month - 1) // 3 + 1)
+    assert assessment.computed_by.username == "finance" and assessment.items.exists()
+    line = assessment.lines.exclude(person=None).exclude(net=0).first()
+    assert line is not None
+    shown = page_of("committee_head", "reports:assessment", pk=assessment.pk)
+    assert f"{line.net:,.2f}" in shown
+
+    # last month's statement: the handler answered, one line disputed for finance to resolve
+    statement = Statement.objects.get(handler__username="handler")
+    assert statement.month == (today.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    answers = list(statement.lines.values_list("answer", flat=True))
+    assert answers.count(LineAnswer.DISPUTED) == 1 and answers.count(LineAnswer.CONFIRMED) == len(answers) - 1
+    assert f"{statement.month:%Y-%m}" in page_of("finance", "debts:statements")
+    assert "（演示）" in page_of("finance", "debts:statement", pk=statement.pk)
+
+    # the ceased company: its debts handed to 清欠办's head, its archive handed over (R1.9, R7.12)
+    handover = Handover.objects.get()
+    assert handover.to_person.username == "committee_head" and handover.items.exists()
+    assert handover.reason in page_of("committee", "debts:handovers")
+    export = HandoverExport.objects.get()
+    assert export.unit.code == "S3" and export.status == HandoverExport.Status.DONE and export.sha256
+    assert export.sha256 in page_of("auditor", "archive:handover")
+
+    before = whole_demo()
+    demo.seed(debt_count=40)
+    assert whole_demo() == before
