@@ -22,8 +22,10 @@ class ApprovalsConfig(AppConfig):
             registry.register(flow_class)
         # The case file's timeline (documents, a lower layer) shows every decision and comment.
         register_timeline_source(timeline.decision_events)
+        register_timeline_source(timeline.transfer_events)   # 转交, rule R4.130
         register_timeline_source(timeline.comment_events)
         register_timeline_source(timeline.meeting_events)
+        register_timeline_source(timeline.urge_events)
         # ... and its exports (case-file ZIP, handover bundle) carry every decision and signature.
         register_manifest_section(manifest.SECTION)
         # The tamper-evident record (workflows.audit, a lower layer) verifies decisions and signatures.

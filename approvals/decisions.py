@@ -1,7 +1,6 @@
 """Deciding a step: the one place that turns a submitted decision form into a Decision,
 its attachments, its signature, the chain's effect, and the next task."""
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -12,13 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.nodes import Split
 from viewflow.workflow.status import STATUS
 
 from workflows.exceptions import QingqianError
 from workflows.models import User
 
-from . import required_documents
+from . import added_signers, required_documents
 from .case_file import attach, current_documents
 from .copies import copy_at_end
 from .dossier import covers_token
@@ -35,6 +33,7 @@ from .models import (
     StepInfo,
 )
 from .notifications import notify
+from .return_to import offers_return_to, return_steps
 from .signals import step_info_written
 from .signatures import Verified, check_password, sign
 
@@ -42,17 +41,18 @@ from .signatures import Verified, check_password, sign
 def decide(activation: Activation, user: User, *, decision: str, comment: str = "",
            attachments: Iterable[tuple[str, UploadedFile]] = (), password: str = "",
            extra: Mapping[str, Any] | None = None, request: HttpRequest | None = None,
-           covers: str | None = None, verified: Verified | None = None) -> Decision:
+           covers: str | None = None, verified: Verified | None = None, return_to: str = "") -> Decision:
     """Complete the activation's task with `decision`. Raises DecisionError (nothing saved).
 
     covers: the versions the signer was shown (dossier.covers_token); a signing approval is
     refused when the case file changed since (rule R4.102). The pages always send it; an API
     client that omits it signs what is current.
-    verified: the password already checked in this request (batch signing, rule R4.104)."""
+    verified: the password already checked in this request (batch signing, rule R4.104).
+    return_to: with RETURN_TO, the earlier step of this run the chain goes back to (rule R4.131)."""
     step = activation.flow_task
     task = activation.task
     process = activation.process
-    if decision not in step.decisions:
+    if decision not in step.decisions and not (decision == DecisionKind.RETURN_TO and offers_return_to(step)):
         raise DecisionError(_("此步骤不能选择该决定"), "decision")
     # Asked once per step (issue 20 item 3): the execute route asked it under this same lock
     # just before (nodes._execute_view marks the activation); every other caller asks here.
@@ -60,8 +60,19 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
         reason = step.why_not(user, task)
         if reason:
             raise DecisionError(reason)
-    if decision in (DecisionKind.REJECT, DecisionKind.RETURN) and not comment.strip():
+    waiting = added_signers.open_before(task)
+    if waiting:
+        # Rule R4.157: 前加签 — the added people decide first, then the step comes back.
+        raise DecisionError(_("正在等待加签人办理：%(names)s；全部同意后才能办理本步骤") % {
+            "names": "、".join(w.to_user.get_full_name() or w.to_user.username for w in waiting)})
+    if decision in (DecisionKind.REJECT, DecisionKind.RETURN, DecisionKind.RETURN_TO) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
+    returned_to = ""
+    if decision == DecisionKind.RETURN_TO:
+        # Rule R4.131: only a step passed in this run, still standing, before this one.
+        if return_to not in dict(return_steps(process, step)):
+            raise DecisionError(_("退回到：请选择本审批链中已经通过的前序步骤"), "return_to")
+        returned_to = return_to
     signs = step.signs(decision)
     # Only an approval is signed (rules R4.9, R4.11); rejecting or returning needs a reason,
     # not the password. Checked before the decision's transaction: a wrong password is recorded
@@ -89,6 +100,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             redo = step.guard(process) if kind == DecisionKind.APPROVE and step.guard is not None else None
             if redo:
                 kind, decision = DecisionKind.RETURN, REDO
+                returned_to = step._on_redo.name   # its decisions since are superseded (rule R4.132)
                 signs = changed = False  # a return is not signed (rule R4.11)
                 comment = f"{redo}\n{comment}".strip()
             if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
@@ -111,15 +123,17 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 info = getattr(task, "step_info", None)
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
-                debt=process.debt, chain=process.chain, step=step.name, step_title=str(step.task_title),
+                debt=process.debt, chain=process.chain, step=step.name,
+                # an added signer's decision is titled with the step it was added to (R4.159)
+                step_title=info.step_title if info and getattr(step, "is_added", False) else str(step.task_title),
                 decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
-                process=process, task=task)
+                process=process, task=task, returned_to=returned_to)
             if signs:
                 sign(record, shown)
             if info:
                 StepInfo.objects.filter(pk=info.pk).update(open=False, owner_id=task.owner_id)
                 step_info_written(task, open=False)
-            _finish(activation, step, process, user, decision, comment)
+            _finish(activation, step, process, user, decision, comment, returned_to)
             if not step.is_rework:
                 _release_barred(process, user, task)
             record.redo = redo
@@ -128,7 +142,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
         raise DecisionError(str(exc), "password") from exc
 
 
-def _finish(activation, step, process, user, decision, comment=""):
+def _finish(activation, step, process, user, decision, comment="", returned_to=""):
     label = f"{process.get_chain_display()} {process.debt.code}"
     if decision == DecisionKind.APPROVE and step.effect is not None:
         try:
@@ -150,6 +164,12 @@ def _finish(activation, step, process, user, decision, comment=""):
     elif decision == REDO:
         notify(process.requested_by, NotificationKind.RETURNED,
                _("%(label)s 在“%(step)s”退回重新审批") % {"label": label, "step": step.task_title})
+    elif decision == DecisionKind.RETURN_TO:
+        target = process.flow_class.instance.node(returned_to)
+        notify(process.requested_by, NotificationKind.RETURNED,
+               _("%(label)s 在“%(step)s”退回到“%(target)s”重新审批：%(reason)s") % {
+                   "label": label, "step": step.task_title, "target": target.task_title, "reason": comment},
+               reverse("approvals:process", args=[process.pk]))
     elif decision == DecisionKind.REJECT:
         _close(process, Outcome.WITHDRAWN if step.is_rework else Outcome.REJECTED)
         if not step.is_rework:
@@ -158,6 +178,8 @@ def _finish(activation, step, process, user, decision, comment=""):
                                                                "reason": comment},
                    reverse("approvals:process", args=[process.pk]))
     activation.task.data = {**(activation.task.data or {}), "decision": str(decision)}
+    if decision == DecisionKind.RETURN_TO:
+        activation.task.data["return_to"] = returned_to   # StepActivation.create_next goes there
     activation.execute()
     if decision == DecisionKind.APPROVE and step.effect is None and not _goes_on(activation) and _ended(process):
         _close(process, Outcome.APPROVED)
@@ -166,19 +188,11 @@ def _finish(activation, step, process, user, decision, comment=""):
 
 def _release_barred(process, user, decided_task):
     """Other steps of this chain the user had claimed (parallel signatures) are now barred to
-    them by four-eyes: hand them back to the role's queue instead of leaving them stuck. A chain
-    without a parallel section has no other open task to hold (issue 20 item 3: no statement)."""
-    if not _has_parallel_section(process.flow_class):
-        return
+    them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
     for task in process.task_set.filter(owner=user, status=STATUS.ASSIGNED).exclude(pk=decided_task.pk):
         step = task.flow_task
         if not getattr(step, "is_rework", True):
             step.activation_class(task).unassign()
-
-
-@cache
-def _has_parallel_section(flow_class) -> bool:
-    return any(isinstance(node, Split) for node in flow_class.instance.nodes())
 
 
 def _goes_on(activation) -> bool:

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.models import Document
 from documents.validation import PREVIEWABLE
@@ -15,8 +16,9 @@ from workflows.limitation import chain as limitation_chain
 from workflows.models import ClockSettings, Debt, DebtClock
 
 from .case_file import current_documents
-from .models import WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
+from .models import ADDED_NODE, WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
 from .required_documents import Requirement
+from .return_to import superseded_ids
 
 # The kind of a comment's row in the path (a decision's row carries its DecisionKind).
 COMMENT = "comment"
@@ -85,18 +87,50 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     if step_name == WITHDRAW_STEP:
         return str(DecisionKind.WITHDRAW.label)
     node = process.flow_class.instance.node(step_name)
+    if getattr(node, "is_added", False):
+        return stored  # "加签：<the step it was added to>" (R4.159)
     return str(getattr(node, "task_title", "") or stored)
+
+
+def _decision_text(process: ChainProcess, d) -> str:
+    if d.decision == DecisionKind.RETURN_TO and d.returned_to:
+        return _("%(decision)s：%(step)s") % {"decision": d.get_decision_display(),
+                                             "step": _title(process, d.returned_to, d.returned_to)}
+    return d.get_decision_display()
+
+
+def _added_hosts(process: ChainProcess, step_names: set[str]) -> dict:
+    """Task id -> the step an added signer was added to (rule R4.159); read only when one is listed."""
+    if ADDED_NODE not in step_names:
+        return {}
+    return dict(process.added_signs.values_list("task_id", "host_step"))
+
+
+def _row_title(process: ChainProcess, step_name: str, stored: str, task_id, hosts: dict) -> str:
+    if step_name == ADDED_NODE and task_id in hosts:
+        return _("加签：%(step)s") % {"step": _title(process, hosts[task_id], stored)}
+    return _title(process, step_name, stored)
 
 
 def records(process: ChainProcess) -> list[dict]:
     """Every decision and every comment (rule R4.120) so far, in time order: who, what, when, why."""
-    rows = [{"title": _title(process, d.step, d.step_title), "decision": d.get_decision_display(),
-             "kind": d.decision, "by": d.by,
+    decisions = list(process.decisions.select_related("by", "on_behalf_of"))
+    # Rule R4.132: decisions a later return to their step (or an earlier one) superseded stay in
+    # the record, marked; a return to a chosen step names that step.
+    superseded = superseded_ids(process, sorted(decisions, key=lambda d: d.pk))
+    hosts = _added_hosts(process, {d.step for d in decisions})
+    rows = [{"title": _row_title(process, d.step, d.step_title, d.task_id, hosts),
+             "decision": _decision_text(process, d), "kind": d.decision, "by": d.by,
+             "superseded": d.pk in superseded,
              "on_behalf_of": d.on_behalf_of, "at": d.at, "comment": d.comment, "state": "done"}
-            for d in process.decisions.select_related("by", "on_behalf_of")]
+            for d in decisions]
     rows.extend({"title": str(NotificationKind.COMMENT.label), "decision": "", "kind": COMMENT, "by": c.by,
                  "on_behalf_of": None, "at": c.at, "comment": c.text, "state": "done"}
                 for c in process.comments.select_related("by"))
+    # 转交 (rule R4.130): each handover in its place among the decisions, who to whom and why.
+    rows.extend({"title": _title(process, t.step, t.step_title), "decision": _("转交"), "kind": "transfer",
+                 "by": t.from_user, "to": t.to_user, "at": t.at, "comment": t.reason, "state": "transfer"}
+                for t in process.transfers.select_related("from_user", "to_user"))
     rows.sort(key=lambda row: row["at"])  # stable: a decision stays before a comment of the same instant
     return rows
 
@@ -105,8 +139,11 @@ def chain_path(process: ChainProcess, step=None) -> list[dict]:
     """Every decision and comment so far (who, what, when, why), then the open steps, then what
     follows."""
     rows = records(process)
-    for info in process.step_infos.filter(open=True).select_related("owner").order_by("pk"):
-        rows.append({"title": _title(process, info.step, info.step_title), "by": info.owner, "at": None,
+    infos = list(process.step_infos.filter(open=True).select_related("owner").order_by("pk"))
+    hosts = _added_hosts(process, {i.step for i in infos})
+    for info in infos:
+        rows.append({"title": _row_title(process, info.step, info.step_title, info.task_id, hosts),
+                     "by": info.owner, "at": None,
                      "due_at": info.due_at,
                      "state": "current" if step is not None and info.step == step.name else "open"})
     if step is not None and process.active:

@@ -17,6 +17,18 @@ class DecisionError(Exception):
         self.field = field
 
 
+class AddSignRefused(DecisionError):
+    """加签 refused (rules R4.156-R4.158): who may be added, by whom, when; nothing was saved."""
+
+
+class TooSoon(DecisionError):
+    """Repeated before its interval ran out (催办, rule R4.111); `next_at` says when it may be."""
+
+    def __init__(self, message, next_at):
+        super().__init__(message)
+        self.next_at = next_at
+
+
 class SignatureError(Exception):
     """Signing refused: the password typed again does not match the user's login password."""
 

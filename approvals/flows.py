@@ -13,7 +13,7 @@ from workflows import roles
 from . import disposal, effects, registry, write_off
 from .access import CHAIN_LOCK
 from .models import TITLED_ASSETS, Chain, ChainProcess, CopyMoment
-from .nodes import ApprovalStep, ChainStart, ReportStep, ReworkStep
+from .nodes import AddedSignStep, ApprovalStep, ChainStart, ReportStep, ReworkStep
 from .required_documents import single
 from .views import DecisionView, StartView
 
@@ -32,6 +32,9 @@ class ChainFlow(flow.Flow):
     chain = None
     # Requirements checked when the request is submitted (and resubmitted after rework).
     request_required = staticmethod(lambda process: [])
+    # 加签 (rules R4.156-R4.159): every chain's added signers' tasks; no edges, added_signers
+    # makes them and says what follows.
+    added_signer = AddedSignStep(DecisionView.as_view())
 
     @classmethod
     def for_chain(cls, chain):

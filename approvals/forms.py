@@ -1,6 +1,7 @@
 """Forms of the approval pages. Errors name the field and the problem in Chinese."""
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -8,8 +9,10 @@ from documents.catalogue import DocType
 from workflows.exceptions import LedgerError
 from workflows.ledger import parse_amount
 from workflows.models import OrgUnit, User
+from workflows.roles import LABELS as ROLE_LABELS
 
-from .models import AssetKind, Chain, DecisionKind, WriteOffCondition
+from .models import AddedSignMode, AssetKind, Chain, DecisionKind, WriteOffCondition
+from .return_to import offers_return_to, return_steps
 
 ATTACHMENT_ROWS = 3
 
@@ -155,9 +158,10 @@ class DecisionForm(AttachmentsMixin, forms.Form):
     decision = forms.ChoiceField(label=_("决定"), widget=forms.RadioSelect)
     comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, step, **kwargs):
+    def __init__(self, *args, step, process=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.step = step
+        self.process = process
         labels = dict(DecisionKind.choices)
         if step.is_rework:
             labels = {DecisionKind.APPROVE: _("修改完毕，重新提交"), DecisionKind.REJECT: _("撤回申请")}
@@ -167,6 +171,16 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         self.fields["decision"].choices = [(d, labels[d]) for d in step.decisions]
         if len(step.decisions) == 1:
             self.fields["decision"].initial = step.decisions[0]
+        if process is not None and offers_return_to(step):
+            # Rule R4.131: back to a step passed in this run, not only to the requester. The list
+            # is read only when shown or chosen (callable choices): an approval costs no statement.
+            self.fields["decision"].choices = [*self.fields["decision"].choices,
+                                               (DecisionKind.RETURN_TO, labels[DecisionKind.RETURN_TO])]
+            self.fields["return_to"] = forms.ChoiceField(
+                label=_("退回到步骤"), required=False, choices=self._return_choices,
+                help_text=_("选择“退回到指定步骤”时填写：该步骤重新办理，其后各步骤须重新审批；须填写理由"),
+                error_messages={"invalid_choice": _("退回到：请选择本审批链中已经通过的前序步骤")})
+            self.order_fields(["decision", "return_to", "comment"])
         if "appraised_value" in step.extra_fields:
             self.fields["appraised_value"] = _money_field(_("评估价值"), required=False)
         if step.signature:
@@ -177,11 +191,28 @@ class DecisionForm(AttachmentsMixin, forms.Form):
                 help_text=_("选择“同意”须重新输入登录密码签署；驳回或退回只需填写理由"))
         self.add_attachment_fields()
 
+    @cached_property
+    def return_steps(self):
+        return return_steps(self.process, self.step)
+
+    def _return_choices(self):
+        return [("", "---------"), *self.return_steps]
+
+    def settle_return_choice(self):
+        """For the page: no 退回到指定步骤 where no earlier step was passed (the first review)."""
+        if "return_to" in self.fields and not self.return_steps:
+            del self.fields["return_to"]
+            self.fields["decision"].choices = [c for c in self.fields["decision"].choices
+                                               if c[0] != DecisionKind.RETURN_TO]
+
     def clean_appraised_value(self):
         return _clean_money(self, "appraised_value", _("评估价值"))
 
     def clean(self):
         cleaned = super().clean()
+        if (cleaned.get("decision") == DecisionKind.RETURN_TO and "return_to" in self.fields
+                and not cleaned.get("return_to") and "return_to" not in self.errors):
+            self.add_error("return_to", _("退回到：请选择要退回的步骤"))
         if ("appraised_value" in self.fields and cleaned.get("decision") == DecisionKind.APPROVE
                 and not cleaned.get("appraised_value") and "appraised_value" not in self.errors):
             self.add_error("appraised_value", _("评估价值：同意时必须填写评估价值"))
@@ -199,6 +230,31 @@ class DecisionForm(AttachmentsMixin, forms.Form):
         return {}
 
 
+class TransferForm(forms.Form):
+    """转交 (rule R4.130): offers only the people who may take the step now; a person posted from
+    outside that list reaches the service, which says why they may not."""
+
+    to_user = forms.IntegerField(label=_("转交给"), widget=forms.Select,
+                                 error_messages={"required": _("转交给：请选择一位可以办理此步骤的人员"),
+                                                 "invalid": _("转交给：请选择一位可以办理此步骤的人员")})
+    reason = forms.CharField(label=_("转交理由"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("转交理由：必须填写")})
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("请选择…"))]
+        # no punctuation of one language around the person's name, unit (data) and login
+        choices += [(u.pk, " · ".join(str(x) for x in (u, u.username, u.unit.name if u.unit_id else "") if x))
+                    for u in targets]
+        self.fields["to_user"].widget.choices = choices
+
+    def clean_to_user(self):
+        user = User.objects.filter(pk=self.cleaned_data["to_user"], is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(_("转交给：没有这位在职人员"))
+        return user
+
+
 class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(label=_("代理人"), queryset=None)
     starts = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
@@ -209,6 +265,32 @@ class DelegationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["delegate"].queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
 
+
+
+class AddSignersForm(forms.Form):
+    """加签 (rule R4.156): whom to add, before or after the holder's own decision, and why."""
+
+    use_required_attribute = False  # the server names what is missing, in the user's language
+
+    mode = forms.ChoiceField(label=_("加签方式"), choices=AddedSignMode.choices, widget=forms.RadioSelect,
+                             initial=AddedSignMode.BEFORE)
+    people = forms.ModelMultipleChoiceField(label=_("加签人"), queryset=None,
+                                            widget=forms.CheckboxSelectMultiple,
+                                            help_text=_("可选择任何部门的人员，例如请法务部或财务部出具意见"))
+    reason = forms.CharField(label=_("加签理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请填写加签理由")})
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = people
+        self.fields["people"].error_messages["required"] = _("请选择至少一名加签人")
+        self.fields["people"].label_from_instance = _person_label
+
+
+def _person_label(user):
+    names = "、".join(str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
+    unit = user.unit.name if getattr(user, "unit", None) else ""
+    return f"{user.get_full_name() or user.username}（{names}{'，' + unit if unit else ''}）"
 
 
 class LitigationListForm(forms.Form):
@@ -239,6 +321,7 @@ class CopyForm(forms.Form):
 
     users = forms.ModelMultipleChoiceField(
         label=_("抄送给"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("可选多人：按住 Ctrl（或 Shift）点击"),
         error_messages={"required": _("抄送给：请至少选择一位人员"),
                         "invalid_choice": _("抄送给：所选人员不存在或已停用"),
                         "invalid_pk_value": _("抄送给：所选人员不存在或已停用")})

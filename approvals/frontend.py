@@ -56,6 +56,10 @@ class ApprovalsApp(WorkflowAppViewset):
         return path("task/<int:pk>/", views.TaskView.as_view(), name="task")
 
     @property
+    def transfer_path(self):
+        return path("task/<int:pk>/transfer/", views.TransferView.as_view(), name="transfer")
+
+    @property
     def meeting_path(self):
         return path("task/<int:pk>/meeting/", views.MeetingView.as_view(), name="meeting")
 
@@ -66,6 +70,10 @@ class ApprovalsApp(WorkflowAppViewset):
     @property
     def withdraw_path(self):
         return path("process/<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw")
+
+    @property
+    def urge_path(self):
+        return path("process/<int:pk>/urge/", views.UrgeView.as_view(), name="urge")
 
     @property
     def notifications_path(self):
@@ -107,6 +115,10 @@ class ApprovalsApp(WorkflowAppViewset):
     def litigation_list_detail_path(self):
         return path("litigation-list/<int:pk>/", views.LitigationListDetailView.as_view(),
                     name="litigation_list_detail")
+
+    @property
+    def add_signers_path(self):
+        return path("task/<int:pk>/add-signers/", views.AddSignersView.as_view(), name="add_signers")
 
     @property
     def delegations_path(self):

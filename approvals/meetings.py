@@ -243,8 +243,8 @@ def close(*, meeting: Meeting, secretary: User, verified: Verified, request: Htt
         meeting = Meeting.objects.select_related("process__debt__debtor", "secretary").get(pk=meeting.pk)
         if meeting.status != MeetingStatus.VOTING:
             raise DecisionError(_("会议表决已结束"))
-        if meeting.secretary_id != secretary.pk:
-            raise DecisionError(_("只有召集本次会议的会议记录人可以结束表决"))
+        # Whoever holds the task now closes: the convener, or the person it went to after a
+        # reassignment (R4.106) or an escalation, so a voting meeting is never left orphaned.
         _check_secretary(task, secretary)
         tally = count(meeting)
         process = meeting.process

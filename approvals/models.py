@@ -116,6 +116,8 @@ class DecisionKind(models.TextChoices):
     APPROVE = "approve", _("同意")
     REJECT = "reject", _("驳回")
     RETURN = "return", _("退回修改")
+    # Rule R4.131: back to an earlier step of this run (Decision.returned_to), not to the requester.
+    RETURN_TO = "return_to", _("退回到指定步骤")
     # One member's vote at an authority body's meeting (rule R4.141): each a signed decision.
     VOTE_FOR = "for", _("表决同意")
     VOTE_AGAINST = "against", _("表决反对")
@@ -127,6 +129,9 @@ class DecisionKind(models.TextChoices):
 # task.data["decision"] when a step's guard refused an approval and sent the chain back to the
 # node its .Redo() names (recorded as a RETURN decision whose comment says why).
 REDO = "redo"
+
+# The node of every chain that holds the 加签 tasks (rules R4.156-R4.159).
+ADDED_NODE = "added_signer"
 
 # Decision.step of a withdrawal (rule R4.110): it is taken on the chain, not on one of its steps.
 WITHDRAW_STEP = "withdraw"
@@ -150,6 +155,9 @@ class Decision(AppendOnlyModel):
                                 related_name="decisions")
     task = models.ForeignKey(Task, verbose_name=_("任务"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
+    # The step the chain went back to (rules R4.131, R4.47): set by a return to a chosen step and by a
+    # guard's refusal; the decisions from that step's up to this one are superseded (R4.132).
+    returned_to = models.CharField(_("退回到步骤"), max_length=50, blank=True, default="")
 
     class Meta:
         verbose_name = _("审批决定")
@@ -205,6 +213,43 @@ class Reassignment(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.step_title} → {self.to_user}"
+
+
+class AddedSignMode(models.TextChoices):
+    BEFORE = "before", _("前加签（先由加签人办理，再回到本人）")
+    AFTER = "after", _("后加签（本人同意后，再由加签人办理）")
+
+
+class AddedSign(models.Model):
+    """An approver asked one more person to sign their step (加签, rule R4.156): before their own
+    decision or after it. The added person's decision is an ordinary Decision of the chain on the
+    task `task` (step `added_signer`), signed and counted for four eyes like any other. Only
+    `task` is ever written after the row is made (once, when an after-sign's task is created);
+    what happened is in the Decisions, which are append-only."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="added_signs")
+    host_task = models.ForeignKey(Task, verbose_name=_("加签的步骤任务"), on_delete=models.PROTECT, related_name="+")
+    host_step = models.CharField(_("加签的步骤"), max_length=50)
+    host_title = models.CharField(_("加签的步骤名称"), max_length=100)
+    mode = models.CharField(_("方式"), max_length=10, choices=AddedSignMode.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("加签发起人"), on_delete=models.PROTECT,
+                           related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("加签人"), on_delete=models.PROTECT,
+                                related_name="+")
+    reason = models.TextField(_("加签理由"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    # The added person's task: made at once for a before-sign, when the host approves for an after-sign.
+    task = models.ForeignKey(Task, verbose_name=_("加签任务"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+
+    class Meta:
+        verbose_name = _("加签")
+        verbose_name_plural = _("加签")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.host_title} + {self.to_user}"
 
 
 class ChainComment(AppendOnlyModel):
@@ -284,6 +329,32 @@ class ChainCopy(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.process_id} → {self.user}"
+
+
+class Transfer(AppendOnlyModel):
+    """The holder of a claimed task handed it to another person eligible for the step (转交, rule
+    R4.130). Kept apart from Reassignment: 清欠办主任's designation lets role and unit give way
+    (R4.106, four_eyes.why_not reads it), a transfer never does, and it is no delegation period."""
+
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="transfers")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("转交人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.PROTECT,
+                                related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    reason = models.TextField(_("转交理由"))
+
+    class Meta:
+        verbose_name = _("任务转交")
+        verbose_name_plural = _("任务转交")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.step_title}: {self.from_user} → {self.to_user}"
 
 
 class SignatureFailure(AppendOnlyModel):
@@ -384,6 +455,37 @@ class StepInfo(models.Model):
         return self.open and self.due_at < timezone.now()
 
 
+class ChainUrge(AppendOnlyModel):
+    """催办 (rule R4.111): the requester or 清欠办 reminded the candidates of an open step; at
+    most one per step within QQ_URGE_INTERVAL_HOURS."""
+
+    process = models.ForeignKey(ChainProcess, verbose_name=_("流程"), on_delete=models.PROTECT,
+                                related_name="urges")
+    task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(_("步骤代码"), max_length=50)
+    step_title = models.CharField(_("步骤"), max_length=100)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("催办人"), on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    message = models.CharField(_("催办留言"), max_length=200, blank=True)
+    notified = models.PositiveIntegerField(_("通知人数"), default=0)
+
+    class Meta:
+        verbose_name = _("催办记录")
+        verbose_name_plural = _("催办记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["task", "at"])]
+
+    def __str__(self):
+        return f"{self.step_title} · {self.by} · {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def title(self):
+        """The step's title in the reader's language (the stored one is the language of the day)."""
+        node = self.process.flow_class.instance.node(self.step)
+        return str(getattr(node, "task_title", "") or self.step_title)
+
+
 class AuthorityMatrix(models.Model):
     """One version of the authority table; the newest version in effect on a date applies."""
 
@@ -459,6 +561,7 @@ class NotificationKind(models.TextChoices):
     COMMENT = "comment", _("评论")
     SIGNATURE_LOCKED = "signature_locked", _("签署已锁定")
     WITHDRAWN = "withdrawn", _("申请已撤回")
+    URGED = "urged", _("催办")
 
 
 class Notification(models.Model):

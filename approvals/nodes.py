@@ -18,12 +18,14 @@ from viewflow.workflow.base import Edge
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
-from . import four_eyes, inbox
+from workflows.models import User
+
+from . import added_signers, four_eyes, inbox
 from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .exceptions import SignatureError
-from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
+from .models import REDO, AddedSign, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify, notify_many
 from .signatures import verify_password
 from .working_days import due_for_new_step
@@ -128,11 +130,27 @@ class StepActivation(ViewActivation):
         decision = (self.task.data or {}).get("decision", DecisionKind.APPROVE)
         node = self.flow_task._next
         token = self.task.token
+        if getattr(self.flow_task, "is_added", False):
+            # An added person decided (rule R4.157): what follows depends on the other added
+            # people and the step they were added to, not on this node (it has no edges).
+            yield from added_signers.settle(self)
+            return
+        if decision == DecisionKind.APPROVE and (self.task.data or {}).get("after_signs"):
+            after = added_signers.after_tasks(self)
+            if after:
+                # 后加签 (rule R4.157): the added people decide before the chain goes on.
+                yield from after
+                return
         if decision == REDO:
             # The step's guard refused the approval (rule R4.47): back to the step it names.
             node = self.flow_task._on_redo
-        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN):
-            node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
+        elif decision in (DecisionKind.REJECT, DecisionKind.RETURN, DecisionKind.RETURN_TO):
+            if decision == DecisionKind.RETURN_TO:
+                # Rule R4.131: back to the earlier step the approver chose (decisions.decide checked
+                # it was passed in this run); it opens as a new task and the steps after it follow.
+                node = self.flow_task.flow_class.instance.node(self.task.data["return_to"])
+            else:
+                node = self.flow_task._on_reject if decision == DecisionKind.REJECT else self.flow_task._on_return
             # A reject or return inside a parallel section (chain A's receipt signatures) ends
             # that section: the other signatures still open and the waiting join are cancelled,
             # and the chain goes on from the token before the split.
@@ -309,6 +327,48 @@ class ReportStep(ReworkStep):
     (approve) or withdraw (reject)."""
 
     is_report = True
+
+
+class AddedSignStep(ApprovalStep):
+    """A 加签 task (rules R4.156-R4.159): assigned to the one person added, who approves (signed)
+    or rejects; no edges of its own — added_signers.settle says what follows."""
+
+    is_added = True
+
+    def __init__(self, view, **kwargs):
+        kwargs.setdefault("title", _("加签"))
+        kwargs.setdefault("signature", True)
+        kwargs.setdefault("decisions", (DecisionKind.APPROVE, DecisionKind.REJECT))
+        super().__init__(view, **kwargs)
+
+    def role_for(self, process):
+        return None
+
+    def calc_owner_permission(self, activation):
+        return None
+
+    def calc_owner(self, activation):
+        return User.objects.get(pk=activation.task.data["added_to"])
+
+    def why_not(self, user, task):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return _("请先登录")
+        if task.owner_id != user.pk:
+            return _("此加签任务只能由被加签人办理")
+        process = task.process.coerced
+        if user.pk == process.requested_by_id:
+            return _("申请人不能审批自己的申请")
+        if four_eyes.decided_elsewhere(process.pk, user, self.name).exists():
+            return _("同一人在一个审批链中只能签署一个步骤")
+        return None
+
+    def can_unassign(self, user, task):
+        return False
+
+    def on_created(self, activation):
+        super().on_created(activation)
+        row = AddedSign.objects.get(pk=activation.task.data["added_sign"])
+        StepInfo.objects.filter(task=activation.task).update(step_title=f"{self.task_title}：{row.host_title}")
 
 
 class ChainStart(flow.Start):

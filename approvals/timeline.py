@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from documents.timeline import Event
 from workflows.models import Debt
 
-from .models import WITHDRAW_STEP, ChainComment, Decision, Meeting
+from . import registry
+from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, DecisionKind, Meeting, Transfer
 
 
 def decision_events(debt: Debt) -> list[Event]:
@@ -16,6 +17,9 @@ def decision_events(debt: Debt) -> list[Event]:
             text = f"{row.get_chain_display()}：{row.get_decision_display()}"
         else:
             text = f"{row.get_chain_display()} {row.step_title or row.step}：{row.get_decision_display()}"
+        if row.decision == DecisionKind.RETURN_TO and row.returned_to:   # rule R4.131
+            node = registry.flow_for(row.chain).instance.node(row.returned_to)
+            text += _("：退回到“%(step)s”") % {"step": getattr(node, "task_title", row.returned_to)}
         if row.comment:
             text += f"（{row.comment}）"
         events.append(Event(row.at, "approval", _("审批"), text, row.by))
@@ -44,3 +48,24 @@ def meeting_events(debt: Debt) -> list[Event]:
                                     "body": meeting.body_label, "n": meeting.pk,
                                     "status": meeting.get_status_display()}, meeting.secretary))
     return events
+
+
+def urge_events(debt: Debt) -> list[Event]:
+    """催办 (rule R4.111): each reminder on a chain of the debt."""
+    events = []
+    for row in ChainUrge.objects.filter(process__debt=debt).select_related("by", "process"):
+        text = _("%(chain)s 催办“%(step)s”（通知 %(n)s 人）") % {
+            "chain": row.process.get_chain_display(), "step": row.step_title, "n": row.notified}
+        if row.message:
+            text += f"：{row.message}"
+        events.append(Event(row.at, "approval", _("审批"), text, row.by))
+    return events
+
+
+def transfer_events(debt: Debt) -> list[Event]:
+    """Every 转交 of a task of a chain on the debt (rule R4.130): who handed which step to whom, why."""
+    return [Event(t.at, "approval", _("审批"),
+                  _("%(chain)s %(step)s：%(from)s 转交给 %(to)s（%(reason)s）") % {
+                      "chain": t.process.get_chain_display(), "step": t.step_title, "from": t.from_user,
+                      "to": t.to_user, "reason": t.reason}, t.from_user)
+            for t in Transfer.objects.filter(process__debt=debt).select_related("process", "from_user", "to_user")]

@@ -20,7 +20,7 @@ from workflows.models import User
 from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
-from . import inbox, meetings, registry
+from . import added_signers, inbox, meetings, registry
 from .access import (
     closed_message_for,
     get_locked_task_for,
@@ -42,6 +42,7 @@ from .delegation import record_absence
 from .dossier import dossier, records
 from .exceptions import DecisionError
 from .forms import (
+    AddSignersForm,
     CommentForm,
     CopyForm,
     DecisionForm,
@@ -51,11 +52,13 @@ from .forms import (
     MeetingConveneForm,
     MeetingVoteForm,
     RequestForm,
+    TransferForm,
     WithdrawForm,
 )
 from .litigation_list import open_proposals, sign_list, verify_list
 from .models import (
     WITHDRAW_STEP,
+    AddedSignMode,
     Chain,
     ChainProcess,
     Decision,
@@ -70,7 +73,10 @@ from .models import (
 )
 from .participants import takes_part
 from .reach import may_reassign, reassign, unreachable_steps
+from .return_to import superseded_ids
 from .signatures import coverage, verify
+from .transfer import may_transfer, task_transfer, transfer_targets
+from .urge import chain_urge, may_urge, next_allowed
 from .withdraw import chain_withdraw, decided_after_submit, why_not_withdraw
 from .working_days import working_days_covered
 
@@ -161,7 +167,8 @@ class DecisionView(TurboFormMixin, generic.FormView):
     template_name = "approvals/decide.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "step": self.request.activation.flow_task}
+        return {**super().get_form_kwargs(), "step": self.request.activation.flow_task,
+                "process": self.request.activation.process}
 
     def get_form_class(self):
         return DecisionForm
@@ -170,10 +177,19 @@ class DecisionView(TurboFormMixin, generic.FormView):
         activation = self.request.activation
         process = activation.process
         step = activation.flow_task
-        return super().get_context_data(
-            process=process, task=activation.task, step=step, debt=process.debt,
-            info=StepInfo.objects.filter(task=activation.task).first(),
-            dossier=dossier(process, step), **participation(self.request, process), **kwargs)
+        task = activation.task
+        # 转交 (rule R4.130) sits beside the decision: the holder's task page is this one.
+        if "transfer_form" not in kwargs and may_transfer(self.request.user, task):
+            kwargs["transfer_form"] = TransferForm(targets=transfer_targets(task))
+        context = super().get_context_data(
+            process=process, task=task, step=step, debt=process.debt,
+            info=StepInfo.objects.filter(task=task).first(),
+            dossier=dossier(process, step), waiting=added_signers.open_before(task),
+            after=added_signers.pending_after(task),
+            may_add=not (step.is_rework or getattr(step, "is_added", False)),
+            **participation(self.request, process), **kwargs)
+        context["form"].settle_return_choice()   # rule R4.131: offered only where a step was passed
+        return context
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -185,7 +201,7 @@ class DecisionView(TurboFormMixin, generic.FormView):
             record = decide(self.request.activation, self.request.user, decision=data["decision"],
                             comment=data.get("comment", ""), attachments=data["attachments"],
                             password=data.get("password", ""), extra=form.extra(), request=self.request,
-                            covers=self.request.POST.get("covers", ""),
+                            covers=self.request.POST.get("covers", ""), return_to=data.get("return_to") or "",
                             verified=getattr(self.request, "qq_verified", None))
         except DecisionError as exc:
             _apply_error(form, exc)
@@ -259,6 +275,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                 if task.owner_id != request.user.pk or task.status != STATUS.ASSIGNED \
                         or not step.can_unassign(request.user, task):
                     raise PermissionDenied(_("只能释放自己认领、尚未办理的审批任务"))
+                if meetings.open_meeting(task) is not None:
+                    # Rule R4.140: the holder of a step whose meeting votes closes the vote first.
+                    raise PermissionDenied(_("本步骤的会议正在表决，请先结束表决再释放任务"))
                 step.activation_class(task).unassign()
             messages.success(request, _("已释放任务“%(step)s”，其他有权限的人员可以认领") % {"step": step.task_title})
             return redirect("approvals:inbox")
@@ -277,22 +296,90 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         return HttpResponseRedirect(inbox.execute_url(task))
 
 
+class TransferView(LoginRequiredMixin, generic.TemplateView):
+    """转交 (rule R4.130): the holder hands the claimed task to an eligible person, with a reason.
+    The form is on the decision page; this page shows it again with its errors and the input."""
+
+    template_name = "approvals/transfer.html"
+
+    def get_task(self):
+        task = get_task_for(self.request.user, self.kwargs["pk"])   # out of scope: 404
+        if not may_transfer(self.request.user, task):
+            raise PermissionDenied(_("只有认领该任务、尚未办理的办理人可以转交"))
+        return task
+
+    def get_context_data(self, form=None, **kwargs):
+        task = self.get_task()
+        process = task.process.coerced
+        form = form or TransferForm(targets=transfer_targets(task))
+        return super().get_context_data(task=task, step=task.flow_task, process=process, info=task.step_info,
+                                        form=form, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        task = self.get_task()
+        form = TransferForm(request.POST, targets=transfer_targets(task))
+        if form.is_valid():
+            try:
+                record = task_transfer(task=task, user=request.user, to_user=form.cleaned_data["to_user"],
+                                       reason=form.cleaned_data["reason"])
+            except DecisionError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("已将“%(step)s”转交给 %(user)s") % {"step": record.step_title,
+                                                                           "user": record.to_user})
+                return redirect("approvals:inbox")
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
 class ProcessView(LoginRequiredMixin, generic.TemplateView):
     template_name = "approvals/process.html"
 
     def get_context_data(self, **kwargs):
         process = get_process_for(self.request.user, self.kwargs["pk"])
         decisions = process.decisions.select_related("by", "on_behalf_of")
-        signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s)}
+        superseded = superseded_ids(process)   # rule R4.132: a re-decided step's earlier signature
+        signatures = [{"signature": s, "valid": verify(s), "coverage": coverage(s),
+                       "superseded": s.decision_id in superseded}
                       for s in Signature.objects.filter(decision__process=process).select_related("decision", "signer")]
         open_steps = process.step_infos.filter(open=True).select_related("task", "task__owner")
         user = self.request.user
         # Rule R4.110: the withdraw button, for the requester while nothing after the request is decided.
         may_withdraw = user.pk == process.requested_by_id and why_not_withdraw(process, user) is None
+        # Rule R4.111: an urge button per open step, highlighted when the step is overdue.
+        open_steps = list(open_steps)
+        for s in open_steps:  # the step's title in the reader's language, not the stored one
+            s.title = str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+        urging = process.active and may_urge(process, user)
+        if urging:
+            again = next_allowed([s.task_id for s in open_steps])
+            for s in open_steps:
+                s.urge_again_at = again.get(s.task_id)
+        urges = process.urges.select_related("by", "process")[:20]
         return super().get_context_data(process=process, decisions=decisions, signatures=signatures,
                                         open_steps=open_steps, dossier=dossier(process), records=records(process),
+                                        added=added_signers.of_process(process),
                                         meetings=meetings.meetings_of(process),
-                                        may_withdraw=may_withdraw, **participation(self.request, process), **kwargs)
+                                        may_withdraw=may_withdraw, urging=urging, urges=urges,
+                                        **participation(self.request, process), **kwargs)
+
+
+class UrgeView(LoginRequiredMixin, generic.View):
+    """催办 (rule R4.111): POST from the process page; the answer is a message on that page."""
+
+    def post(self, request, *args, **kwargs):
+        process = get_process_for(request.user, kwargs["pk"])  # out of scope: 404
+        info = StepInfo.objects.filter(process=process, task_id=request.POST.get("task") or 0).first()
+        if info is None:
+            raise Http404("no such step")
+        try:
+            urge = chain_urge(process=process, task=info.task, user=request.user,
+                              message=request.POST.get("message", ""))
+        except DecisionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已催办“%(step)s”，已通知 %(n)s 人") % {"step": urge.step_title,
+                                                                          "n": urge.notified})
+        return redirect("approvals:process", process.pk)
 
 
 class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
@@ -309,7 +396,9 @@ class WithdrawView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(process=self.process,
                                         refusal=why_not_withdraw(self.process, self.request.user),
-                                        open_steps=self.process.step_infos.filter(open=True), **kwargs)
+                                        open_titles=[str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+                                                     for s in self.process.step_infos.filter(open=True)
+                                                     .select_related("task")], **kwargs)
 
     def form_valid(self, form):
         try:
@@ -393,7 +482,10 @@ class RequestedView(LoginRequiredMixin, generic.TemplateView):
                      .select_related("debt", "debt__debtor").order_by("-created", "-pk"))
         page = Paginator(processes, 25).get_page(self.request.GET.get("page"))
         for process in page:
-            process.open_titles = [s.step_title for s in process.step_infos.filter(open=True)]
+            # the step's title in the reader's language (the stored one is the language of the day)
+            node = process.flow_class.instance.node
+            process.open_titles = [str(getattr(node(s.step), "task_title", "") or s.step_title)
+                                   for s in process.step_infos.filter(open=True)]
         return super().get_context_data(page=page, **kwargs)
 
 
@@ -449,6 +541,47 @@ class DelegationView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         messages.success(self.request, _("已登记委托（共 %(n)s 个工作日）") % {
             "n": working_days_covered(data["starts"], data["ends"])})
         return redirect("approvals:delegations")
+
+
+class AddSignersView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
+    """加签 on a task the user holds (rules R4.156-R4.158): choose the people, before or after."""
+
+    template_name = "approvals/add_signers.html"
+    form_class = AddSignersForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.task = get_task_for(request.user, kwargs["pk"])
+        self.process = self.task.process.coerced
+        if self.task.owner_id != request.user.pk or getattr(self.task.flow_task, "is_added", False):
+            raise PermissionDenied(_("只有已认领该任务的审批人可以加签"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        people = added_signers.candidates(self.process, self.request.user).select_related("unit") \
+            .prefetch_related("groups")
+        return {**super().get_form_kwargs(), "people": people}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(task=self.task, step=self.task.flow_task, process=self.process,
+                                        added=added_signers.of_process(self.process), **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            rows = added_signers.add_signers(task=self.task, user=self.request.user, people=data["people"],
+                                             mode=data["mode"], reason=data["reason"])
+        except DecisionError as exc:
+            _apply_error(form, exc)
+            return self.form_invalid(form)
+        names = "、".join(r.to_user.get_full_name() or r.to_user.username for r in rows)
+        if data["mode"] == AddedSignMode.BEFORE:
+            messages.success(self.request,
+                             _("已加签：%(names)s。他们办理完毕后，本任务回到您的待办") % {"names": names})
+            return redirect("approvals:inbox")
+        messages.success(self.request, _("已后加签：%(names)s。您同意后，由他们办理，再进入下一步") % {"names": names})
+        return HttpResponseRedirect(inbox.execute_url(self.task))
 
 
 @login_required

@@ -87,7 +87,8 @@ def chain_withdraw(*, process: ChainProcess, user: User, reason: str) -> Decisio
         except FlowRuntimeError as exc:
             raise DecisionError(_("审批链有正在办理的步骤，暂不能撤回，请稍后重试")) from exc
         label = f"{process.get_chain_display()} {process.debt.code}"
-        steps = "、".join(dict.fromkeys(i.step_title for i in infos)) or _("无")
+        steps = "、".join(dict.fromkeys(str(getattr(i.task.flow_task, "task_title", "") or i.step_title)
+                                       for i in infos)) or _("无")
         notify_many(candidates(process, infos), NotificationKind.WITHDRAWN,
                     _("%(label)s 已由申请人撤回（待办步骤：%(steps)s），理由：%(reason)s") % {
                         "label": label, "steps": steps, "reason": reason},

@@ -10,8 +10,16 @@ times: the first run of a date (most debts become overdue: the heaviest day), th
 again (must be a no-op), then after a VACUUM (ANALYZE) standing in for the day's autovacuum,
 the next day and the day after (ordinary days). Wall time and the child's peak RSS
 are printed as Markdown rows for bench/RESULTS.md.
+
+    .venv/bin/python bench/daily_run.py --reuse 1000000 --celery 0 1 2   # rule R5.20
+
+With --celery the four nights are run once per figure: 0 is the in-process run (the anchor), N
+starts one Celery worker with N processes on the broker QQ_BENCH_BROKER (Redis db 9 by default)
+for the nights of that copy, and run_daily sends the chunks to it and waits; the peak memory is
+then the largest of the worker's processes.
 """
 import argparse
+import contextlib
 import io
 import os
 import random
@@ -43,9 +51,52 @@ print("peak_rss_kib", hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF
 """
 
 
+BROKER = os.environ.get("QQ_BENCH_BROKER", "redis://127.0.0.1:6379/9")
+WORKER = {"processes": 0, "popen": None}  # the Celery worker of the nights being run (0: in-process)
+
+
 def env():
-    return {**os.environ, "DATABASE_URL": URL, "SECRET_KEY": "bench-only", "CELERY_BROKER_URL": "",
+    return {**os.environ, "DATABASE_URL": URL, "SECRET_KEY": "bench-only",
+            "CELERY_BROKER_URL": BROKER if WORKER["processes"] else "", "CELERY_RESULT_BACKEND": "",
             "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+
+def start_worker(processes):
+    """One Celery worker with `processes` prefork processes, ready to take tasks."""
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()  # no message left from an earlier sitting
+    WORKER["processes"] = processes
+    name = f"bench{processes}-{os.getpid()}@%h"
+    WORKER["popen"] = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", str(processes),
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning", "-n", name],
+        cwd=ROOT, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(60):
+        ping = subprocess.run([sys.executable, "-m", "celery", "-A", "config", "inspect", "ping", "-t", "1"],
+                              cwd=ROOT, env=env(), capture_output=True, text=True)
+        if ping.returncode == 0 and "pong" in ping.stdout:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the Celery worker did not answer")
+
+
+def stop_worker():
+    """Stop the worker; returns the peak memory of its largest process in MiB."""
+    popen = WORKER["popen"]
+    if popen is None:
+        return 0.0
+    pids = [popen.pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{popen.pid}/task/{popen.pid}/children").read_text().split()]
+    peak = 0
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+            peak = max([peak] + [int(line.split()[1]) for line in status if line.startswith("VmHWM:")])
+    popen.terminate()
+    popen.wait(timeout=120)
+    WORKER.update(processes=0, popen=None)
+    return peak / 1024
 
 
 def manage(*args):
@@ -209,17 +260,49 @@ def calibrate():
     return time.monotonic() - start
 
 
-def sequence(n, reuse):
-    """Load (or copy) n debts and run the four nights; returns (entries, load seconds, runs)."""
+def sequence(n, reuse, processes=0):
+    """Load (or copy) n debts and run the four nights (on a Celery worker of `processes`
+    processes, or in-process for 0); returns (entries, load seconds, runs)."""
     entries, load_s = prepare(n, reuse)
-    first = timed_run(RUN_DATE)
-    again = timed_run(RUN_DATE)
-    # A day passes between two runs; autovacuum cleans up the first night's dead rows in it.
-    vacuum_s = vacuum()
-    nxt = timed_run(RUN_DATE + timedelta(days=1))
-    after = timed_run(RUN_DATE + timedelta(days=2))
-    return entries, load_s, [("first run of a date", first), ("same date again", again),
-                             (f"next day (after VACUUM ANALYZE, {vacuum_s:.0f} s)", nxt), ("the day after", after)]
+    if processes:
+        start_worker(processes)  # after the copy: its connections would keep the database from being dropped
+    try:
+        first = timed_run(RUN_DATE)
+        again = timed_run(RUN_DATE)
+        # A day passes between two runs; autovacuum cleans up the first night's dead rows in it.
+        vacuum_s = vacuum()
+        nxt = timed_run(RUN_DATE + timedelta(days=1))
+        after = timed_run(RUN_DATE + timedelta(days=2))
+    finally:
+        worker_peak = stop_worker()
+    runs = [("first run of a date", first), ("same date again", again),
+            (f"next day (after VACUUM ANALYZE, {vacuum_s:.0f} s)", nxt), ("the day after", after)]
+    if processes:  # the work was the worker's: its peak, not the waiting command's
+        runs = [(label, (secs, worker_peak, *rest)) for label, (secs, _rss, *rest) in runs]
+    return entries, load_s, runs
+
+
+def uptime():
+    return Path("/proc/loadavg").read_text().split()[:3]
+
+
+def main_celery(sizes, reuse, modes):
+    """The four nights once per mode, in one sitting, with the load average and calibration."""
+    for n in sizes:
+        for processes in modes:
+            before, calib = uptime(), calibrate()
+            entries, _load_s, runs = sequence(n, reuse, processes)
+            after = uptime()
+            label = f"{processes} worker process{'es' if processes > 1 else ''}" if processes else "in-process"
+            print(f"\n## {n:,} debts ({entries:,} entries), {label}; load average before {' '.join(before)}, "
+                  f"after {' '.join(after)}; calibration loop {calib:.2f} s")
+            print("| run | wall time | peak RSS | output |")
+            print("|---|---|---|---|")
+            for run_label, (secs, rss, out, _steps) in runs:
+                print(f"| {run_label} | {secs:.1f} s | {rss:.0f} MiB | {out} |")
+            for run_label, (_secs, _rss, _out, steps) in runs:
+                print(f"- {run_label}: {steps or 'no steps (nothing to do)'}")
+            sys.stdout.flush()
 
 
 def main(sizes, reuse=False, repeat=1):
@@ -253,5 +336,10 @@ if __name__ == "__main__":
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000, 1_000_000])
     parser.add_argument("--reuse", action="store_true", help="keep and copy the loaded data (template database)")
     parser.add_argument("--repeat", type=int, default=1, help="run the four nights this many times per size")
+    parser.add_argument("--celery", type=int, nargs="+", metavar="PROCESSES",
+                        help="the nights per worker size: 0 in-process, N a Celery worker of N processes")
     options = parser.parse_args()
-    main(options.sizes, reuse=options.reuse, repeat=options.repeat)
+    if options.celery:
+        main_celery(options.sizes, options.reuse, options.celery)
+    else:
+        main(options.sizes, reuse=options.reuse, repeat=options.repeat)

@@ -2,6 +2,12 @@
 for a bounded time against gunicorn (production settings) + PostgreSQL, on loopback only.
 
     .venv/bin/python bench/load_inbox.py [--users 50] [--seconds 60] [--chains 800] [--web-workers 8]
+                                         [--threads 1] [--think 0]
+
+--threads N > 1 runs gunicorn's gthread workers with N threads each (1: sync workers).
+--think S: each user pauses a random time (exponential, mean S seconds) between two actions, as a
+person reading a dossier does; 0 (the default) is a closed loop with no pause, the worst case.
+A request that gets no answer within 30 s is counted as a time-out (and as an error).
 
 It (re)creates its own database (qq_prod_load), seeds overdue debts and approvers, starts
 gunicorn, opens write-off chains as the handler, then each virtual user loops: read the
@@ -143,6 +149,7 @@ class Stats:
         self.latency = defaultdict(list)
         self.errors = []
         self.contention = 0
+        self.timeouts = 0
         self.completed = Counter()  # task id -> confirmed completions (must all be 1)
 
     def record(self, kind, seconds):
@@ -150,7 +157,7 @@ class Stats:
             self.latency[kind].append(seconds)
 
 
-def work(base, username, deadline, stats):
+def work(base, username, deadline, stats, think=0.0):
     api = token(base, username)
 
     def call(kind, method, url, **kw):
@@ -160,12 +167,16 @@ def work(base, username, deadline, stats):
         except requests.RequestException as exc:
             with stats.lock:
                 stats.errors.append(f"{kind}: {exc}")
+                if isinstance(exc, requests.Timeout):
+                    stats.timeouts += 1
             return None
         stats.record(kind, time.perf_counter() - t0)
         return r
 
     rng = random.Random(username)
     while time.monotonic() < deadline:
+        if think:
+            time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
         r = call("inbox", "GET", f"{base}/api/tasks/?show=claimable")
         if r is None or r.status_code != 200:
             with stats.lock:
@@ -247,6 +258,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--chains", type=int, default=800)
     parser.add_argument("--web-workers", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--think", type=float, default=0.0)
     args = parser.parse_args()
 
     recreate_database()
@@ -254,7 +267,9 @@ def main():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     web = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py", "--bind",
-                            f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--access-logfile",
+                            f"127.0.0.1:{port}", "--workers", str(args.web_workers),
+                            "--worker-class", "gthread" if args.threads > 1 else "sync", "--threads",
+                            str(args.threads), "--access-logfile",
                             f"{TMP}/access.log", "--error-logfile", f"{TMP}/web.log"], cwd=ROOT, env=ENV)
     try:
         for _ in range(120):
@@ -269,7 +284,8 @@ def main():
         stats = Stats()
         start = time.monotonic()
         deadline = start + args.seconds
-        threads = [threading.Thread(target=work, args=(base, approvers[i % len(approvers)], deadline, stats))
+        threads = [threading.Thread(target=work, args=(base, approvers[i % len(approvers)], deadline, stats,
+                                                       args.think))
                    for i in range(args.users)]
         for t in threads:
             t.start()
@@ -281,7 +297,9 @@ def main():
         web.wait(timeout=60)
 
     total = sum(len(v) for v in stats.latency.values())
-    print(f"{args.users} users, {elapsed:.1f} s, gunicorn {args.web_workers} sync workers, PostgreSQL")
+    model = f"gthread x{args.threads}" if args.threads > 1 else "sync"
+    print(f"{args.users} users (think {args.think:g} s), {elapsed:.1f} s, gunicorn {args.web_workers} {model} "
+          f"workers, PostgreSQL; load average {os.getloadavg()[0]:.2f}")
     print(f"requests: {total}  throughput: {total / elapsed:.1f} req/s  "
           f"approvals completed: {sum(stats.completed.values())} ({sum(stats.completed.values()) / elapsed:.1f}/s)")
     everything = [x for v in stats.latency.values() for x in v]
@@ -291,7 +309,8 @@ def main():
         if v:
             print(f"{kind:8s} p50 {pct(v, 50):7.1f} ms  p95 {pct(v, 95):7.1f} ms  n={len(v)}  "
                   f"mean {statistics.mean(v) * 1000:.1f} ms")
-    print(f"errors: {len(stats.errors)}  lost claim races (403): {stats.contention}")
+    print(f"errors: {len(stats.errors)}  of them time-outs (30 s): {stats.timeouts}  "
+          f"lost claim races (403): {stats.contention}")
     for e in stats.errors[:10]:
         print("  ", e)
     chains_done, problems = verify(stats)

@@ -43,7 +43,7 @@ def seed_letterheads(sender, units: dict[str, OrgUnit], **kwargs) -> None:
             "telephone": phone, "account_name": unit.name, "bank_name": bank, "account_number": number})
 
 
-# --- collection work on the demo debts (issue 19 item 10) ----------------------------------
+# --- collection work on the demo debts (rule R8.19) -----------------------------------------
 # Connected to workflows.signals.demo_debts_seeded in CollectionConfig.ready(). Only through the
 # services a handler or the legal team uses; each part is known by a marker and skipped when it
 # exists, so a second run adds nothing. Dates are relative to today, like the rest of the demo.

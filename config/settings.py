@@ -158,7 +158,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qingqian@localhost")
 # Celery: Redis in production; without a broker URL the embedded default runs tasks
 # in-process (see README) so a newcomer needs no Redis.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
+# The daily run's chords (rule R5.20) need a result backend: the broker's Redis unless another is named.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -204,6 +206,8 @@ QQ_NOTIFICATION_KEEP_DAYS = int(os.environ.get("QQ_NOTIFICATION_KEEP_DAYS", "180
 # The site's own address, for links in e-mail and chat notifications (e.g. https://qingqian.example.com).
 QQ_SITE_URL = os.environ.get("QQ_SITE_URL", "").rstrip("/")
 QQ_STEP_DEADLINE_WORKING_DAYS = int(os.environ.get("QQ_STEP_DEADLINE_WORKING_DAYS", "3"))
+# 催办 (rule R4.111): one reminder per open step within this many hours.
+QQ_URGE_INTERVAL_HOURS = int(os.environ.get("QQ_URGE_INTERVAL_HOURS", "24"))
 # Signing (rule R4.11): after this many wrong passwords within the window, signing is locked for
 # the user for the lock period (approvals.signatures).
 QQ_SIGNATURE_FAILURE_LIMIT = int(os.environ.get("QQ_SIGNATURE_FAILURE_LIMIT", "5"))

@@ -1,5 +1,5 @@
 """The archive's part of the embedded demo: the ceased company's archive handed over to the
-head-office 办公室 (rule R7.12), so 清欠办 and the auditors find a finished handover bundle.
+head-office 办公室 (rules R7.12, R8.19), so 清欠办 and the auditors find a finished handover bundle.
 
 Connected to workflows.signals.demo_debts_seeded in DocumentsConfig.ready(); the demo, a lower
 layer, never imports this. Through the service 清欠办 uses, built at once (no worker waits for

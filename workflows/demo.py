@@ -2,7 +2,7 @@
 in every lifecycle state; then today's clock run (清欠办's overdue queue), this year's clearing
 plans (one approved, one waiting), this quarter's assessment, last month's reconciliation
 statement and a handover of the ceased company's debts. The higher apps add their part through
-workflows.signals (chains waiting at each step, collection work, the archive's handover).
+workflows.signals (chains waiting at each step, collection work, the archive's handover); rule R8.19.
 
 Everything goes through the same services as real use: states only via
 workflows.lifecycle (gated edges on a recorded approval, approvals.past_approvals), money only via

@@ -81,6 +81,15 @@ class ClockBusy(QingqianError):
     """Another daily run holds the lock: try again later."""
 
 
+class ClockChunksPending(QingqianError):
+    """A pass's chord callback came before all its chunks were done (a redelivered chunk task
+    counts twice in the chord): the callback waits for the run's own record (rule R5.20)."""
+
+
+class ClockRunFailed(QingqianError):
+    """A daily run on Celery workers stopped: a chunk failed for good; run it again to resume."""
+
+
 # --- stop supply (rule R3.12) ---------------------------------------------------------------
 
 class SupplyStopped(QingqianError):

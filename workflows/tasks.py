@@ -8,8 +8,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from workflows import audit, db_roles, rest
+from workflows.clock import distributed
 from workflows.clock.run import run_daily
-from workflows.exceptions import ClockBusy
+from workflows.exceptions import ClockBusy, ClockChunksPending
 from workflows.ledger_import import jobs
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,39 @@ logger = logging.getLogger(__name__)
              retry_jitter=True, max_retries=8)
 def run_daily_task(self, run_date=None):
     """acks_late + retries: a worker killed mid-run leaves the message to be redelivered, and
-    the run resumes from its last committed chunk (ClockRun); a busy lock means retry later."""
-    run = run_daily(date.fromisoformat(run_date) if run_date else None)
+    the run resumes from its last committed chunk (ClockRun); a busy lock means retry later.
+    With a broker the chunks go to the workers (rule R5.20) and this task only starts the run."""
+    day = date.fromisoformat(run_date) if run_date else None
+    if distributed.available():
+        run = distributed.start_night(day)
+        return {"run_date": run.run_date.isoformat(), "attempt": run.attempts, "status": run.status}
+    run = run_daily(day)
     return {"run_date": run.run_date.isoformat(), "moved_overdue": run.moved_overdue,
             "tasks_created": run.tasks_created}
+
+
+# Rule R5.20: the run's chunks and the callbacks between its passes. acks_late and
+# reject_on_worker_lost: a worker dying mid-chunk rolls the chunk back and the message is
+# delivered again; the chunk's ClockChunk row makes a second delivery do nothing.
+@shared_task(name=distributed.CHUNK_TASK, acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def clock_chunk_task(ctx, step, lo, hi):
+    return distributed.run_chunk(ctx, step, lo, hi)
+
+
+@shared_task(name=distributed.PASS_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(DatabaseError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def clock_pass_done_task(self, ctx, step):
+    try:
+        distributed.pass_done(ctx, step)
+    except ClockChunksPending as exc:
+        raise self.retry(exc=exc, countdown=2, max_retries=900) from exc
+
+
+@shared_task(name=distributed.FAILED_TASK)
+def clock_failed_task(request, exc, traceback, ctx=None):
+    """Errback of a pass's callback (called with the failed task's request and exception)."""
+    distributed.failed(ctx, exc)
 
 
 @shared_task(name=jobs.RUN_JOB_TASK)

@@ -94,7 +94,7 @@ def test_required_documents_and_changed_files_are_checked_per_task(org, people):
     response = post(c, [ready_task, bare_task, late_task], covers)
     body = re.sub(r"\s+", " ", response.content.decode())
     assert "已签署 1 项" in body
-    outcomes = dict(re.findall(r'<tr data-task="(\d+)">.*?<td class="qq-outcome--\w+">\s*(.*?)\s*</td>', body))
+    outcomes = dict(re.findall(r'<tr data-task="(\d+)">.*?<td[^>]*class="qq-outcome--\w+">\s*(.*?)\s*</td>', body))
     assert outcomes[str(ready_task.pk)] == "已签署同意"
     assert "缺少必需文件" in outcomes[str(bare_task.pk)] and "会议批准文件" in outcomes[str(bare_task.pk)]
     assert "打开页面后案卷文件有变化" in outcomes[str(late_task.pk)]

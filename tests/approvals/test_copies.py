@@ -210,3 +210,13 @@ def test_the_admin_edits_the_copy_settings(org, people):
     assert c.post(url, {"at_start": ["legal", "finance"], "at_end": []}).status_code == 302
     row.refresh_from_db()
     assert row.at_start == ["legal", "finance"] and row.at_end == []
+
+
+def test_an_approved_chain_sends_its_end_copy(org, people):
+    from .test_statement_budgets import chain_to
+    configure(Chain.WRITE_OFF, at_end=["auditor"])
+    chain_to(org, people, "effect")
+    process = ChainProcess.objects.get(chain=Chain.WRITE_OFF)
+    assert process.outcome == "approved"
+    assert copied(process, CopyMoment.END) == {"auditor"}
+    assert "已批准" in people["auditor"].notifications.get(kind=NotificationKind.COPY).message

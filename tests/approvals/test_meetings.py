@@ -226,8 +226,9 @@ def test_a_vote_needs_the_members_own_password(org, people, office):
     assert r.status_code == 200 and "密码不正确" in r.content.decode()
     assert not MeetingVote.objects.exists()
     assert SignatureFailure.objects.filter(user=m2).count() == 1
-    # Only the secretary closes, with their own password.
+    # Only the holder of the task closes, with their own password, and cannot release it meanwhile.
     assert close(m2, task).status_code == 200
+    assert client_for(secretary).post(reverse("approvals:task", args=[task.pk]), {"release": "1"}).status_code == 403
     r = close(secretary, task, password="wrong")
     assert r.status_code == 200 and "密码不正确" in r.content.decode()
     assert Meeting.objects.get(task=task).status == MeetingStatus.VOTING
@@ -298,6 +299,11 @@ def test_meeting_over_the_api(org, people, office):
     listed = api(m3).get(f"{base}/meetings/").json()
     assert [m["status"] for m in listed] == ["no_quorum", "voting"] and len(listed[1]["votes"]) == 3
     assert api(m2).post(f"{base}/close-meeting/", {"password": PASSWORD}, format="json").status_code == 403
+    # The task reassigned (R4.106) while voting: its new holder closes the vote.
+    from approvals.reach import reassign
+    reassign(task=task, to=m4, by=people["committee_head"], reason="会议记录人出差")
+    assert api(secretary).post(f"{base}/close-meeting/", {"password": PASSWORD}, format="json").status_code == 403
+    secretary = m4
     r = api(secretary).post(f"{base}/close-meeting/", {"password": PASSWORD}, format="json")
     assert r.status_code == 200, r.content
     body = r.json()

@@ -1,6 +1,6 @@
 """The embedded demo gives its companies letterheads, so its users can send letters (R9.13), and
 leaves collection work on the S1 debts — contacts, a visit, letters, a payment plan, a legal case —
-made through collection's services, each once (issue 19 item 10)."""
+made through collection's services, each once (rule R8.19)."""
 import pytest
 from django.test import Client
 from django.urls import reverse

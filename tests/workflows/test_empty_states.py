@@ -1,4 +1,4 @@
-"""Empty list pages say what they are for and how to start (issue 19 item 10): each shows its
+"""Empty list pages say what they are for and how to start (rule R8.20, issue 19 item 10): each shows its
 sentence and, when the user may do it, the link to the action that fills it; in English too."""
 import pytest
 from django.test import Client
@@ -22,10 +22,14 @@ PAGES = [
     ("handler", "reports:plans", "", "本年度还没有清欠计划。", "#own-plan"),
     ("committee", "reports:plans", "", "本年度还没有清欠计划。", None),
     ("finance", "reports:assessments", "", "还没有季度考核。", "#id_year"),
+    ("committee", "collect:agencies", "", "还没有登记受托机构。", "#agency-form"),
+    ("handler", "collect:agencies", "", "还没有委托。委托外部催收经总经理批准后", None),
+    ("handler", "approvals:requested", "", "您还没有发起审批申请。", "debts:index"),
     ("gm", "approvals:index", "", "没有待办任务。审批申请流转到您负责的步骤时出现在这里", "debts:index"),
 ]
 LINK_TEXT = {"workflows_routes:ledger_import": "导入台账", "#own-plan": "填写我的计划",
-             "#handover-form": "在上方选择单位后开始导出", "#id_year": "在上方选择季度后计算奖罚名单"}
+             "#handover-form": "在上方选择单位后开始导出", "#agency-form": "在下方登记受托机构",
+             "#id_year": "在上方选择季度后计算奖罚名单"}
 
 
 def href(target):

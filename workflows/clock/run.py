@@ -7,8 +7,9 @@ per debt. A run walks the debts in primary-key chunks, one transaction per chunk
 passes (events from the ledger; clock rows; the rules), and the rules pass records how far
 it got in its ClockRun row in the chunk's own transaction, so a run that is killed resumes
 after the last finished chunk and a finished run is a no-op. On PostgreSQL the chunks run
-side by side on worker threads. Only one run works at a time: a Redis lock when Celery uses
-Redis, a database lease otherwise.
+side by side on worker threads; with a Celery broker they run as Celery tasks on the workers
+instead (workflows.clock.distributed, rule R5.20). Only one run works at a time: a Redis lock
+when Celery uses Redis, a database lease otherwise.
 
 The statements work on PostgreSQL and on SQLite (>= 3.33: UPDATE ... FROM, window functions,
 ON CONFLICT); the vendor differences (date arithmetic; on PostgreSQL the move to overdue is
@@ -78,9 +79,11 @@ RECOVERED = ("cleared", "sealed", "settled_in_kind")
 class DatabaseLock:
     """A lease on one ClockLock row: taken only if free or expired, renewed after each chunk."""
 
-    def __init__(self, ttl=LOCK_TTL):
+    def __init__(self, ttl=LOCK_TTL, token=None):
         self.ttl = ttl
-        self.token = uuid.uuid4().hex
+        # Given a token, this is another process's handle on a lock taken elsewhere: the
+        # workers of a run on Celery renew and release the lock its start took (rule R5.20).
+        self.token = token or uuid.uuid4().hex
 
     def acquire(self):
         try:
@@ -105,14 +108,19 @@ class DatabaseLock:
 
 
 class RedisLock:
-    def __init__(self, url, ttl=LOCK_TTL):
+    def __init__(self, url, ttl=LOCK_TTL, token=None):
         import redis
 
+        self.url = url
         self.client = redis.Redis.from_url(url)
-        self.lock = self.client.lock(LOCK_NAME, timeout=ttl, blocking=False)
+        # Not thread-local: the token is the lock's, whichever thread or process renews it.
+        self.lock = self.client.lock(LOCK_NAME, timeout=ttl, blocking=False, thread_local=False)
+        self.token = token or uuid.uuid4().hex
+        if token:  # another process's handle on a lock taken elsewhere (see DatabaseLock)
+            self.lock.local.token = token.encode()
 
     def acquire(self):
-        if not self.lock.acquire(blocking=False):
+        if not self.lock.acquire(blocking=False, token=self.token):
             raise ClockBusy(_("每日任务正在由另一进程运行"))
 
     def refresh(self):

@@ -15,6 +15,7 @@ from workflows.models.assessment import (  # noqa: F401
 from workflows.models.audit import AuditHead  # noqa: F401
 from workflows.models.clock import (  # noqa: F401
     AccountabilityRecord,
+    ClockChunk,
     ClockLock,
     ClockRun,
     ClockSettings,

@@ -317,6 +317,9 @@ class ClockRun(models.Model):
     # Debts that entered the 清欠办 overdue queue that night (moved and not suspended); no row is written for them.
     tasks_created = models.PositiveIntegerField(_("进入清欠办待处理"), default=0)
     events_derived = models.PositiveIntegerField(_("由回款生成的中断事由"), default=0)
+    # A run on Celery workers that stopped (a chunk failed for good): what stopped it, for the
+    # command waiting on it and the operator; cleared when the run is started again (rule R5.20).
+    error = models.TextField(_("中断原因"), blank=True)
 
     class Meta:
         verbose_name = _("每日任务运行记录")
@@ -325,6 +328,30 @@ class ClockRun(models.Model):
 
     def __str__(self):
         return f"{self.run_date} {self.get_status_display()}"
+
+
+class ClockChunk(models.Model):
+    """One pass over one chunk of debts, done by a Celery worker (rule R5.20): the row is
+    written in the chunk's own transaction, so a redelivered task finds it and does nothing,
+    and a chunk whose worker died (its transaction rolled back) has none and is done again."""
+
+    run = models.ForeignKey(ClockRun, on_delete=models.CASCADE, related_name="chunks")
+    step = models.PositiveSmallIntegerField()  # the pass: 1 events, 2 clock rows, 3 rules
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    attempt = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(default=0)  # rows the pass inserted (ANALYZE between passes)
+    fresh = models.BooleanField(default=False)  # pass 2 made every clock row of the chunk
+    seconds = models.JSONField(default=dict)
+    done_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("每日任务分段")
+        verbose_name_plural = _("每日任务分段")
+        constraints = [models.UniqueConstraint(fields=["run", "step", "lo"], name="clock_chunk_once")]
+
+    def __str__(self):
+        return f"{self.run_id} {self.step} [{self.lo}, {self.hi})"
 
 
 class ClockLock(models.Model):
