@@ -14,7 +14,7 @@ from viewflow.workflow.models import Task
 
 from workflows.models import OrgUnit, User
 from workflows.roles import VIEW_ALL_UNITS
-from workflows.scoping import unit_ids_in_scope
+from workflows.scoping import sees_all_units
 
 from .delegation import delegate_for
 from .models import ChainProcess, Decision, DecisionKind, Reassignment
@@ -87,10 +87,11 @@ def why_not(step: Step, user: User | None, task: Task) -> str | None:
     refusal = None
     if not holds:
         refusal = _("您不具有此步骤所需的角色")
-    elif step.unit_scoped:
-        scope = unit_ids_in_scope(user)
-        if scope is not None and process.debt.unit_id not in scope:
-            refusal = _("此步骤仅限债权所属单位的人员办理")
+    # The debt's unit in the user's subtree (scoping.unit_ids_in_scope), asked from below: the
+    # user's unit among the debt's unit and those above it, one read of the unit tree.
+    elif step.unit_scoped and not sees_all_units(user) and (
+            user.unit_id is None or user.unit_id not in units_above(process.debt.unit_id)):
+        refusal = _("此步骤仅限债权所属单位的人员办理")
     # A task 清欠办主任 designated to this person (rule R4.106) is theirs despite role and unit.
     if refusal and not (task.owner_id == user.pk and found.get("designated")):
         return refusal

@@ -66,7 +66,10 @@ def _consume(authorisation):
     updated = Authorisation.objects.filter(pk=authorisation.pk, consumed_at__isnull=True).update(**values)
     if updated != 1:
         raise TransitionConflict(_("该授权已被使用"))
-    authorisation.refresh_from_db(fields=["consumed_at", "consumed_txid"])
+    # What was written, without reading it back (issue 20 item 3): the time as sent, the
+    # transaction id deferred (read from the row if anyone asks).
+    authorisation.consumed_at = values["consumed_at"]
+    authorisation.__dict__.pop("consumed_txid", None)
 
 
 def apply_transition(debt_id: int, target: str, *, by: User | None = None, reason: str = "",
