@@ -13,13 +13,15 @@ Two kinds of reader come on top of the debt's scope (rule R4.122): a person copi
 question, which a copy never answers. Commenting (rule R4.120) is for the chain's participants
 (participants.py) only: anyone else, even with the debt in scope, gets 404.
 """
+from django.db.models import Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
+from viewflow.workflow.lock import lock_scope, select_for_update_lock
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.models import User
-from workflows.scoping import debts_for
+from workflows.scoping import debt_in_scope, debts_for
 
 from .models import ChainCopy, ChainProcess, Outcome
 from .participants import takes_part
@@ -41,6 +43,53 @@ def get_task_for(user: User, pk: int) -> Task:
     assigned_to_user = task.owner_id is not None and task.owner_id == user.pk
     if (not assigned_to_user and not _debt_in_scope(user, task.step_info.debt_id)
             and not _copied(user, task.process_id)):
+        raise Http404("No approval task matches the given query.")
+    return task
+
+
+# Every chain's flow locks with this (flows.ChainFlow.lock_impl): the chain process's row,
+# SELECT ... FOR UPDATE NOWAIT, retried.
+CHAIN_LOCK = select_for_update_lock
+
+
+class _Chains:
+    """What viewflow's lock reads of a flow class: the table whose row it locks."""
+
+    process_class = ChainProcess
+
+
+def lock_chain_of_task(task_pk: int):
+    """The chain's lock (the one flows.ChainFlow.lock takes) for the chain of task `task_pk`,
+    found by the lock statement itself, so that the task is loaded once, under the lock
+    (issue 20 item 3). A transaction is open inside it."""
+    process_id = Subquery(Task.objects.filter(pk=task_pk).order_by().values("process_id")[:1])
+    return lock_scope(CHAIN_LOCK, _Chains, process_id)
+
+
+def load_task(pk: int) -> Task | None:
+    """Task `pk` with what reading and deciding it needs (its process, chain process, debt,
+    requester and StepInfo) in one statement: task.process.coerced and the activation then read
+    no more."""
+    return (Task.objects.select_related("process__chainprocess__debt", "process__chainprocess__requested_by",
+                                        "step_info")
+            .filter(pk=pk).first())
+
+
+def task_visible_to(user: User, task: Task) -> bool:
+    """check_flow_route's and get_task_for's rule on a loaded task: assigned to the user, or its
+    debt in the user's scope (rule R8.5)."""
+    if task.owner_id is not None and task.owner_id == user.pk:
+        return True
+    process = getattr(task.process, "chainprocess", None)
+    return process is not None and debt_in_scope(user, process.debt)
+
+
+def get_locked_task_for(user: User, pk: int) -> Task:
+    """get_task_for inside lock_chain_of_task: the approval task `pk`, loaded once, when `user`
+    may read it; else Http404."""
+    task = load_task(pk)
+    if task is None or not hasattr(task, "step_info") or not (task_visible_to(user, task)
+                                                              or _copied(user, task.process_id)):
         raise Http404("No approval task matches the given query.")
     return task
 
@@ -90,9 +139,18 @@ def closed_message(task_pk: int) -> str | None:
     in the user's language; None while it is open. Pages and the API answer 409 with it."""
     row = (Task.objects.filter(pk=task_pk)
            .values_list("status", "process__chainprocess__outcome").first())
-    if row is None or row[0] in OPEN_STATUSES:
+    return None if row is None else closed_message_of(*row)
+
+
+def closed_message_for(task: Task) -> str | None:
+    """closed_message of a task loaded under the chain's lock (load_task), without a statement."""
+    process = getattr(task.process, "chainprocess", None)
+    return closed_message_of(task.status, process.outcome if process is not None else None)
+
+
+def closed_message_of(status: str, outcome: str | None) -> str | None:
+    if status in OPEN_STATUSES:
         return None
-    status, outcome = row
     outcome_label = str(dict(Outcome.choices).get(outcome, "")) if outcome else ""
     if status == STATUS.DONE:
         message = _("该任务已办结，不能再次办理")

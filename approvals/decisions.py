@@ -34,6 +34,7 @@ from .models import (
 )
 from .notifications import notify
 from .return_to import offers_return_to, return_steps
+from .signals import step_info_written
 from .signatures import Verified, check_password, sign
 
 
@@ -53,9 +54,12 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
     process = activation.process
     if decision not in step.decisions and not (decision == DecisionKind.RETURN_TO and offers_return_to(step)):
         raise DecisionError(_("此步骤不能选择该决定"), "decision")
-    reason = step.why_not(user, task)
-    if reason:
-        raise DecisionError(reason)
+    # Asked once per step (issue 20 item 3): the execute route asked it under this same lock
+    # just before (nodes._execute_view marks the activation); every other caller asks here.
+    if getattr(activation, "eligible_user_pk", None) != user.pk:
+        reason = step.why_not(user, task)
+        if reason:
+            raise DecisionError(reason)
     waiting = added_signers.open_before(task)
     if waiting:
         # Rule R4.157: 前加签 — the added people decide first, then the step comes back.
@@ -100,20 +104,23 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 signs = changed = False  # a return is not signed (rule R4.11)
                 comment = f"{redo}\n{comment}".strip()
             if kind == DecisionKind.APPROVE or kind == DecisionKind.SUBMIT:
-                missing = required_documents.missing(process.debt, step.requirements(process))
+                # A signing approval has just read the case file (shown): not read again.
+                missing = required_documents.missing(process.debt, step.requirements(process),
+                                                     current=shown if signs else None)
                 if missing:
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
             if changed:
                 raise DecisionError(changed_message(shown), "covers")
-            infos = StepInfo.objects.filter(task=task)
             if getattr(step, "meeting", False):
                 # Rule R4.140: while the body's meeting is voting, nobody decides the step by hand
                 # (asked in the same statement as the step's info: no statement added).
-                infos = infos.annotate(meeting_voting=Exists(
-                    Meeting.objects.filter(task_id=OuterRef("task_id"), status=MeetingStatus.VOTING)))
-            info = infos.first()
-            if info is not None and getattr(info, "meeting_voting", False):
-                raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
+                info = (StepInfo.objects.filter(task=task).annotate(meeting_voting=Exists(
+                    Meeting.objects.filter(task_id=OuterRef("task_id"), status=MeetingStatus.VOTING))).first())
+                if info is not None and info.meeting_voting:
+                    raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
+            else:
+                # Loaded with the task under the lock on the execute route (access.load_task).
+                info = getattr(task, "step_info", None)
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
                 debt=process.debt, chain=process.chain, step=step.name,
@@ -124,7 +131,8 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             if signs:
                 sign(record, shown)
             if info:
-                StepInfo.objects.filter(pk=info.pk).update(open=False)
+                StepInfo.objects.filter(pk=info.pk).update(open=False, owner_id=task.owner_id)
+                step_info_written(task, open=False)
             _finish(activation, step, process, user, decision, comment, returned_to)
             if not step.is_rework:
                 _release_barred(process, user, task)
@@ -173,7 +181,7 @@ def _finish(activation, step, process, user, decision, comment="", returned_to="
     if decision == DecisionKind.RETURN_TO:
         activation.task.data["return_to"] = returned_to   # StepActivation.create_next goes there
     activation.execute()
-    if decision == DecisionKind.APPROVE and step.effect is None and _ended(process):
+    if decision == DecisionKind.APPROVE and step.effect is None and not _goes_on(activation) and _ended(process):
         _close(process, Outcome.APPROVED)
         notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
 
@@ -185,6 +193,13 @@ def _release_barred(process, user, decided_task):
         step = task.flow_task
         if not getattr(step, "is_rework", True):
             step.activation_class(task).unassign()
+
+
+def _goes_on(activation) -> bool:
+    """The step created a next task that is still open (nodes.StepActivation.create_next keeps
+    it): the chain has not ended, without asking the database."""
+    created = getattr(activation, "created_next", None)
+    return created is not None and created.task.status in (STATUS.NEW, STATUS.ASSIGNED)
 
 
 def _ended(process):

@@ -39,8 +39,8 @@ def write_off(process: ChainProcess, user: User) -> None:
     """Finance's filing and booking (rule R4.48), after the body's approval (the guard
     write_off.authority_moved has checked the body against the balance now, rule R4.47); the
     write-off file goes to 清欠办 (rule R4.50)."""
-    _gated(process, user, State.WRITTEN_OFF)
-    debt = Debt.objects.get(pk=process.debt_id)
+    # The debt as the transition locked and left it (StateChange.debt), not read again.
+    debt = _gated(process, user, State.WRITTEN_OFF).debt
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
                reference=f"WO-{process.pk}")
     message = _("坏账核销档案 %(code)s（流程 #%(pk)s）：已核销入账，报清欠办备案") % {

@@ -6,12 +6,12 @@ unchanged, return sends it to the requester's inbox (rework) and back to the fir
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
-from viewflow.workflow.lock import select_for_update_lock
 
 from documents.catalogue import DocType
 from workflows import roles
 
 from . import disposal, effects, registry, write_off
+from .access import CHAIN_LOCK
 from .models import TITLED_ASSETS, Chain, ChainProcess, CopyMoment
 from .nodes import AddedSignStep, ApprovalStep, ChainStart, ReportStep, ReworkStep
 from .required_documents import single
@@ -28,7 +28,7 @@ def _start():
 
 class ChainFlow(flow.Flow):
     process_class = ChainProcess
-    lock_impl = select_for_update_lock
+    lock_impl = CHAIN_LOCK  # access.lock_chain_of_task takes the same lock
     chain = None
     # Requirements checked when the request is submitted (and resubmitted after rework).
     request_required = staticmethod(lambda process: [])

@@ -7,14 +7,14 @@
 """
 from typing import Protocol
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from workflows.models import OrgUnit, User
 from workflows.roles import VIEW_ALL_UNITS
-from workflows.scoping import unit_ids_in_scope
+from workflows.scoping import sees_all_units
 
 from .delegation import delegate_for
 from .models import ChainProcess, Decision, DecisionKind, Reassignment
@@ -47,8 +47,19 @@ def role_permission(role: str) -> str:
     return f"approvals.role_{role}"
 
 
+def roles_of(user: User) -> frozenset[str]:
+    """The names of the user's groups (role codes), read once per user object (issue 20 item 3):
+    every request loads its user afresh, so a change of roles shows from the next request; a
+    change through this same object's `groups` forgets them (signals.forget_roles)."""
+    cached = getattr(user, "_qq_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
+        user._qq_roles = cached
+    return cached
+
+
 def holds_role(user: User, role: str) -> bool:
-    return user.groups.filter(name=role).exists()
+    return role in roles_of(user)
 
 
 def why_not(step: Step, user: User | None, task: Task) -> str | None:
@@ -64,23 +75,32 @@ def why_not(step: Step, user: User | None, task: Task) -> str | None:
     if user.pk == process.requested_by_id:
         return _("申请人不能审批自己的申请")
     role = step.role_for(process)
+    # The facts these rules ask of the database, in one statement (issue 20 item 3): the role
+    # (unless this user object knows its roles already), a designation, a decision elsewhere.
+    known = getattr(user, "_qq_roles", None)
+    facts = {"designated": Exists(Reassignment.objects.filter(task_id=task.pk, to_user=OuterRef("pk"))),
+             "decided": Exists(decided_elsewhere(process.pk, user, step.name))}
+    if role and known is None:
+        facts["holds"] = Exists(Group.objects.filter(user=OuterRef("pk"), name=role))
+    found = User.objects.filter(pk=user.pk).annotate(**facts).values(*facts).first() or {}
+    holds = bool(role) and (role in known if known is not None else found.get("holds", False))
     refusal = None
-    if not role or not holds_role(user, role):
+    if not holds:
         refusal = _("您不具有此步骤所需的角色")
-    elif step.unit_scoped:
-        scope = unit_ids_in_scope(user)
-        if scope is not None and process.debt.unit_id not in scope:
-            refusal = _("此步骤仅限债权所属单位的人员办理")
+    # The debt's unit in the user's subtree (scoping.unit_ids_in_scope), asked from below: the
+    # user's unit among the debt's unit and those above it, one read of the unit tree.
+    elif step.unit_scoped and not sees_all_units(user) and (
+            user.unit_id is None or user.unit_id not in units_above(process.debt.unit_id)):
+        refusal = _("此步骤仅限债权所属单位的人员办理")
     # A task 清欠办主任 designated to this person (rule R4.106) is theirs despite role and unit.
-    if refusal and not (task.owner_id == user.pk
-                        and Reassignment.objects.filter(task_id=task.pk, to_user=user).exists()):
+    if refusal and not (task.owner_id == user.pk and found.get("designated")):
         return refusal
-    if decided_elsewhere(process.pk, user, step.name).exists():
+    if found.get("decided"):
         return _("同一人在一个审批链中只能签署一个步骤")
     return None
 
 
-def _units_above(unit_id: int) -> list[int]:
+def units_above(unit_id: int) -> list[int]:
     """The unit and every unit above it, from one read of the (small) unit tree: the people of
     these units have the debt in scope (workflows.scoping.unit_ids_in_scope, seen from below)."""
     parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
@@ -109,6 +129,6 @@ def eligible_users(step: Step, process: ChainProcess) -> QuerySet[User]:
         sees_all = (Q(is_superuser=True)
                     | Exists(all_units.filter(user=OuterRef("pk")))
                     | Exists(all_units.filter(group__user=OuterRef("pk"))))
-        users = users.filter(sees_all | Q(unit_id__in=_units_above(process.debt.unit_id)))
+        users = users.filter(sees_all | Q(unit_id__in=units_above(process.debt.unit_id)))
     barred = Exists(decided_elsewhere(process.pk, OuterRef("pk"), step.name))
     return users.filter(~barred)

@@ -10,6 +10,7 @@ from workflows.flow_routes import scoped
 from . import inbox, views
 from .access import check_flow_route
 from .flows import FLOWS
+from .four_eyes import roles_of
 from .notifications import unread_count
 from .reach import may_reassign
 
@@ -131,10 +132,12 @@ class ApprovalsApp(WorkflowAppViewset):
         # Menu badges: one indexed count each over our StepInfo, not viewflow's recount.
         if not request.user.is_authenticated:
             return {}
-        return {"approval_counts": inbox.counts(request.user), "unread_notifications": unread_count(request.user),
+        # The user's roles are read once (four_eyes.roles_of), the counts once per request.
+        held = roles_of(request.user)
+        return {"approval_counts": inbox.request_counts(request), "unread_notifications": unread_count(request.user),
                 "may_reassign": may_reassign(request.user),
-                "signs": request.user.groups.filter(name__in=SIGNING_ROLES).exists(),
-                "may_sign_lists": request.user.groups.filter(name=roles.GM).exists()}
+                "signs": bool(held & set(SIGNING_ROLES)),
+                "may_sign_lists": roles.GM in held}
 
 
 approvals_app = ApprovalsApp(

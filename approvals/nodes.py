@@ -5,12 +5,13 @@ The nodes take their views from flows.py (as viewflow's cookbook does): nodes ne
 """
 from functools import update_wrapper
 
-from django.core.exceptions import PermissionDenied
-from django.urls import URLPattern
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.utils import is_owner
+from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge
@@ -20,6 +21,7 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 
 from . import added_signers, four_eyes, inbox
+from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .exceptions import SignatureError
@@ -31,15 +33,16 @@ from .working_days import due_for_new_step
 
 def _password_before_lock(node, request, task_pk) -> None:
     """Rule R8.17 on the page, as in the API: the signing password of an approval is checked
-    before viewflow's execute view takes the chain's lock, so a slow or wrong check never holds
-    the chain's other approvers waiting. Only for the task's holder (anyone else is refused
-    inside the lock and never gets this far); the proof or the refusal is left on the request
-    for the decision view, and decide() does not check again. A failure is recorded outside
-    any transaction, so rule R4.9's lockout counts it whatever the page does next."""
+    before the execute view takes the chain's lock, so a slow or wrong check never holds
+    the chain's other approvers waiting. Only for the holder of the open task (anyone else is
+    refused inside the lock and never gets this far; a closed task is answered 409 there); the
+    proof or the refusal is left on the request for the decision view, and decide() does not
+    check again. A failure is recorded outside any transaction, so rule R4.9's lockout counts
+    it whatever the page does next."""
     if not node.signs(request.POST.get("decision")):
         return
-    task = node.flow_class.task_class.objects.filter(pk=task_pk).only("owner_id").first()
-    if task is None or task.owner_id != request.user.pk:
+    task = node.flow_class.task_class.objects.filter(pk=task_pk).only("owner_id", "status").first()
+    if task is None or task.owner_id != request.user.pk or task.status not in OPEN_STATUSES:
         return
     try:
         request.qq_verified = verify_password(request.user, request.POST.get("password", ""),
@@ -48,18 +51,15 @@ def _password_before_lock(node, request, task_pk) -> None:
         request.qq_password_refused = exc
 
 
-def _open_or_409(view, node=None):
-    """Wrap the execute and assign routes: a closed task answers 409, also when it closed while
-    this request waited for the chain's lock (viewflow then refuses with PermissionDenied). On
-    the execute route (`node` given) a signing password is checked before the lock."""
+def _open_or_409(view):
+    """Wrap the assign route: a closed task answers 409, also when it closed while this request
+    waited for the chain's lock (viewflow then refuses with PermissionDenied)."""
 
     def guarded(request, *args, **kwargs):
         task_pk = kwargs.get("task_pk")
         message = closed_message(task_pk) if request.user.is_authenticated and task_pk else None
         if message:
             return task_closed_response(request, task_pk, message)
-        if node is not None and request.method == "POST" and request.user.is_authenticated:
-            _password_before_lock(node, request, task_pk)
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied:
@@ -69,6 +69,53 @@ def _open_or_409(view, node=None):
             raise
 
     return update_wrapper(guarded, view)
+
+
+def _execute_view(step, origin_view):
+    """The execute route, in place of viewflow's wrap_view and the scope and 409 wrappers around
+    it (issue 20 item 3): on a POST the chain's lock first, then the task loaded once with its
+    process, chain process, debt and StepInfo, then in the same order as before: out of scope
+    404 (rule R8.5, what access.check_flow_route answers), closed 409, another flow's task 404,
+    not the user's to complete 403. The eligibility found here is handed to decide() through
+    the activation, under the same lock, so it is asked once per step."""
+
+    def call(request, process_pk, task_pk, *args, **kwargs):
+        task = load_task(task_pk)
+        user = request.user
+        if task is None or task.process_id != process_pk:
+            raise Http404("No approval task matches the given query.")
+        if user.is_authenticated:
+            if not task_visible_to(user, task):
+                raise Http404("No approval task matches the given query.")
+            message = closed_message_for(task)
+            if message:
+                return task_closed_response(request, task_pk, message)
+        if task.process.flow_class != step.flow_class:
+            raise Http404("No task matches the given query.")
+        activation = step.activation_class(task)
+        request.activation = activation
+        if not step.can_execute(user, task):
+            raise PermissionDenied
+        activation.eligible_user_pk = user.pk
+        activation.start(request)
+        return origin_view(request, *args, process_pk=process_pk, task_pk=task_pk, **kwargs)
+
+    def view(request, *args, **kwargs):
+        process_pk, task_pk = kwargs.pop("process_pk", None), kwargs.pop("task_pk", None)
+        if process_pk is None or task_pk is None:
+            raise ImproperlyConfigured("Task view URL path should contain <int:process_pk> and <int:task_pk>")
+        try:
+            if request.method == "POST":
+                if request.user.is_authenticated:
+                    _password_before_lock(step, request, task_pk)
+                with step.flow_class.lock(process_pk):   # the lock's transaction holds the request's writes
+                    return call(request, process_pk, task_pk, *args, **kwargs)
+            return call(request, process_pk, task_pk, *args, **kwargs)
+        except TransitionNotAllowed as exc:
+            raise PermissionDenied(",".join(exc.args)) from exc
+
+    view.checks_scope = True   # workflows.flow_routes: this view runs the scope check itself
+    return update_wrapper(view, origin_view)
 
 
 class StepActivation(ViewActivation):
@@ -111,7 +158,8 @@ class StepActivation(ViewActivation):
             while token.is_split_token():
                 token = token.get_base_split_token()
         if node is not None:
-            yield node._create(self, token)
+            self.created_next = node._create(self, token)   # decisions._goes_on reads it
+            yield self.created_next
 
     def cancel_other_branches(self):
         others = (self.process.task_set.exclude(pk=self.task.pk)
@@ -190,10 +238,14 @@ class ApprovalStep(flow.View):
         if self._on_redo:
             yield Edge(src=self, dst=self._on_redo, edge_class="default")
 
+    @property
+    def view_path(self):
+        return path(f"<int:process_pk>/{self.name}/<int:task_pk>/execute/", _execute_view(self, self.view),
+                    name="execute")
+
     def _get_urls(self):
-        return [URLPattern(p.pattern, _open_or_409(p.callback, self if p.name == "execute" else None),
-                           p.default_args, p.name)
-                if isinstance(p, URLPattern) and p.name in ("execute", "assign") else p
+        return [URLPattern(p.pattern, _open_or_409(p.callback), p.default_args, p.name)
+                if isinstance(p, URLPattern) and p.name == "assign" else p
                 for p in super()._get_urls()]
 
     # -- who -------------------------------------------------------------------------------
@@ -224,7 +276,8 @@ class ApprovalStep(flow.View):
         return self.why_not(user, task) is None
 
     def can_execute(self, user, task):
-        return is_owner(task.owner, user) and self.why_not(user, task) is None
+        # viewflow's is_owner(task.owner, user) without loading the owner: the same user by pk.
+        return task.owner_id is not None and task.owner_id == user.pk and self.why_not(user, task) is None
 
     def can_unassign(self, user, task):
         return not self.is_rework and super().can_unassign(user, task)

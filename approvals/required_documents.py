@@ -42,8 +42,12 @@ def single(doc_type: str, after: datetime | None = None) -> Requirement:
     return Requirement(DocType(doc_type).label, doc_type, after=after)
 
 
-def missing(debt: Debt, requirements: list[Requirement]) -> list[Requirement]:
-    current = current_documents(debt)
+def missing(debt: Debt, requirements: list[Requirement], current: list | None = None) -> list[Requirement]:
+    """current: the debt's current documents when the caller has just read them (decide's
+    signed list); a list that still holds a version superseded since also answers right, as a
+    newer version of a document has its type and a later upload time."""
+    if current is None:
+        current = current_documents(debt)
     return [r for r in requirements if not any(r.satisfied_by(d) for d in current)]
 
 

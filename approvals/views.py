@@ -21,13 +21,20 @@ from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
 from . import added_signers, inbox, meetings, registry
-from .access import get_process_for, get_process_to_comment, get_task_for
+from .access import (
+    closed_message_for,
+    get_locked_task_for,
+    get_process_for,
+    get_process_to_comment,
+    get_task_for,
+    lock_chain_of_task,
+)
 from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
 from .case_file import current_documents
 from .chain_requests import start_chain
 from .comments import chain_comment
-from .conflicts import closed_message, task_closed_response
+from .conflicts import task_closed_response
 from .copies import SORTS as COPY_SORTS
 from .copies import copied_to, copy_ad_hoc, may_copy
 from .decisions import decide
@@ -226,9 +233,9 @@ class InboxView(LoginRequiredMixin, generic.TemplateView):
         now = timezone.now()
         rows = [{"info": s, "waiting": now - s.task.created, "overdue": s.due_at < now,
                  "mine": s.task.owner_id == user.pk, "url": inbox.task_url(s.task)} for s in page]
-        return super().get_context_data(page=page, rows=rows, counts=inbox.counts(user), chains=Chain.choices,
-                                        show=show, chain=chain, q=q, overdue=self.request.GET.get("overdue"),
-                                        **kwargs)
+        return super().get_context_data(page=page, rows=rows, counts=inbox.request_counts(self.request),
+                                        chains=Chain.choices, show=show, chain=chain, q=q,
+                                        overdue=self.request.GET.get("overdue"), **kwargs)
 
 
 class TaskView(LoginRequiredMixin, generic.TemplateView):
@@ -260,10 +267,9 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
     def post(self, request, *args, **kwargs):
         """Claim: under the flow's lock, so of two people claiming at once exactly one wins.
         With release=1: hand a claimed task back to the role's queue (issue 19 item 3)."""
-        task = get_task_for(request.user, kwargs["pk"])
-        flow_class = task.flow_task.flow_class
         if request.POST.get("release"):
-            with flow_class.lock(task.process_id), transaction.atomic():
+            task = get_task_for(request.user, kwargs["pk"])
+            with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
                 task.refresh_from_db()
                 step = task.flow_task
                 if task.owner_id != request.user.pk or task.status != STATUS.ASSIGNED \
@@ -275,9 +281,11 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
                 step.activation_class(task).unassign()
             messages.success(request, _("已释放任务“%(step)s”，其他有权限的人员可以认领") % {"step": step.task_title})
             return redirect("approvals:inbox")
-        with flow_class.lock(task.process_id), transaction.atomic():
-            task.refresh_from_db()
-            closed = closed_message(task.pk)
+        # The lock first, then the task loaded once under it (issue 20 item 3); out of scope is
+        # still 404 before anything else is said about the task (rule R8.5).
+        with lock_chain_of_task(kwargs["pk"]):
+            task = get_locked_task_for(request.user, kwargs["pk"])
+            closed = closed_message_for(task)
             if closed:
                 return task_closed_response(request, task.pk, closed)
             step = task.flow_task

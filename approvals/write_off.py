@@ -92,7 +92,7 @@ def authority_moved(process: ChainProcess) -> str | None:
     actually written off (the balance now, under the matrix version of the request date). When
     the balance has moved into another body's band, the process is given the right body and
     the message says why; the booking is then refused and the chain goes back to that body."""
-    debt = Debt.objects.get(pk=process.debt_id)
+    debt = process.debt   # loaded under the chain's lock with the task (access.load_task)
     rule = rule_for(debt.balance, timezone.localtime(process.created).date())
     if rule.body == process.authority_body:
         return None

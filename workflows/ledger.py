@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from workflows.exceptions import LedgerError
@@ -76,19 +76,29 @@ def balances_at(debt_ids: list[int], on: datetime.date) -> dict[int, Decimal]:
     return signed
 
 
-def claim_balance_from_entries(debt: Debt) -> Decimal:
-    """The balance recomputed from every entry (the cached column must always equal this)."""
-    signed = Case(
+def _signed_amount():
+    return Case(
         *[When(kind=kind, then=F("amount") * Value(sign)) for kind, sign in SIGN.items()],
         output_field=DecimalField(max_digits=18, decimal_places=2),
     )
-    total = LedgerEntry.objects.filter(debt=debt).aggregate(s=Sum(signed))["s"]
+
+
+def claim_balance_from_entries(debt: Debt) -> Decimal:
+    """The balance recomputed from every entry (the cached column must always equal this)."""
+    total = LedgerEntry.objects.filter(debt=debt).aggregate(s=Sum(_signed_amount()))["s"]
     return (total or ZERO).quantize(CENT)
 
 
 def written_off_from_entries(debt: Debt) -> Decimal:
     total = LedgerEntry.objects.filter(debt=debt, kind=EntryKind.WRITE_OFF).aggregate(s=Sum("amount"))["s"]
     return (total or ZERO).quantize(CENT)
+
+
+def _derived_from_entries(debt: Debt) -> tuple[Decimal, Decimal]:
+    """claim_balance_from_entries and written_off_from_entries in one statement (issue 20 item 3)."""
+    totals = LedgerEntry.objects.filter(debt=debt).aggregate(
+        balance=Sum(_signed_amount()), written_off=Sum("amount", filter=Q(kind=EntryKind.WRITE_OFF)))
+    return (totals["balance"] or ZERO).quantize(CENT), (totals["written_off"] or ZERO).quantize(CENT)
 
 
 def check_date(debt: Debt, date: datetime.date) -> None:
@@ -145,8 +155,7 @@ def post_entry(debt_id: int, kind: str, amount: Decimal | str, date: datetime.da
         _check(debt, kind, amount)
         entry = LedgerEntry.objects.create(debt=debt, kind=kind, amount=amount, date=date,
                                            reference=reference, created_by=by)
-        balance = claim_balance_from_entries(debt)
-        written_off = written_off_from_entries(debt)
+        balance, written_off = _derived_from_entries(debt)
         # Only this module writes the cached columns (update() on other fields is allowed).
         Debt.objects.filter(pk=debt.pk).update(balance=balance, written_off_amount=written_off)
         if clear_on_zero and balance == ZERO and kind != EntryKind.INVOICE and (

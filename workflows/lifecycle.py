@@ -66,7 +66,10 @@ def _consume(authorisation):
     updated = Authorisation.objects.filter(pk=authorisation.pk, consumed_at__isnull=True).update(**values)
     if updated != 1:
         raise TransitionConflict(_("该授权已被使用"))
-    authorisation.refresh_from_db(fields=["consumed_at", "consumed_txid"])
+    # What was written, without reading it back (issue 20 item 3): the time as sent, the
+    # transaction id deferred (read from the row if anyone asks).
+    authorisation.consumed_at = values["consumed_at"]
+    authorisation.__dict__.pop("consumed_txid", None)
 
 
 def apply_transition(debt_id: int, target: str, *, by: User | None = None, reason: str = "",
@@ -93,31 +96,41 @@ def apply_transition(debt_id: int, target: str, *, by: User | None = None, reaso
         method = getattr(debt, method_name)
         from_state = debt.state
         authorisation = debt.pending_authorisation(target) if target in GATED_TARGETS else None
-        if not can_proceed(method):
-            if from_state not in allowed_sources(target):
-                raise LifecycleError(
-                    _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
-                    % {"code": debt.code, "from": debt.get_state_display(), "to": target.label}
-                )
-            if target in GATED_TARGETS and authorisation is None:
-                raise GatedTransitionError(
-                    _("债权 %(code)s 转为“%(to)s”须有审批流程批准的授权") % {"code": debt.code, "to": target.label}
-                )
-            raise LifecycleError(_("债权 %(code)s 余额不为零，不能结清") % {"code": debt.code})
-        for check in _GATE_CHECKS.get(target, []):
-            check(debt, authorisation)
+        # The transition's condition (models.debts._authorised) asks again, twice: it gets this one.
+        debt._locked_authorisation = (target, from_state, authorisation)
         try:
-            method()
-        except TransitionNotAllowed as exc:  # pragma: no cover - can_proceed checked it
-            raise LifecycleError(str(exc)) from exc
-        if authorisation is not None:
-            _consume(authorisation)
-        try:
-            debt.save(update_fields=["state"])
-        except ConcurrentTransition as exc:
-            raise TransitionConflict(_("债权 %(code)s 已被他人同时变更，请刷新后重试") % {"code": debt.code}) from exc
-        return StateChange.objects.create(debt=debt, from_state=from_state, to_state=target, by=by,
-                                          reason=reason, authorisation=authorisation)
+            return _transition(debt, target, method, from_state, authorisation, by, reason)
+        finally:
+            del debt._locked_authorisation
+
+
+def _transition(debt, target, method, from_state, authorisation, by, reason):
+    """apply_transition's checks and writes, under its row lock."""
+    if not can_proceed(method):
+        if from_state not in allowed_sources(target):
+            raise LifecycleError(
+                _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
+                % {"code": debt.code, "from": debt.get_state_display(), "to": target.label}
+            )
+        if target in GATED_TARGETS and authorisation is None:
+            raise GatedTransitionError(
+                _("债权 %(code)s 转为“%(to)s”须有审批流程批准的授权") % {"code": debt.code, "to": target.label}
+            )
+        raise LifecycleError(_("债权 %(code)s 余额不为零，不能结清") % {"code": debt.code})
+    for check in _GATE_CHECKS.get(target, []):
+        check(debt, authorisation)
+    try:
+        method()
+    except TransitionNotAllowed as exc:  # pragma: no cover - can_proceed checked it
+        raise LifecycleError(str(exc)) from exc
+    if authorisation is not None:
+        _consume(authorisation)
+    try:
+        debt.save(update_fields=["state"])
+    except ConcurrentTransition as exc:
+        raise TransitionConflict(_("债权 %(code)s 已被他人同时变更，请刷新后重试") % {"code": debt.code}) from exc
+    return StateChange.objects.create(debt=debt, from_state=from_state, to_state=target, by=by,
+                                      reason=reason, authorisation=authorisation)
 
 
 def available_targets(debt: Debt, user: User) -> list[State]:

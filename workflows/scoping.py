@@ -31,6 +31,15 @@ def scope_debts(queryset: QuerySet[Debt], user: User) -> QuerySet[Debt]:
     return queryset.filter(unit_id__in=unit_ids)
 
 
+def debt_in_scope(user: User, debt: Debt) -> bool:
+    """debts_for(user) holds `debt`, answered from the loaded debt's unit (no statement for a
+    user who sees every unit): the same rule as scope_debts."""
+    if not user.is_authenticated or not user.has_perm("workflows.view_debt"):
+        return False
+    unit_ids = unit_ids_in_scope(user)
+    return unit_ids is None or debt.unit_id in unit_ids
+
+
 def debts_for(user: User) -> QuerySet[Debt]:
     return scope_debts(Debt.objects.all(), user)
 

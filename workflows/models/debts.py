@@ -304,7 +304,12 @@ class Debt(ConcurrentTransitionMixin, models.Model):
         super().save(*args, **kwargs)
 
     def pending_authorisation(self, target):
-        """An unused authorisation for the edge from the current state to `target`."""
+        """An unused authorisation for the edge from the current state to `target`. Inside
+        lifecycle.apply_transition, under the debt's row lock, the one it read is reused by the
+        transition's condition (read once, issue 20 item 3)."""
+        known = self.__dict__.get("_locked_authorisation")
+        if known is not None and known[:2] == (target, self.state):
+            return known[2]
         return (self.authorisations.filter(target=target, from_state=self.state, consumed_at__isnull=True)
                 .order_by("pk").first())
 
