@@ -113,10 +113,22 @@ def check_flow_route(user: User, *, process_pk: int, task_pk: int | None = None)
         raise Http404("No approval task matches the given query.")
 
 
+def _id_or_404(pk) -> int:
+    """An id the database can hold: a URL's digits beyond 64 bits are no chain (SQLite raises
+    OverflowError on them instead of finding nothing)."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("No approval chain matches the given query.") from None
+    if not 0 < value < 2**63:
+        raise Http404("No approval chain matches the given query.")
+    return value
+
+
 def get_process_for(user: User, pk: int) -> ChainProcess:
     """The chain process `pk` when its debt is in `user`'s scope or `user` was copied on it
     (rule R4.122); else Http404."""
-    process = ChainProcess.objects.select_related("debt").filter(pk=pk).first()
+    process = ChainProcess.objects.select_related("debt").filter(pk=_id_or_404(pk)).first()
     if process is None or not (_debt_in_scope(user, process.debt_id) or _copied(user, process.pk)):
         raise Http404("No approval chain matches the given query.")
     return process
@@ -125,7 +137,7 @@ def get_process_for(user: User, pk: int) -> ChainProcess:
 def get_process_to_comment(user: User, pk: int) -> ChainProcess:
     """The chain process `pk` when `user` takes part in it (rule R4.120); else Http404, also for
     a reader who has the debt in scope but no part in the chain."""
-    process = ChainProcess.objects.select_related("debt").filter(pk=pk).first()
+    process = ChainProcess.objects.select_related("debt").filter(pk=_id_or_404(pk)).first()
     if process is None or not takes_part(user, process):
         raise Http404("No approval chain matches the given query.")
     return process

@@ -140,3 +140,9 @@ def test_api_comment(org, people):
     assert [row["kind"] for row in detail["dossier"]["path"] if row["state"] == "done"] == ["submit", "comment"]
     schema = c.get("/api/schema/").content.decode()
     assert "/api/chains/{id}/comments/" in schema
+
+
+def test_an_id_beyond_64_bits_is_no_chain(people):
+    """The schema fuzzer's case: digits the database cannot hold answer 404, not 500."""
+    r = api(people["committee"]).get("/api/chains/921240450773952250382234/comments/")
+    assert r.status_code == 404
