@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -94,7 +93,7 @@ def add_signers(*, task: Task, user: User, people: Iterable[User], mode: str, re
         refused = [p for p in people if p.pk not in allowed]
         if refused:
             why = _("不能加签：%(names)s（申请人、本人、已在本审批链中签署或已被加签的人员不能加签）")
-            raise AddSignRefused(why % {"names": "、".join(_name(p) for p in refused)}, "people")
+            raise AddSignRefused(why % {"names": "、".join(map(str, refused))}, "people")
         rows = [AddedSign.objects.create(process=process, host_task=task, host_step=step.name,
                                          host_title=str(step.task_title), mode=mode, by=user, to_user=p,
                                          reason=reason.strip())
@@ -113,7 +112,7 @@ def add_signers(*, task: Task, user: User, people: Iterable[User], mode: str, re
 def _make_task(process, prev_activation, row: AddedSign):
     node = process.flow_class.instance.node(ADDED_NODE)
     activation = node._create(prev_activation, prev_activation.task.token,
-                              data={"added_sign": row.pk, "added_to": row.to_user_id})
+                              data={"added_sign": row.pk, "added_to": row.to_user_id, "host_title": row.host_title})
     if activation.activate.can_proceed():
         activation.activate()
     AddedSign.objects.filter(pk=row.pk).update(task=activation.task)
@@ -156,11 +155,3 @@ def settle(added_activation) -> list:
         return []
     host_activation = host_step.activation_class(host_task)
     return [host_step._next._create(host_activation, host_task.token)] if host_step._next else []
-
-
-def process_url(process: ChainProcess) -> str:
-    return reverse("approvals:process", args=[process.pk])
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.username

@@ -64,7 +64,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
     if waiting:
         # Rule R4.157: 前加签 — the added people decide first, then the step comes back.
         raise DecisionError(_("正在等待加签人办理：%(names)s；全部同意后才能办理本步骤") % {
-            "names": "、".join(w.to_user.get_full_name() or w.to_user.username for w in waiting)})
+            "names": "、".join(str(w.to_user) for w in waiting)})
     if decision in (DecisionKind.REJECT, DecisionKind.RETURN, DecisionKind.RETURN_TO) and not comment.strip():
         raise DecisionError(_("驳回或退回时必须填写理由"), "comment")
     returned_to = ""

@@ -290,7 +290,7 @@ class AddSignersForm(forms.Form):
 def _person_label(user):
     names = "、".join(str(ROLE_LABELS.get(g.name, g.name)) for g in user.groups.all())
     unit = user.unit.name if getattr(user, "unit", None) else ""
-    return f"{user.get_full_name() or user.username}（{names}{'，' + unit if unit else ''}）"
+    return f"{user}（{names}{'，' + unit if unit else ''}）"
 
 
 class LitigationListForm(forms.Form):

@@ -25,7 +25,7 @@ from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_t
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .exceptions import SignatureError
-from .models import REDO, AddedSign, Decision, DecisionKind, NotificationKind, StepInfo
+from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify, notify_many
 from .signatures import verify_password
 from .working_days import due_for_new_step
@@ -283,19 +283,23 @@ class ApprovalStep(flow.View):
         return not self.is_rework and super().can_unassign(user, task)
 
     # -- bookkeeping viewflow does not do ---------------------------------------------------
+    def title_for(self, task) -> str:
+        """The title a new task of this step is listed and announced under."""
+        return str(self.task_title)
+
     def on_created(self, activation):
         process = activation.process
         task = activation.task
         role = "" if self.is_rework else (self.role_for(process) or "")
         StepInfo.objects.create(
-            task=task, process=process, debt=process.debt, chain=process.chain, step_title=str(self.task_title),
+            task=task, process=process, debt=process.debt, chain=process.chain, step_title=self.title_for(task),
             step=self.name,
             role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,
             due_at=due_for_new_step(timezone.now()), on_behalf_of=getattr(activation, "_on_behalf_of", None),
             owner_id=task.owner_id, requested_by_id=process.requested_by_id,
         )
         url = inbox.task_url(task)
-        message = f"{process.get_chain_display()} {process.debt.code}：{self.task_title}"
+        message = f"{process.get_chain_display()} {process.debt.code}：{self.title_for(task)}"
         if task.owner_id:
             kind = NotificationKind.RETURNED if self.is_rework and not self.is_report else NotificationKind.ASSIGNED
             if kind == NotificationKind.RETURNED:
@@ -365,10 +369,8 @@ class AddedSignStep(ApprovalStep):
     def can_unassign(self, user, task):
         return False
 
-    def on_created(self, activation):
-        super().on_created(activation)
-        row = AddedSign.objects.get(pk=activation.task.data["added_sign"])
-        StepInfo.objects.filter(task=activation.task).update(step_title=f"{self.task_title}：{row.host_title}")
+    def title_for(self, task):
+        return f"{self.task_title}：{task.data['host_title']}"  # 加签：<the step> (R4.159)
 
 
 class ChainStart(flow.Start):

@@ -575,7 +575,7 @@ class AddSignersView(LoginRequiredMixin, TurboFormMixin, generic.FormView):
         except DecisionError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
-        names = "、".join(r.to_user.get_full_name() or r.to_user.username for r in rows)
+        names = "、".join(str(r.to_user) for r in rows)
         if data["mode"] == AddedSignMode.BEFORE:
             messages.success(self.request,
                              _("已加签：%(names)s。他们办理完毕后，本任务回到您的待办") % {"names": names})
