@@ -32,7 +32,9 @@ BEFORE_AUDIT = "(before audit)"  # rows that existed when the chains were instal
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "plain"  # plain | timestamp | date
+    # plain | timestamp | date | jsonb | added: a column added to a chained table after rows were
+    # linked; it enters the content only where it is not empty, so the links made before still verify.
+    kind: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,13 @@ class ChainSpec:
 
     def content(self, row: str) -> str:
         """SQL for the canonical content of `row` (NEW in the trigger, t in verification)."""
-        parts = []
+        parts, added = [], []
         for col in self.columns:
             ref = f"{row}.{col.name}"
+            if col.kind == "added":
+                added.append(f" || CASE WHEN COALESCE({ref}::text, '') = '' THEN '[]'::jsonb "
+                             f"ELSE jsonb_build_array({ref}::text) END")
+                continue
             if col.kind == "timestamp":
                 parts.append(f"to_char({ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
             elif col.kind == "date":
@@ -56,7 +62,7 @@ class ChainSpec:
             else:
                 parts.append(f"{ref}::text")
         parts.append(f"{row}.audit_role")
-        return f"jsonb_build_array({', '.join(parts)})::text"
+        return f"(jsonb_build_array({', '.join(parts)}){''.join(added)})::text"
 
     @property
     def function(self) -> str:

@@ -168,3 +168,35 @@ def test_an_owners_insert_is_named(table, history):
     found = report()
     assert (found.first.table, found.first.code) == (table, "role"), str(found.first)
     assert "由数据库角色" in str(found.first)
+
+
+# Columns of a chained model that are deliberately outside the chain's content, and why.
+NOT_CHAINED = {
+    # Consumed once, by design; the state change that consumed it is chained.
+    "workflows_authorisation": {"consumed_at", "consumed_by_id", "consumed_txid"},
+}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_column_of_a_chained_row_is_in_its_content(table):
+    """A field added to a chained model must enter the chain (as an "added" column) or be named
+    above: the returned_to of a return to a chosen step (R4.131) was once outside the hash."""
+    model = TABLES[table][0]
+    spec = {s.table: s for s in audit.chains()}[table]
+    chained = {c.name for c in spec.columns}
+    columns = {field.column for field in model._meta.concrete_fields}
+    assert columns - chained - NOT_CHAINED.get(table, set()) == set()
+
+
+def test_an_owners_change_of_the_step_returned_to_is_named(history):
+    """returned_to came after decisions were linked: links without it still verify, a decision
+    that has it is chained over it, and the owner changing it breaks that link."""
+    decision = Decision.objects.filter(debt=history, decision=DecisionKind.APPROVE).order_by("pk").first()
+    returned = Decision.objects.create(debt=history, chain=decision.chain, step="gm", step_title="总经理批示",
+                                       decision=DecisionKind.RETURN_TO, by=decision.by, comment="补材料",
+                                       process=decision.process, returned_to="review")
+    assert report().ok
+    with owner() as cur:
+        cur.execute("UPDATE approvals_decision SET returned_to = 'submit' WHERE id = %s", [returned.pk])
+    found = report()
+    assert (found.first.table, found.first.row_id, found.first.code) == ("approvals_decision", returned.pk, "hash")
