@@ -83,6 +83,9 @@ def add_signers(*, task: Task, user: User, people: Iterable[User], mode: str, re
             raise AddSignRefused(_("该任务已办结，不能加签"))
         if getattr(step, "is_added", False) or step.is_rework:
             raise AddSignRefused(_("此步骤不能加签"))
+        if (task.data or {}).get("joint"):
+            # Rule R4.153: a 会签/或签 step names its signers already; its members decide it.
+            raise AddSignRefused(_("会签/或签步骤不能加签"))
         if not step.can_execute(user, task):
             raise AddSignRefused(step.why_not(user, task) or _("请先认领该任务"))
         # Rule R4.158: the effect step's approval is the chain's final act (it books the

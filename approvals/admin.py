@@ -4,14 +4,18 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from workflows.models import User
 from workflows.roles import LABELS as ROLE_LABELS
 
+from . import joint, registry
 from .models import (
     AuthorityMatrix,
     AuthorityRule,
+    Chain,
     ChainComment,
     ChainCopy,
     ChainCopySettings,
+    JointSignRule,
     MeetingRule,
     NotificationChannel,
     SignatureFailure,
@@ -40,6 +44,50 @@ class MeetingRuleAdmin(admin.ModelAdmin):
     """Quorum and majority per authority body (rule R4.142), as the company's articles say."""
 
     list_display = ["body", "quorum_share", "quorum_strict", "pass_share", "pass_strict", "pass_base", "note"]
+
+
+class JointSignRuleForm(forms.ModelForm):
+    """The step among the chain's human steps, roles as boxes, people from the active users; the
+    checks of joint.validate (rule R4.148) with the field they concern."""
+
+    roles = forms.MultipleChoiceField(label=_("会签角色"), required=False, widget=forms.CheckboxSelectMultiple,
+                                      choices=[(code, label) for code, label in ROLE_LABELS.items()])
+    users = forms.ModelMultipleChoiceField(label=_("会签人员"), required=False,
+                                           queryset=User.objects.filter(is_active=True).order_by("username"))
+
+    class Meta:
+        model = JointSignRule
+        fields = ["chain", "step", "mode", "roles", "users", "active", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups = []
+        for chain in registry.registered():
+            steps = joint.joinable_steps(chain)
+            if steps:
+                groups.append((Chain(chain).label, [(name, f"{title}（{name}）") for name, title in steps.items()]))
+        self.fields["step"] = forms.ChoiceField(label=_("步骤"), choices=[("", "---------")] + groups)
+        if self.instance.pk:
+            self.initial["users"] = list(self.instance.users)
+
+    def clean_users(self):
+        return [u.pk for u in self.cleaned_data["users"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("chain") and cleaned.get("step"):
+            joint.validate(chain=cleaned["chain"], step=cleaned["step"], roles=cleaned.get("roles") or [],
+                           users=cleaned.get("users") or [])
+        return cleaned
+
+
+@admin.register(JointSignRule)
+class JointSignRuleAdmin(admin.ModelAdmin):
+    """会签/或签 (rules R4.148-R4.154); a running chain keeps the rules of its submission."""
+
+    form = JointSignRuleForm
+    list_display = ["chain", "step", "mode", "active", "note"]
+    list_filter = ["chain", "mode", "active"]
 
 
 @admin.register(NotificationChannel)

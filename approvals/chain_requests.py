@@ -11,7 +11,7 @@ from viewflow.workflow.activation import Activation
 
 from workflows.models import Debt, User
 
-from . import required_documents
+from . import joint, required_documents
 from .actions import why_cannot_start
 from .authority import rule_for
 from .case_file import attach
@@ -54,6 +54,10 @@ def start_chain(activation: Activation, user: User, debt: Debt, *, fields: Mappi
         if problem:
             raise DecisionError(problem[1], problem[0] or None)
         process.offset_amount = offset_of(debt)
+    # 会签/或签 (rule R4.149): the chain keeps the rules in force at its submission.
+    rules = joint.snapshot(chain)
+    if rules:
+        process.data = {**(process.data or {}), "joint": rules}
     # No dead ends (rule R4.105): a request whose first step nobody may take would sit unclaimed
     # forever and block every other chain on the debt. One query for the role's holders.
     problem = next_step_problem(activation)

@@ -16,7 +16,7 @@ from viewflow.workflow.status import STATUS
 from workflows.exceptions import QingqianError
 from workflows.models import User
 
-from . import added_signers, required_documents
+from . import added_signers, joint, required_documents
 from .case_file import attach, current_documents
 from .copies import copy_at_end
 from .dossier import covers_token
@@ -124,8 +124,10 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
                 debt=process.debt, chain=process.chain, step=step.name,
-                # an added signer's decision is titled with the step it was added to (R4.159)
-                step_title=info.step_title if info and getattr(step, "is_added", False) else str(step.task_title),
+                # an added signer's decision is titled with the step it was added to (R4.159), a
+                # 会签/或签 member's with the member it was for (R4.153)
+                step_title=info.step_title if info and (getattr(step, "is_added", False) or joint.member_of(task))
+                else str(step.task_title),
                 decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
                 process=process, task=task, returned_to=returned_to)
             if signs:

@@ -30,6 +30,8 @@ class Step(Protocol):
 
     def role_for(self, process: ChainProcess) -> str | None: ...
 
+    def role_of(self, task: Task) -> str | None: ...
+
     def why_not(self, user: User | None, task: Task) -> str | None: ...
 
 
@@ -62,8 +64,9 @@ def holds_role(user: User, role: str) -> bool:
     return role in roles_of(user)
 
 
-def why_not(step: Step, user: User | None, task: Task) -> str | None:
-    """None when `user` may act on `task` of `step`, else the reason in Chinese."""
+def why_not(step: Step, user: User | None, task: Task, *, named: bool = False) -> str | None:
+    """None when `user` may act on `task` of `step`, else the reason in Chinese. named: the task
+    names its person (a 会签 member, rule R4.150), who needs neither the role nor the unit."""
     if user is None or not user.is_authenticated or not user.is_active:
         return _("请先登录")
     process = task.process.coerced
@@ -74,7 +77,7 @@ def why_not(step: Step, user: User | None, task: Task) -> str | None:
         return _("只有申请人可以修改并重新提交")
     if user.pk == process.requested_by_id:
         return _("申请人不能审批自己的申请")
-    role = step.role_for(process)
+    role = step.role_of(task)
     # The facts these rules ask of the database, in one statement (issue 20 item 3): the role
     # (unless this user object knows its roles already), a designation, a decision elsewhere.
     known = getattr(user, "_qq_roles", None)
@@ -85,7 +88,9 @@ def why_not(step: Step, user: User | None, task: Task) -> str | None:
     found = User.objects.filter(pk=user.pk).annotate(**facts).values(*facts).first() or {}
     holds = bool(role) and (role in known if known is not None else found.get("holds", False))
     refusal = None
-    if not holds:
+    if named:
+        pass
+    elif not holds:
         refusal = _("您不具有此步骤所需的角色")
     # The debt's unit in the user's subtree (scoping.unit_ids_in_scope), asked from below: the
     # user's unit among the debt's unit and those above it, one read of the unit tree.
@@ -111,7 +116,7 @@ def units_above(unit_id: int) -> list[int]:
     return result
 
 
-def eligible_users(step: Step, process: ChainProcess) -> QuerySet[User]:
+def eligible_users(step: Step, process: ChainProcess, *, task: Task | None = None) -> QuerySet[User]:
     """The people why_not lets claim a new, unowned task of `step`, as one query whose cost does
     not grow with the role (issue 20): active holders of the role, not the requester (R4.5), of
     the debt's unit or a unit above it unless they see every unit, and no decision of theirs on
@@ -119,7 +124,8 @@ def eligible_users(step: Step, process: ChainProcess) -> QuerySet[User]:
     清欠办主任 (R4.106) is made on an owned task, so it does not widen this set."""
     if step.is_rework:
         return User.objects.filter(pk=process.requested_by_id, is_active=True)
-    role = step.role_for(process)
+    # A 会签/或签 member's task is for its member's role (rule R4.150); a named person's for nobody else.
+    role = step.role_of(task) if task is not None else step.role_for(process)
     if not role:
         return User.objects.none()
     users = User.objects.filter(is_active=True, groups__name=role).exclude(pk=process.requested_by_id)

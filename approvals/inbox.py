@@ -103,4 +103,4 @@ def request_counts(request: HttpRequest) -> dict[str, int]:
 def candidates(step: Step, task: Task) -> QuerySet[User]:
     """Users who could claim a new task (notified when it appears): one query, whatever the
     size of the role (four_eyes.eligible_users; why_not still decides on the server)."""
-    return eligible_users(step, task.process.coerced).order_by("pk")
+    return eligible_users(step, task.process.coerced, task=task).order_by("pk")

@@ -252,6 +252,35 @@ class AddedSign(models.Model):
         return f"{self.host_title} + {self.to_user}"
 
 
+class JointMode(models.TextChoices):
+    ALL = "all", _("会签（全部同意）")
+    ANY = "any", _("或签（一人同意即可）")
+
+
+class JointSignRule(models.Model):
+    """会签 / 或签 (rules R4.148-R4.154): a step decided by several named roles or people instead of
+    one holder of the step's role. A chain keeps the rules in force when it was submitted
+    (ChainProcess.data["joint"], rule R4.149); a change here applies to requests submitted after."""
+
+    chain = models.CharField(_("审批链"), max_length=20, choices=Chain.choices)
+    step = models.CharField(_("步骤"), max_length=50, help_text=_("审批链中的人工审批步骤"))
+    mode = models.CharField(_("方式"), max_length=3, choices=JointMode.choices, default=JointMode.ALL)
+    roles = models.JSONField(_("会签角色"), default=list, blank=True,
+                             help_text=_("每个角色一项会签任务，由该角色的任一人员认领"))
+    users = models.JSONField(_("会签人员"), default=list, blank=True,
+                             help_text=_("每人一项会签任务，直接派给本人"))
+    active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("会签/或签设置")
+        verbose_name_plural = _("会签/或签设置")
+        constraints = [models.UniqueConstraint(fields=["chain", "step"], name="qq_joint_rule_chain_step")]
+
+    def __str__(self):
+        return f"{self.get_chain_display()} {self.step}：{self.get_mode_display()}"
+
+
 class ChainComment(AppendOnlyModel):
     """评论 (rule R4.120): a participant's remark on a running chain. Not a decision: it never
     moves the chain and does not count for four eyes (four_eyes reads Decision only)."""

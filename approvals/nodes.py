@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.models import User
 
-from . import added_signers, four_eyes, inbox
+from . import added_signers, four_eyes, inbox, joint
 from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
@@ -121,6 +121,19 @@ def _execute_view(step, origin_view):
 class StepActivation(ViewActivation):
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        rule = joint.rule_of(flow_task, prev_activation.process) if not data else None
+        if rule:
+            # 会签/或签 (rule R4.150): one task per member, on the same token; viewflow activates the
+            # first, the others are activated here.
+            first = None
+            for member_data in joint.tasks_for(rule):
+                activation = super().create(flow_task, prev_activation, token, data=member_data, seed=seed)
+                flow_task.on_created(activation)
+                if first is None:
+                    first = activation
+                elif activation.activate.can_proceed():
+                    activation.activate()
+            return first
         activation = super().create(flow_task, prev_activation, token, data=data, seed=seed)
         flow_task.on_created(activation)
         return activation
@@ -135,6 +148,8 @@ class StepActivation(ViewActivation):
             # people and the step they were added to, not on this node (it has no edges).
             yield from added_signers.settle(self)
             return
+        if decision == DecisionKind.APPROVE and joint.member_of(self.task) and not joint.settle(self):
+            return   # 会签 (rule R4.150): other members have not approved yet
         if decision == DecisionKind.APPROVE and (self.task.data or {}).get("after_signs"):
             after = added_signers.after_tasks(self)
             if after:
@@ -252,14 +267,25 @@ class ApprovalStep(flow.View):
     def role_for(self, process):
         return self.role(process) if callable(self.role) else self.role
 
+    def role_of(self, task):
+        """The role that may take `task`: a 会签/或签 member's own (None for a named person's task,
+        rule R4.150), else the step's."""
+        member = joint.member_of(task)
+        if member is not None:
+            return member.get("role")
+        return self.role_for(task.process.coerced)
+
     def requirements(self, process):
         return list(self.required(process)) if self.required else []
 
     def calc_owner_permission(self, activation):
-        role = None if self.is_rework else self.role_for(activation.process)
+        role = None if self.is_rework else self.role_of(activation.task)
         return four_eyes.role_permission(role) if role else None
 
     def calc_owner(self, activation):
+        member = joint.member_of(activation.task)
+        if member is not None and member.get("user"):
+            return User.objects.get(pk=member["user"])   # a named person's task (rule R4.150)
         if not self.is_rework:
             return None
         requester = activation.process.requested_by
@@ -268,7 +294,12 @@ class ApprovalStep(flow.View):
         return delegate or requester
 
     def why_not(self, user, task):
-        return four_eyes.why_not(self, user, task)
+        member = joint.member_of(task)
+        if member is None:
+            return four_eyes.why_not(self, user, task)
+        if member.get("user") and user is not None and user.is_authenticated and task.owner_id != user.pk:
+            return _("此会签任务只能由指定人员办理")
+        return four_eyes.why_not(self, user, task, named=bool(member.get("user"))) or joint.why_not_twice(user, task)
 
     def can_assign(self, user, task):
         if task.owner_id or task.status != "NEW":
@@ -285,12 +316,15 @@ class ApprovalStep(flow.View):
     # -- bookkeeping viewflow does not do ---------------------------------------------------
     def title_for(self, task) -> str:
         """The title a new task of this step is listed and announced under."""
+        member = joint.member_of(task)
+        if member is not None:
+            return joint.title(str(self.task_title), member, task.owner if member.get("user") else None)
         return str(self.task_title)
 
     def on_created(self, activation):
         process = activation.process
         task = activation.task
-        role = "" if self.is_rework else (self.role_for(process) or "")
+        role = "" if self.is_rework else (self.role_of(task) or "")
         StepInfo.objects.create(
             task=task, process=process, debt=process.debt, chain=process.chain, step_title=self.title_for(task),
             step=self.name,

@@ -26,7 +26,7 @@ def participants(process: ChainProcess) -> QuerySet[User]:
         if info.owner_id is not None:
             condition |= Q(pk=info.owner_id)
         else:
-            condition |= Q(pk__in=eligible_users(info.task.flow_task, process).values("pk"))
+            condition |= Q(pk__in=eligible_users(info.task.flow_task, process, task=info.task).values("pk"))
     return User.objects.filter(condition, is_active=True)
 
 

@@ -12,7 +12,7 @@ from workflows.models import User
 from workflows.roles import COMMITTEE_HEAD, LABELS
 from workflows.scoping import unit_ids_in_scope
 
-from . import inbox
+from . import inbox, joint
 from .exceptions import DecisionError
 from .four_eyes import Step, decided_elsewhere, holds_role
 from .models import ChainProcess, NotificationKind, Reassignment, StepInfo
@@ -24,7 +24,7 @@ def _in_unit(user: User, unit_id: int) -> bool:
     return scope is None or unit_id in scope
 
 
-def why_unreachable(step: Step, process: ChainProcess, *, title: str = "") -> str | None:
+def why_unreachable(step: Step, process: ChainProcess, *, title: str = "", role: str | None = None) -> str | None:
     """None when somebody may take `step` of `process`, else why nobody can, naming the step.
 
     The checks are the ones the step applies when a person claims it (four_eyes.why_not): the
@@ -32,7 +32,7 @@ def why_unreachable(step: Step, process: ChainProcess, *, title: str = "") -> st
     if not hasattr(step, "role_for") or getattr(step, "is_rework", False):
         # a gateway (flow.If: its branch is known only when it runs), or the requester's own step
         return None
-    role = step.role_for(process)
+    role = role or step.role_for(process)   # a 会签/或签 member's role (rule R4.154), else the step's
     title = title or str(step.task_title)
     role_label = LABELS.get(role, role)
     holders = list(User.objects.filter(is_active=True, groups__name=role).distinct())
@@ -61,7 +61,25 @@ def next_step_problem(activation) -> str | None:
     while (node is not None and not hasattr(node, "role_for") and getattr(node, "_next", None) is not None
            and not hasattr(node, "_on_true") and not getattr(node, "_activate_next", None)):
         node = node._next
-    return why_unreachable(node, activation.process) if node is not None else None
+    if node is None:
+        return None
+    rule = joint.rule_of(node, activation.process) if hasattr(node, "role_for") else None
+    if rule:
+        return joint.members_unreachable(rule, lambda member: _why_member_unreachable(node, activation.process,
+                                                                                      member, rule["mode"]))
+    return why_unreachable(node, activation.process)
+
+
+def _why_member_unreachable(step, process, member, mode) -> str | None:
+    title = joint.title(str(step.task_title), {**member, "mode": mode})
+    if member.get("role"):
+        return why_unreachable(step, process, title=title, role=member["role"])
+    person = User.objects.filter(pk=member["user"], is_active=True).first()
+    if person is None:
+        return _("步骤“%(step)s”无人可以办理：指定的会签人员已离职或停用") % {"step": title}
+    if person.pk == process.requested_by_id:
+        return _("步骤“%(step)s”无人可以办理：指定的会签人员是申请人本人，申请人不能审批自己的申请") % {"step": title}
+    return None
 
 
 def unreachable_steps(*, limit: int = 500) -> list[dict]:
@@ -78,7 +96,7 @@ def unreachable_steps(*, limit: int = 500) -> list[dict]:
                 rows.append({"info": info, "reason": _("办理人“%(user)s”已离职或停用") % {"user": owner}})
             continue
         process = info.process
-        reason = why_unreachable(info.task.flow_task, process, title=info.step_title)
+        reason = why_unreachable(info.task.flow_task, process, title=info.step_title, role=info.role or None)
         if reason:
             rows.append({"info": info, "reason": reason})
     return rows

@@ -36,7 +36,8 @@ def transfer_targets(task: Task) -> QuerySet[User]:
     unowned (four_eyes.eligible_users: role, unit, not the requester, one person one step),
     the holder left out. The page offers only these; task_transfer checks again under the lock."""
     process = task.process.coerced
-    return eligible_users(task.flow_task, process).exclude(pk=task.owner_id).select_related("unit").order_by("username")
+    return (eligible_users(task.flow_task, process, task=task).exclude(pk=task.owner_id)
+            .select_related("unit").order_by("username"))
 
 
 def task_transfer(*, task: Task, user: User, to_user: User | None, reason: str) -> Transfer:

@@ -82,7 +82,7 @@ def chain_urge(*, process: ChainProcess, task: Task, user: User, message: str = 
         if task.owner_id:
             notified = 1 if notify(task.owner, NotificationKind.URGED, text, url) else 0
         else:
-            notified = len(notify_many(eligible_users(task.flow_task, process).order_by("pk"),
+            notified = len(notify_many(eligible_users(task.flow_task, process, task=task).order_by("pk"),
                                        NotificationKind.URGED, text, url))
         return ChainUrge.objects.create(process=process, task=task, step=info.step, step_title=title,
                                         by=user, at=now, message=message, notified=notified)

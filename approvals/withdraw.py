@@ -55,7 +55,7 @@ def candidates(process: ChainProcess, infos: list[StepInfo]) -> QuerySet[User]:
     who = Q(pk__in=[i.task.owner_id for i in infos if i.task.owner_id])
     for info in infos:
         if not info.task.owner_id:
-            who |= Q(pk__in=eligible_users(info.task.flow_task, process).values("pk"))
+            who |= Q(pk__in=eligible_users(info.task.flow_task, process, task=info.task).values("pk"))
     return User.objects.filter(who).order_by("pk")
 
 
