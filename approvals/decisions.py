@@ -16,7 +16,7 @@ from viewflow.workflow.status import STATUS
 from workflows.exceptions import QingqianError
 from workflows.models import User
 
-from . import added_signers, joint, required_documents
+from . import added_signers, joint, required_documents, step_titles
 from .case_file import attach, current_documents
 from .copies import copy_at_end
 from .dossier import covers_token
@@ -127,7 +127,7 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 # an added signer's decision is titled with the step it was added to (R4.159), a
                 # 会签/或签 member's with the member it was for (R4.153)
                 step_title=info.step_title if info and (getattr(step, "is_added", False) or joint.member_of(task))
-                else str(step.task_title),
+                else stored_title(step),
                 decision=kind, by=user, on_behalf_of=on_behalf_of, at=timezone.now(), comment=comment,
                 process=process, task=task, returned_to=returned_to)
             if signs:
@@ -142,6 +142,11 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             return record
     except SignatureError as exc:
         raise DecisionError(str(exc), "password") from exc
+
+
+def stored_title(step) -> str:
+    with step_titles.stored_language():
+        return str(step.task_title)
 
 
 def _finish(activation, step, process, user, decision, comment="", returned_to=""):

@@ -15,6 +15,7 @@ from documents.validation import PREVIEWABLE
 from workflows.limitation import chain as limitation_chain
 from workflows.models import ClockSettings, Debt, DebtClock
 
+from . import step_titles
 from .case_file import current_documents
 from .models import ADDED_NODE, WITHDRAW_STEP, ChainProcess, DecisionKind, NotificationKind
 from .required_documents import Requirement
@@ -87,8 +88,9 @@ def _title(process: ChainProcess, step_name: str, stored: str) -> str:
     if step_name == WITHDRAW_STEP:
         return str(DecisionKind.WITHDRAW.label)
     node = process.flow_class.instance.node(step_name)
-    if getattr(node, "is_added", False):
-        return stored  # "加签：<the step it was added to>" (R4.159)
+    if getattr(node, "is_added", False) or step_titles.composed(stored):
+        # "加签：<the step it was added to>" (R4.159), "<step>（会签：<member>）" (R4.153)
+        return step_titles.shown(stored)
     return str(getattr(node, "task_title", "") or stored)
 
 

@@ -20,7 +20,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.models import User
 
-from . import added_signers, four_eyes, inbox, joint
+from . import added_signers, four_eyes, inbox, joint, step_titles
 from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
@@ -325,8 +325,10 @@ class ApprovalStep(flow.View):
         process = activation.process
         task = activation.task
         role = "" if self.is_rework else (self.role_of(task) or "")
+        with step_titles.stored_language():   # not the language of the request that made the task
+            title = self.title_for(task)
         StepInfo.objects.create(
-            task=task, process=process, debt=process.debt, chain=process.chain, step_title=self.title_for(task),
+            task=task, process=process, debt=process.debt, chain=process.chain, step_title=title,
             step=self.name,
             role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,
             due_at=due_for_new_step(timezone.now()), on_behalf_of=getattr(activation, "_on_behalf_of", None),

@@ -20,7 +20,7 @@ from workflows.models import User
 from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
-from . import added_signers, inbox, meetings, registry
+from . import added_signers, inbox, joint, meetings, registry
 from .access import (
     closed_message_for,
     get_locked_task_for,
@@ -186,7 +186,9 @@ class DecisionView(TurboFormMixin, generic.FormView):
             info=StepInfo.objects.filter(task=task).first(),
             dossier=dossier(process, step), waiting=added_signers.open_before(task),
             after=added_signers.pending_after(task),
-            may_add=not (step.is_rework or getattr(step, "is_added", False)),
+            may_add=not (step.is_rework or getattr(step, "is_added", False) or joint.member_of(task)),
+            # a 会签/或签 member's task says whose it is (rule R4.153)
+            heading=step.title_for(task) if joint.member_of(task) else step.task_title,
             **participation(self.request, process), **kwargs)
         context["form"].settle_return_choice()   # rule R4.131: offered only where a step was passed
         return context
