@@ -53,7 +53,8 @@ class JointSignRuleForm(forms.ModelForm):
     roles = forms.MultipleChoiceField(label=_("会签角色"), required=False, widget=forms.CheckboxSelectMultiple,
                                       choices=[(code, label) for code, label in ROLE_LABELS.items()])
     users = forms.ModelMultipleChoiceField(label=_("会签人员"), required=False,
-                                           queryset=User.objects.filter(is_active=True).order_by("username"))
+                                           queryset=User.objects.filter(is_active=True).select_related("unit")
+                                           .order_by("unit__code", "username"))
 
     class Meta:
         model = JointSignRule
@@ -66,9 +67,13 @@ class JointSignRuleForm(forms.ModelForm):
             steps = joint.joinable_steps(chain)
             if steps:
                 groups.append((Chain(chain).label, [(name, f"{title}（{name}）") for name, title in steps.items()]))
+        self.fields["users"].label_from_instance = self.label_user
         self.fields["step"] = forms.ChoiceField(label=_("步骤"), choices=[("", "---------")] + groups)
         if self.instance.pk:
             self.initial["users"] = list(self.instance.users)
+
+    def label_user(self, user):
+        return f"{user}（{user.unit}）" if user.unit_id else str(user)
 
     def clean_users(self):
         return [u.pk for u in self.cleaned_data["users"]]

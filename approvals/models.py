@@ -15,6 +15,8 @@ from workflows.append_only import AppendOnlyModel
 from workflows.models import MONEY, Debt, OrgUnit
 from workflows.roles import LABELS as ROLE_LABELS
 
+from . import registry
+
 
 class Chain(models.TextChoices):
     IN_KIND = "in_kind", _("以物抵债")
@@ -278,7 +280,14 @@ class JointSignRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["chain", "step"], name="qq_joint_rule_chain_step")]
 
     def __str__(self):
-        return f"{self.get_chain_display()} {self.step}：{self.get_mode_display()}"
+        return f"{self.get_chain_display()} {self.step_label}：{self.get_mode_display()}"
+
+    @property
+    def step_label(self) -> str:
+        try:
+            return str(registry.flow_for(self.chain).instance.node(self.step).task_title)
+        except (LookupError, AttributeError):
+            return self.step
 
 
 class ChainComment(AppendOnlyModel):

@@ -56,3 +56,30 @@ def test_each_member_signs_its_own_task_and_the_chain_waits_for_all(page, login,
     login(page, "gm", PASSWORD)
     page.goto("/approvals/inbox/")
     expect(page.locator("table.qq-inbox tbody tr", has_text=code)).to_contain_text("总经理签批起诉名单")
+
+
+def test_the_administrator_sets_a_countersign_and_an_error_names_the_field(page, login, people, shot,
+                                                                            allowed_console_errors):
+    import re
+
+    from workflows.models import User
+
+    allowed_console_errors.append(re.compile(r"status of 404 \(Not Found\)$"))  # the admin's favicon
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, "root", PASSWORD)
+    page.goto("/admin/approvals/jointsignrule/add/")
+    page.select_option("select[name=chain]", Chain.WRITE_OFF)
+    page.select_option("select[name=step]", "committee_review")
+    page.locator(f"input[name=roles][value={roles.LEGAL}]").check()
+    page.locator("input[type=submit][name=_save]").click()
+    # one member only: the error is at the roles, in Chinese, and the choices are kept
+    expect(page.locator(".field-roles .errorlist")).to_contain_text("会签/或签至少需要 2 个角色或人员")
+    expect(page.locator(f"input[name=roles][value={roles.LEGAL}]")).to_be_checked()
+    expect(page.locator("select[name=step]")).to_have_value("committee_review")
+    shot("admin-error-zh")
+    page.locator(f"input[name=roles][value={roles.FINANCE}]").check()
+    page.locator("input[type=submit][name=_save]").click()
+    expect(page.locator(".messagelist")).to_contain_text("会签/或签设置“坏账核销 清欠办审核：会签（全部同意）”")
+    rule = JointSignRule.objects.get(chain=Chain.WRITE_OFF, step="committee_review")
+    assert sorted(rule.roles) == sorted([roles.LEGAL, roles.FINANCE]) and rule.mode == JointMode.ALL
