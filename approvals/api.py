@@ -16,7 +16,7 @@ from workflows.models import User
 from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
-from . import added_signers, inbox, meetings, registry
+from . import added_signers, inbox, meetings, registry, step_titles
 from .access import get_process_for, get_process_to_comment, get_task_for
 from .chain_requests import start_chain
 from .comments import chain_comment
@@ -40,11 +40,15 @@ class StepSerializer(serializers.ModelSerializer):
     process = serializers.IntegerField(source="process_id", read_only=True)
     debt = serializers.IntegerField(source="debt_id", read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True, default=None)
+    step_title = serializers.SerializerMethodField()
 
     class Meta:
         model = StepInfo
         fields = ["id", "process", "debt", "chain", "step", "step_title", "role", "owner", "due_at"]
         read_only_fields = fields
+
+    def get_step_title(self, info) -> str:
+        return step_titles.shown(info.step_title)   # stored in the product's language
 
 
 class ProcessSerializer(serializers.ModelSerializer):
@@ -272,12 +276,16 @@ class UrgeSerializer(serializers.ModelSerializer):
     task = serializers.IntegerField(source="task_id", read_only=True)
     process = serializers.IntegerField(source="process_id", read_only=True)
     next_allowed_at = serializers.SerializerMethodField()
+    step_title = serializers.SerializerMethodField()
 
     class Meta:
         model = ChainUrge
         fields = ["id", "process", "task", "step", "step_title", "by", "at", "message", "notified",
                   "next_allowed_at"]
         read_only_fields = fields
+
+    def get_step_title(self, urge) -> str:
+        return step_titles.shown(urge.step_title)
 
     def get_next_allowed_at(self, urge) -> str:
         return (urge.at + interval()).isoformat()

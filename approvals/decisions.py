@@ -198,7 +198,9 @@ def _release_barred(process, user, decided_task):
     them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
     for task in process.task_set.filter(owner=user, status=STATUS.ASSIGNED).exclude(pk=decided_task.pk):
         step = task.flow_task
-        if not getattr(step, "is_rework", True):
+        # A named 会签 member's task stays with them (rule R4.150): released, it would be in
+        # nobody's queue; barred, the unreachable list shows it to 清欠办主任 (R4.106).
+        if not getattr(step, "is_rework", True) and not (joint.member_of(task) or {}).get("user"):
             step.activation_class(task).unassign()
 
 

@@ -12,7 +12,8 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 from workflows.roles import LABELS
 
-from .models import Delegation, StepInfo
+from . import step_titles
+from .models import NAMED_ROLE, Delegation, StepInfo
 
 
 def shared_roles(user: User, other: User) -> set[str]:
@@ -42,7 +43,7 @@ def record_absence(user: User, delegate: User, starts: datetime, ends: datetime,
         for task, why in barred_tasks(user, delegate):
             info = task.step_info
             raise ValidationError({"delegate": _("%(delegate)s 不能代办“%(step)s”（%(debt)s）：%(reason)s") % {
-                "delegate": delegate.get_full_name() or delegate.username, "step": info.step_title,
+                "delegate": delegate.get_full_name() or delegate.username, "step": step_titles.shown(info.step_title),
                 "debt": info.debt.code, "reason": why}})
         d.save()
         if starts <= timezone.now() < ends:
@@ -51,9 +52,11 @@ def record_absence(user: User, delegate: User, starts: datetime, ends: datetime,
 
 
 def _open_steps_of(user):
-    # Rework steps go to the requester's delegate by design (four_eyes.why_not lets them).
+    # Rework steps go to the requester's delegate by design (four_eyes.why_not lets them); a
+    # 会签 member's task that names its person stays with them (rule R4.150).
     return (Task.objects.filter(owner=user, status=STATUS.ASSIGNED, step_info__isnull=False)
-            .exclude(step_info__role="").select_related("process", "step_info__debt").select_for_update(of=("self",)))
+            .exclude(step_info__role__in=("", NAMED_ROLE)).select_related("process", "step_info__debt")
+            .select_for_update(of=("self",)))
 
 
 def barred_tasks(user: User, delegate: User) -> list[tuple[Task, str]]:

@@ -116,7 +116,8 @@ def units_above(unit_id: int) -> list[int]:
     return result
 
 
-def eligible_users(step: Step, process: ChainProcess, *, task: Task | None = None) -> QuerySet[User]:
+def eligible_users(step: Step, process: ChainProcess, *, task: Task | None = None,
+                   role: str | None = None) -> QuerySet[User]:
     """The people why_not lets claim a new, unowned task of `step`, as one query whose cost does
     not grow with the role (issue 20): active holders of the role, not the requester (R4.5), of
     the debt's unit or a unit above it unless they see every unit, and no decision of theirs on
@@ -125,7 +126,8 @@ def eligible_users(step: Step, process: ChainProcess, *, task: Task | None = Non
     if step.is_rework:
         return User.objects.filter(pk=process.requested_by_id, is_active=True)
     # A 会签/或签 member's task is for its member's role (rule R4.150); a named person's for nobody else.
-    role = step.role_of(task) if task is not None else step.role_for(process)
+    if role is None:
+        role = step.role_of(task) if task is not None else step.role_for(process)
     if not role:
         return User.objects.none()
     users = User.objects.filter(is_active=True, groups__name=role).exclude(pk=process.requested_by_id)

@@ -81,9 +81,15 @@ def group_tasks(task: Task):
 
 def why_not_twice(user: User, task: Task) -> str | None:
     """One person signs one member's task of a step (R4.152): somebody holding two of the
-    members' roles takes only one of their tasks."""
-    if group_tasks(task).filter(owner=user).exclude(status=STATUS.CANCELED).exists():
-        return _("您已办理或认领了本步骤的另一项会签任务，同一人在一个步骤中只能签署一次")
+    members' roles decides only one of their tasks. Holding two (designated, R4.106), they may
+    decide either, and then no more; not holding this one, they take it only if they hold no other."""
+    others = group_tasks(task).filter(owner=user)
+    if task.owner_id != user.pk:
+        others = others.exclude(status=STATUS.CANCELED)
+    else:
+        others = others.filter(status=STATUS.DONE)
+    if others.exists():
+        return _("您已办理或认领了本步骤另一方的任务，同一人在一个步骤中只能签署一次")
     return None
 
 
@@ -106,6 +112,26 @@ def members_unreachable(rule: dict, why_member) -> str | None:
     if rule["mode"] == JointMode.ALL:
         return next((p for p in problems if p), None)
     return problems[0] if all(problems) else None
+
+
+def without_distinct_people(people: list[set[int]]) -> list[int] | None:
+    """None when each member (its set of people who may sign for it) can have a person of its
+    own, all different (R4.152); else the members left without one. A bipartite matching by
+    augmenting paths: ten members at most."""
+    holder: dict[int, int] = {}   # person -> member
+
+    def place(member: int, seen: set[int]) -> bool:
+        for person in people[member]:
+            if person in seen:
+                continue
+            seen.add(person)
+            if person not in holder or place(holder[person], seen):
+                holder[person] = member
+                return True
+        return False
+
+    short = [m for m in range(len(people)) if not place(m, set())]
+    return short or None
 
 
 def joinable_steps(chain: str) -> dict[str, str]:

@@ -134,6 +134,9 @@ REDO = "redo"
 
 # The node of every chain that holds the 加签 tasks (rules R4.156-R4.159).
 ADDED_NODE = "added_signer"
+# StepInfo.role of a 会签 member's task that names its person (rule R4.150): no role's queue
+# lists it, and it is not a rework step (role "", the requester's own).
+NAMED_ROLE = "@named"
 
 # Decision.step of a withdrawal (rule R4.110): it is taken on the chain, not on one of its steps.
 WITHDRAW_STEP = "withdraw"

@@ -25,7 +25,7 @@ from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_t
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .exceptions import SignatureError
-from .models import REDO, Decision, DecisionKind, NotificationKind, StepInfo
+from .models import NAMED_ROLE, REDO, Decision, DecisionKind, NotificationKind, StepInfo
 from .notifications import notify, notify_many
 from .signatures import verify_password
 from .working_days import due_for_new_step
@@ -297,7 +297,9 @@ class ApprovalStep(flow.View):
         member = joint.member_of(task)
         if member is None:
             return four_eyes.why_not(self, user, task)
-        if member.get("user") and user is not None and user.is_authenticated and task.owner_id != user.pk:
+        # The person named, or whom 清欠办主任 designated in their place (rule R4.106).
+        if (member.get("user") and user is not None and user.is_authenticated
+                and user.pk not in (member["user"], task.owner_id)):
             return _("此会签任务只能由指定人员办理")
         return four_eyes.why_not(self, user, task, named=bool(member.get("user"))) or joint.why_not_twice(user, task)
 
@@ -311,7 +313,10 @@ class ApprovalStep(flow.View):
         return task.owner_id is not None and task.owner_id == user.pk and self.why_not(user, task) is None
 
     def can_unassign(self, user, task):
-        return not self.is_rework and super().can_unassign(user, task)
+        # A named 会签 member's task is theirs; released, it would be in nobody's queue.
+        if self.is_rework or (joint.member_of(task) or {}).get("user"):
+            return False
+        return super().can_unassign(user, task)
 
     # -- bookkeeping viewflow does not do ---------------------------------------------------
     def title_for(self, task) -> str:
@@ -324,7 +329,7 @@ class ApprovalStep(flow.View):
     def on_created(self, activation):
         process = activation.process
         task = activation.task
-        role = "" if self.is_rework else (self.role_of(task) or "")
+        role = "" if self.is_rework else (self.role_of(task) or (NAMED_ROLE if joint.member_of(task) else ""))
         with step_titles.stored_language():   # not the language of the request that made the task
             title = self.title_for(task)
         StepInfo.objects.create(

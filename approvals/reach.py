@@ -12,10 +12,10 @@ from workflows.models import User
 from workflows.roles import COMMITTEE_HEAD, LABELS
 from workflows.scoping import unit_ids_in_scope
 
-from . import inbox, joint
+from . import inbox, joint, step_titles
 from .exceptions import DecisionError
-from .four_eyes import Step, decided_elsewhere, holds_role
-from .models import ChainProcess, NotificationKind, Reassignment, StepInfo
+from .four_eyes import Step, decided_elsewhere, eligible_users, holds_role
+from .models import NAMED_ROLE, ChainProcess, NotificationKind, Reassignment, StepInfo
 from .notifications import notify
 
 
@@ -65,8 +65,19 @@ def next_step_problem(activation) -> str | None:
         return None
     rule = joint.rule_of(node, activation.process) if hasattr(node, "role_for") else None
     if rule:
-        return joint.members_unreachable(rule, lambda member: _why_member_unreachable(node, activation.process,
-                                                                                      member, rule["mode"]))
+        process = activation.process
+        problem = joint.members_unreachable(rule, lambda member: _why_member_unreachable(node, process, member,
+                                                                                        rule["mode"]))
+        if problem is None and rule["mode"] == joint.JointMode.ALL:
+            # Rule R4.152: the members are signed by different people, so each needs one of its own.
+            people = [set(eligible_users(node, process, role=m["role"]).values_list("pk", flat=True))
+                      if m.get("role") else {m["user"]} for m in rule["members"]]
+            short = joint.without_distinct_people(people)
+            if short is not None:
+                names = "、".join(joint.label(rule["members"][i]) for i in short)
+                problem = _("步骤“%(step)s”无人可以办理：会签各方须由不同人员签署，%(members)s 没有足够的不同人员") % {
+                    "step": node.task_title, "members": names}
+        return problem
     return why_unreachable(node, activation.process)
 
 
@@ -86,20 +97,37 @@ def unreachable_steps(*, limit: int = 500) -> list[dict]:
     """Open approval tasks nobody can reach now: assigned to a person who left, or unclaimed
     with nobody who may claim them. [{info, reason}] oldest deadline first."""
     rows = []
-    infos = (StepInfo.objects.filter(open=True).exclude(role="")
+    infos = (StepInfo.objects.filter(open=True).exclude(role="")   # role "": the requester's rework
              .select_related("task", "task__owner", "process", "debt", "debt__debtor", "debt__unit")
              .order_by("due_at", "pk"))[:limit]
     for info in infos:
         owner = info.task.owner
+        if info.role == NAMED_ROLE:
+            reason = _why_named_unreachable(info)
+            if reason:
+                rows.append({"info": info, "reason": reason})
+            continue
         if owner is not None:
             if not owner.is_active:
                 rows.append({"info": info, "reason": _("办理人“%(user)s”已离职或停用") % {"user": owner}})
             continue
         process = info.process
-        reason = why_unreachable(info.task.flow_task, process, title=info.step_title, role=info.role or None)
+        reason = why_unreachable(info.task.flow_task, process, title=step_titles.shown(info.step_title),
+                                 role=info.role or None)
         if reason:
             rows.append({"info": info, "reason": reason})
     return rows
+
+
+def _why_named_unreachable(info) -> str | None:
+    """A 会签 member's task that names its person (rule R4.150): stuck when that person (or whom
+    清欠办主任 designated) left, or may not decide it (four eyes)."""
+    task = info.task
+    person = task.owner or User.objects.filter(pk=joint.member_of(task)["user"]).first()
+    if person is None or not person.is_active:
+        return _("办理人“%(user)s”已离职或停用") % {"user": person or "-"}
+    why = task.flow_task.why_not(person, task)
+    return _("办理人“%(user)s”不能办理：%(why)s") % {"user": person, "why": why} if why else None
 
 
 def may_reassign(user: User) -> bool:
@@ -126,13 +154,18 @@ def reassign(*, task: Task, to: User, by: User, reason: str) -> Reassignment:
             raise DecisionError(_("指派给：申请人不能审批自己的申请"), "to")
         if decided_elsewhere(process.pk, to, step.name).exists():
             raise DecisionError(_("指派给：此人已签署本审批链的其他步骤（同一人只能签署一个步骤）"), "to")
+        if (joint.member_of(task)
+                and joint.group_tasks(task).filter(owner=to).exclude(status=STATUS.CANCELED).exists()):
+            raise DecisionError(_("指派给：此人已办理或持有本步骤另一方的任务（同一人在一个步骤中只能签署一次）"), "to")
         previous = task.owner
         activation = step.activation_class(task)
         if task.status == STATUS.ASSIGNED:
             activation.unassign()
             task.refresh_from_db()
             activation = step.activation_class(task)
-        record = Reassignment.objects.create(task=task, process=process, step_title=str(step.task_title),
+        with step_titles.stored_language():
+            title = step.title_for(task)
+        record = Reassignment.objects.create(task=task, process=process, step_title=title,
                                              from_user=previous, to_user=to, by=by, at=timezone.now(),
                                              reason=reason.strip())
         activation.assign(to)

@@ -43,7 +43,10 @@ def _walk(decisions: list[Decision]) -> tuple[list[str], set[int]]:
                                   if x.decision != DecisionKind.SUBMIT and x.pk not in superseded)
                 passed = passed[:at]
         elif d.decision == DecisionKind.APPROVE:
-            passed = [(step, k) for step, k in passed if step != d.step] + [(d.step, i)]
+            # A step approved by several people (the members of a 会签, R4.150; added signers,
+            # R4.157) stands from its first approval: a return to it supersedes all of them.
+            if all(step != d.step for step, _k in passed):
+                passed.append((d.step, i))
         elif d.decision in (DecisionKind.SUBMIT, DecisionKind.RETURN):
             passed = []
     return [step for step, _i in passed], superseded

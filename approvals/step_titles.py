@@ -3,17 +3,19 @@
 A task's title is written once, when the task is made, by whoever's request made it: stored in
 that request's language, a 总经理 reading Chinese found "General manager signs the litigation
 list" in his inbox after an English-speaking approver had decided the step before. So the
-stored title is always the catalogue's msgid (settings.LANGUAGE_CODE, zh-hans), and the pages
+stored title is always the catalogue's msgid (zh-hans, whatever LANGUAGE_CODE says), and the pages
 translate it when they show it: a plain title is a msgid; the composed ones (加签：〈step〉, rule
 R4.159; 〈step〉（会签：〈member〉）, rule R4.153) are taken apart and each part translated.
 """
 import re
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+# Fixed, not settings.LANGUAGE_CODE: a site run in English by default still stores the msgids,
+# which the patterns below and the catalogue read.
+STORED = "zh-hans"
 _JOINT = re.compile(r"^(?P<step>.+)（(?P<kind>会签|或签)：(?P<member>.+)）$")
 _ADDED = re.compile(r"^加签：(?P<step>.+)$")
 
@@ -21,7 +23,7 @@ _ADDED = re.compile(r"^加签：(?P<step>.+)$")
 @contextmanager
 def stored_language():
     """Titles and stored texts made inside are in the product's language (the msgids)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(STORED):
         yield
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from documents.timeline import Event
 from workflows.models import Debt
 
-from . import registry
+from . import registry, step_titles
 from .models import WITHDRAW_STEP, ChainComment, ChainUrge, Decision, DecisionKind, Meeting, Transfer
 
 
@@ -16,7 +16,8 @@ def decision_events(debt: Debt) -> list[Event]:
         if row.step == WITHDRAW_STEP:  # rule R4.110: taken on the chain, not on a step
             text = f"{row.get_chain_display()}：{row.get_decision_display()}"
         else:
-            text = f"{row.get_chain_display()} {row.step_title or row.step}：{row.get_decision_display()}"
+            title = step_titles.shown(row.step_title) or row.step
+            text = f"{row.get_chain_display()} {title}：{row.get_decision_display()}"
         if row.decision == DecisionKind.RETURN_TO and row.returned_to:   # rule R4.131
             node = registry.flow_for(row.chain).instance.node(row.returned_to)
             text += _("：退回到“%(step)s”") % {"step": getattr(node, "task_title", row.returned_to)}
@@ -55,7 +56,7 @@ def urge_events(debt: Debt) -> list[Event]:
     events = []
     for row in ChainUrge.objects.filter(process__debt=debt).select_related("by", "process"):
         text = _("%(chain)s 催办“%(step)s”（通知 %(n)s 人）") % {
-            "chain": row.process.get_chain_display(), "step": row.step_title, "n": row.notified}
+            "chain": row.process.get_chain_display(), "step": step_titles.shown(row.step_title), "n": row.notified}
         if row.message:
             text += f"：{row.message}"
         events.append(Event(row.at, "approval", _("审批"), text, row.by))
@@ -66,6 +67,7 @@ def transfer_events(debt: Debt) -> list[Event]:
     """Every 转交 of a task of a chain on the debt (rule R4.130): who handed which step to whom, why."""
     return [Event(t.at, "approval", _("审批"),
                   _("%(chain)s %(step)s：%(from)s 转交给 %(to)s（%(reason)s）") % {
-                      "chain": t.process.get_chain_display(), "step": t.step_title, "from": t.from_user,
+                      "chain": t.process.get_chain_display(), "step": step_titles.shown(t.step_title),
+                      "from": t.from_user,
                       "to": t.to_user, "reason": t.reason}, t.from_user)
             for t in Transfer.objects.filter(process__debt=debt).select_related("process", "from_user", "to_user")]

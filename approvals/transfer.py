@@ -15,7 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from workflows.models import User
 
-from . import inbox
+from . import inbox, step_titles
 from .exceptions import DecisionError
 from .four_eyes import eligible_users
 from .models import NotificationKind, StepInfo, Transfer
@@ -64,8 +64,10 @@ def task_transfer(*, task: Task, user: User, to_user: User | None, reason: str) 
             raise DecisionError(_("转交给：%(user)s 不能办理此步骤：%(why)s") % {"user": to_user, "why": why},
                                 "to_user")
         process = task.process.coerced
+        with step_titles.stored_language():
+            title = step.title_for(task)
         record = Transfer.objects.create(task=task, process=process, step=step.name,
-                                         step_title=str(step.task_title), from_user=user, to_user=to_user,
+                                         step_title=title, from_user=user, to_user=to_user,
                                          at=timezone.now(), reason=reason)
         step.activation_class(task).reassign(to_user)
         # A delegate handing the task on acts for nobody any more: the new holder decides in their

@@ -20,7 +20,7 @@ from workflows.models import User
 from workflows.roles import GM
 from workflows.scoping import get_debt_for, sees_all_units
 
-from . import added_signers, inbox, joint, meetings, registry
+from . import added_signers, inbox, joint, meetings, registry, step_titles
 from .access import (
     closed_message_for,
     get_locked_task_for,
@@ -350,7 +350,8 @@ class ProcessView(LoginRequiredMixin, generic.TemplateView):
         # Rule R4.111: an urge button per open step, highlighted when the step is overdue.
         open_steps = list(open_steps)
         for s in open_steps:  # the step's title in the reader's language, not the stored one
-            s.title = str(getattr(s.task.flow_task, "task_title", "") or s.step_title)
+            s.title = (step_titles.shown(s.step_title) if step_titles.composed(s.step_title)   # R4.153
+                       else str(getattr(s.task.flow_task, "task_title", "") or s.step_title))
         urging = process.active and may_urge(process, user)
         if urging:
             again = next_allowed([s.task_id for s in open_steps])

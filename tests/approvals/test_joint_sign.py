@@ -221,3 +221,89 @@ def test_the_admin_form_says_what_is_wrong(people):
         "committee_review": {"mode": "any", "members": [{"role": roles.LEGAL}, {"user": people["gm"].pk}]}}
     with pytest.raises(ValidationError):
         joint.validate(chain=Chain.WRITE_OFF, step="finance_filing", roles=[roles.FINANCE, roles.LEGAL], users=[])
+
+
+def test_a_named_persons_task_is_never_released_and_shows_as_unreachable_when_they_leave(org, people):
+    from approvals import reach
+    from approvals.models import NAMED_ROLE
+
+    named = f.user("zhang_expert", roles.BUSINESS, org["hq"])
+    rule(JointMode.ALL, roles_=(roles.COMMITTEE,), users=(named,))
+    process = litigate(org, people)
+    personal = member_tasks(process)[named.pk]
+    assert StepInfo.objects.get(task=personal).role == NAMED_ROLE   # not a rework step (role "")
+    assert not personal.flow_task.can_unassign(named, personal)
+    assert not [r for r in reach.unreachable_steps() if r["info"].task_id == personal.pk]
+    type(named).objects.filter(pk=named.pk).update(is_active=False)
+    rows = [r for r in reach.unreachable_steps() if r["info"].task_id == personal.pk]
+    assert rows and "已离职或停用" in rows[0]["reason"]
+    # 清欠办主任 designates someone in the named person's place, who may then decide it
+    stand_in = f.user("li_expert", roles.BUSINESS, org["hq"])
+    reach.reassign(task=personal, to=stand_in, by=people["committee_head"], reason="张某离职")
+    personal.refresh_from_db()
+    assert personal.owner_id == stand_in.pk and personal.flow_task.why_not(stand_in, personal) is None
+
+
+def test_a_person_designated_to_two_members_tasks_is_refused_the_second(org, people):
+    from approvals import reach
+    from approvals.exceptions import DecisionError
+
+    rule(JointMode.ALL)
+    process = litigate(org, people)
+    tasks = member_tasks(process)
+    assert client_for(people["committee"]).post(inbox.task_url(tasks[roles.COMMITTEE])).status_code == 302
+    with pytest.raises(DecisionError, match="另一方的任务"):
+        reach.reassign(task=tasks[roles.LEGAL], to=people["committee"], by=people["committee_head"], reason="法务离职")
+
+
+def test_submit_refused_when_one_person_is_the_only_holder_of_two_members_roles(org, people):
+    """R4.152 at submit: a 会签 of 清欠办 and 法务部 whose only 法务部 is the only 清欠办 would wait
+    for ever after that person signed one of the two."""
+    legal = people["legal"]
+    legal.groups.add(*people["committee"].groups.all())
+    type(people["committee"]).objects.filter(pk=people["committee"].pk).update(is_active=False)
+    rule(JointMode.ALL)
+    response, process = start(people["handler"], Chain.LITIGATION, overdue_debt(org, people), reason="拒不还款",
+                              **files(DocType.LEGAL_RISK_ANALYSIS))
+    assert process is None and "会签各方须由不同人员签署" in text(response)
+    assert joint.without_distinct_people([{1}, {1, 2}, {2}]) == [2]
+    assert joint.without_distinct_people([{1, 2}, {1}]) is None
+
+
+def test_a_return_to_a_countersigned_step_supersedes_every_members_approval(org, people):
+    from approvals.return_to import superseded_ids
+
+    rule(JointMode.ALL)
+    process = litigate(org, people)
+    tasks = member_tasks(process)
+    assert decide(people["legal"], tasks[roles.LEGAL]).status_code == 302
+    assert decide(people["committee"], tasks[roles.COMMITTEE]).status_code == 302
+    r = act(people["gm"], process, "gm_signature", decision="return_to", comment="请清欠小组重新审核",
+            password=None, return_to="committee_review")
+    assert r.status_code == 302, text(r)[:2000]
+    members = Decision.objects.filter(process=process, step="committee_review")
+    decisions = list(Decision.objects.filter(process=process).order_by("pk"))
+    assert set(members.values_list("pk", flat=True)) <= superseded_ids(process, decisions)
+    node = process.flow_class.instance.node("committee_review")
+    assert process.task_set.filter(flow_task=node, status__in=OPEN).count() == 2   # a new pass, both members
+
+
+def test_titles_are_stored_in_chinese_and_shown_in_the_readers_language(org, people):
+    from django.utils import translation
+
+    from approvals.step_titles import shown
+
+    rule(JointMode.ALL)
+    process = litigate(org, people)
+    tasks = member_tasks(process)
+    c = client_for(people["legal"])
+    c.cookies["django_language"] = "en"
+    assert c.post(inbox.task_url(tasks[roles.LEGAL]), HTTP_ACCEPT_LANGUAGE="en").status_code == 302
+    assert c.post(inbox.execute_url(tasks[roles.LEGAL]), {"decision": "approve"}, HTTP_ACCEPT_LANGUAGE="en"
+                  ).status_code == 302
+    decided = Decision.objects.get(process=process, by=people["legal"])
+    assert decided.step_title == "清欠小组审核（会签：法务部）"
+    with translation.override("en"):
+        assert shown(decided.step_title) == "Clearing committee review (countersign: Legal department)"
+        detail = api(people["committee"]).get(f"/api/tasks/{tasks[roles.COMMITTEE].pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert detail.json()["step_title"] == "Clearing committee review (countersign: Clearing office)"
