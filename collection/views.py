@@ -199,7 +199,8 @@ class PlansView(Access, TemplateView):
         plans = (PaymentPlan.objects.filter(debt__in=debts_for(self.request.user))
                  .select_related("debt__debtor")
                  .annotate(missed_n=Count("instalments", filter=Q(instalments__missed=True)),
-                           count_n=Count("instalments")))
+                           count_n=Count("instalments"))
+                 .order_by("-agreed_on", "-pk"))   # an aggregate drops Meta.ordering: pages would shift
         if self.request.GET.get("missed") == "1":
             plans = plans.filter(missed_n__gt=0)
         ctx.update(page_obj=page_of(self.request, plans), missed=self.request.GET.get("missed") == "1",
