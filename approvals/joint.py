@@ -63,7 +63,8 @@ def tasks_for(rule: dict) -> list[dict]:
 def label(member: dict, owner: User | None = None) -> str:
     if member.get("role"):
         return str(LABELS.get(member["role"], member["role"]))
-    return str(owner) if owner is not None else str(User.objects.get(pk=member["user"]))
+    person = owner if owner is not None else User.objects.filter(pk=member["user"]).first()
+    return str(person) if person is not None else f"#{member['user']}"
 
 
 def title(step_title: str, member: dict, owner: User | None = None) -> str:

@@ -285,7 +285,9 @@ class ApprovalStep(flow.View):
     def calc_owner(self, activation):
         member = joint.member_of(activation.task)
         if member is not None and member.get("user"):
-            return User.objects.get(pk=member["user"])   # a named person's task (rule R4.150)
+            # A named person's task (rule R4.150). One deleted since the submission leaves it unowned:
+            # 清欠办主任 finds it among the unreachable tasks (R4.106) instead of a failed step.
+            return User.objects.filter(pk=member["user"]).first()
         if not self.is_rework:
             return None
         requester = activation.process.requested_by

@@ -307,3 +307,17 @@ def test_titles_are_stored_in_chinese_and_shown_in_the_readers_language(org, peo
         assert shown(decided.step_title) == "Clearing committee review (countersign: Legal department)"
         detail = api(people["committee"]).get(f"/api/tasks/{tasks[roles.COMMITTEE].pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert detail.json()["step_title"] == "Clearing committee review (countersign: Clearing office)"
+
+
+def test_a_named_person_deleted_before_their_step_leaves_an_unreachable_task_not_an_error(org, people):
+    from approvals import reach
+
+    named = f.user("wang_deleted", roles.BUSINESS, org["hq"])
+    rule(JointMode.ALL, roles_=(roles.GM,), users=(named,), step="gm_signature")
+    process = litigate(org, people)
+    type(named).objects.filter(pk=named.pk).delete()
+    assert act(people["committee"], process, "committee_review").status_code == 302
+    personal = member_tasks(process, "gm_signature")[named.pk]
+    assert personal.owner_id is None
+    rows = [r for r in reach.unreachable_steps() if r["info"].task_id == personal.pk]
+    assert rows and "已离职或停用" in rows[0]["reason"]
