@@ -52,7 +52,13 @@ def _open_and_not_barred(user: User, conditions: Q) -> QuerySet[StepInfo]:
     # inside the subquery so PostgreSQL can still plan an anti-join instead of an OR'ed subplan.
     barred = Exists(decided_elsewhere(OuterRef("process_id"), user, OuterRef("step"))
                     .exclude(Exact(OuterRef("role"), Value(""))))
-    return StepInfo.objects.filter(open=True).filter(conditions).filter(~barred)
+    # Rule R4.152 as joint.why_not_twice says it: another member's task of the same pass that the
+    # user holds bars an unclaimed one, one they decided bars every other.
+    same_pass = (StepInfo.objects.filter(joint_group=OuterRef("joint_group"), owner=user)
+                 .exclude(joint_group="").exclude(pk=OuterRef("pk")))
+    return (StepInfo.objects.filter(open=True).filter(conditions).filter(~barred)
+            .exclude(Q(owner__isnull=True) & Exists(same_pass))
+            .exclude(Exists(same_pass.filter(open=False, task__status="DONE"))))
 
 
 def open_steps(user: User, *, mine: bool = True, claimable: bool = True) -> QuerySet[StepInfo]:

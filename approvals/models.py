@@ -478,6 +478,9 @@ class StepInfo(models.Model):
                               related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
+    # The pass through a 会签/或签 step this member's task belongs to (task.data["joint"]["group"],
+    # rule R4.152): the inbox leaves out a member's task whose group the user holds another of.
+    joint_group = models.CharField(max_length=16, blank=True, db_default="")
 
     class Meta:
         indexes = [
@@ -486,6 +489,9 @@ class StepInfo(models.Model):
             models.Index(fields=["owner", "due_at"], condition=models.Q(open=True), name="qq_step_mine"),
             models.Index(fields=["role", "due_at"], condition=models.Q(open=True, owner__isnull=True),
                          name="qq_step_claimable"),
+            # Few rows (会签 members' tasks): the inbox's "one person, one member" probe.
+            models.Index(fields=["joint_group", "owner"], condition=~models.Q(joint_group=""),
+                         name="qq_step_joint_group"),
         ]
 
     def __str__(self):

@@ -340,6 +340,7 @@ class ApprovalStep(flow.View):
             role=role, unit_id_scope=process.debt.unit_id if self.unit_scoped else None,
             due_at=due_for_new_step(timezone.now()), on_behalf_of=getattr(activation, "_on_behalf_of", None),
             owner_id=task.owner_id, requested_by_id=process.requested_by_id,
+            joint_group=(joint.member_of(task) or {}).get("group", ""),
         )
         url = inbox.task_url(task)
         message = f"{process.get_chain_display()} {process.debt.code}：{self.title_for(task)}"

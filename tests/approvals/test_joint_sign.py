@@ -127,7 +127,18 @@ def test_one_person_holding_two_members_roles_signs_once(org, people):
     both.groups.add(*people["legal"].groups.all())
     process = litigate(org, people)
     tasks = member_tasks(process)
+
+    def listed():
+        return set(inbox.open_steps(both, mine=True, claimable=True).values_list("task_id", flat=True))
+
+    assert listed() == {tasks[roles.LEGAL].pk, tasks[roles.COMMITTEE].pk}
+    assert client_for(both).post(inbox.task_url(tasks[roles.LEGAL])).status_code == 302
+    assert listed() == {tasks[roles.LEGAL].pk}   # holding one, the other is not offered (R4.152)
+    tasks[roles.LEGAL].refresh_from_db()
     assert decide(both, tasks[roles.LEGAL]).status_code == 302
+    assert listed() == set()
+    assert tasks[roles.COMMITTEE].pk in set(inbox.open_steps(people["committee"], mine=False, claimable=True)
+                                            .values_list("task_id", flat=True))
     c = client_for(both)
     response = c.post(inbox.task_url(tasks[roles.COMMITTEE]))
     tasks[roles.COMMITTEE].refresh_from_db()
