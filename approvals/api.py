@@ -137,7 +137,7 @@ class TaskDetailSerializer(StepSerializer):
 
     def get_dossier(self, info) -> DossierOut:
         process = info.process
-        return DossierOut(dossier(process, info.task.flow_task)).data
+        return DossierOut(dossier(process, info.task.flow_task, task_id=info.task_id)).data
 
 
 class CommentOut(serializers.ModelSerializer):

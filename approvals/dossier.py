@@ -137,9 +137,10 @@ def records(process: ChainProcess) -> list[dict]:
     return rows
 
 
-def chain_path(process: ChainProcess, step=None) -> list[dict]:
+def chain_path(process: ChainProcess, step=None, task_id: int | None = None) -> list[dict]:
     """Every decision and comment so far (who, what, when, why), then the open steps, then what
-    follows."""
+    follows. With task_id, "this step" is that task alone: the other members' tasks of a 会签
+    step (rule R4.150) are open beside it, not the reader's."""
     rows = records(process)
     infos = list(process.step_infos.filter(open=True).select_related("owner").order_by("pk"))
     hosts = _added_hosts(process, {i.step for i in infos})
@@ -147,7 +148,8 @@ def chain_path(process: ChainProcess, step=None) -> list[dict]:
         rows.append({"title": _row_title(process, info.step, info.step_title, info.task_id, hosts),
                      "by": info.owner, "at": None,
                      "due_at": info.due_at,
-                     "state": "current" if step is not None and info.step == step.name else "open"})
+                     "state": "current" if (info.task_id == task_id if task_id is not None
+                                            else step is not None and info.step == step.name) else "open"})
     if step is not None and process.active:
         rows.extend({"title": title, "state": "ahead"} for title in _ahead(step))
     return rows
@@ -168,12 +170,12 @@ def documents(debt: Debt, requirements: list[Requirement]) -> dict:
             "covers": covers_token(current), "missing": [r for r in required if not r["present"]]}
 
 
-def dossier(process: ChainProcess, step=None, *, today: date | None = None) -> dict:
+def dossier(process: ChainProcess, step=None, *, today: date | None = None, task_id: int | None = None) -> dict:
     """Everything the task page and the API's task detail show about one step."""
     requirements = step.requirements(process) if step is not None else []
     return {
         "facts": debt_facts(process.debt, today=today),
-        "path": chain_path(process, step),
+        "path": chain_path(process, step, task_id),
         "documents": documents(process.debt, requirements),
         "signs": bool(getattr(step, "signature", False)),
         "submit_kind": DecisionKind.SUBMIT,

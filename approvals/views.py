@@ -184,7 +184,7 @@ class DecisionView(TurboFormMixin, generic.FormView):
         context = super().get_context_data(
             process=process, task=task, step=step, debt=process.debt,
             info=StepInfo.objects.filter(task=task).first(),
-            dossier=dossier(process, step), waiting=added_signers.open_before(task),
+            dossier=dossier(process, step, task_id=task.pk), waiting=added_signers.open_before(task),
             after=added_signers.pending_after(task),
             may_add=not (step.is_rework or getattr(step, "is_added", False) or joint.member_of(task)),
             # a 会签/或签 member's task says whose it is (rule R4.153)
@@ -263,7 +263,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
         task, step, reason = self.get_task()
         process = task.process.coerced
         return super().get_context_data(task=task, step=step, reason=reason, info=task.step_info,
-                                        process=process, dossier=dossier(process, step),
+                                        process=process, dossier=dossier(process, step, task_id=task.pk),
                                         **participation(self.request, process), **kwargs)
 
     def post(self, request, *args, **kwargs):

@@ -56,6 +56,11 @@ def test_countersign_waits_for_every_member_then_goes_on(org, people):
     assert [i.step_title for i in legal_queue] == ["清欠小组审核（会签：法务部）"]
     assert not inbox.open_steps(people["legal"], mine=False, claimable=True).filter(
         task=tasks[roles.COMMITTEE]).exists()
+    # the dossier marks the reader's own member task as this step, the other as open beside it
+    from approvals.dossier import chain_path
+    states = {row["title"]: row["state"] for row in chain_path(process, tasks[roles.LEGAL].flow_task,
+                                                                tasks[roles.LEGAL].pk) if "state" in row}
+    assert states["清欠小组审核（会签：法务部）"] == "current" and states["清欠小组审核（会签：清欠办）"] == "open"
     assert decide(people["legal"], tasks[roles.LEGAL], comment="诉讼风险可控").status_code == 302
     process = reload(process)
     assert process.active and not process.task_set.filter(flow_task=process.flow_class.instance.node(
