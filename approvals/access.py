@@ -13,9 +13,14 @@ Two kinds of reader come on top of the debt's scope (rule R4.122): a person copi
 question, which a copy never answers. Commenting (rule R4.120) is for the chain's participants
 (participants.py) only: anyone else, even with the debt in scope, gets 404.
 """
-from django.db.models import Subquery
+import random
+import time
+from contextlib import contextmanager
+
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.lock import lock_scope, select_for_update_lock
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -23,6 +28,7 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 from workflows.scoping import debt_in_scope, debts_for
 
+from . import four_eyes
 from .models import ChainCopy, ChainProcess, Outcome
 from .participants import takes_part
 
@@ -58,21 +64,59 @@ class _Chains:
     process_class = ChainProcess
 
 
-def lock_chain_of_task(task_pk: int):
-    """The chain's lock (the one flows.ChainFlow.lock takes) for the chain of task `task_pk`,
-    found by the lock statement itself, so that the task is loaded once, under the lock
-    (issue 20 item 3). A transaction is open inside it."""
-    process_id = Subquery(Task.objects.filter(pk=task_pk).order_by().values("process_id")[:1])
-    return lock_scope(CHAIN_LOCK, _Chains, process_id)
+class _TaskUnderChainLock:
+    """viewflow's SelectForUpdateLock (CHAIN_LOCK) whose statement is the task's own load: the
+    task, with what load_task brings, and FOR UPDATE OF its chain process's row NOWAIT — the
+    row CHAIN_LOCK takes — retried as CHAIN_LOCK retries (issue 20 item 3: the claim's lock and
+    load in one statement). SQLite has no row locks: its transaction takes the write lock."""
+
+    def __init__(self, pk: int, user: User):
+        self.pk, self.user, self.task = pk, user, None
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        attempts = CHAIN_LOCK.attempts
+        for i in range(attempts):
+            with transaction.atomic():
+                try:
+                    self.task = load_task(self.pk, for_user=self.user, lock=True)
+                except DatabaseError:
+                    if i == attempts - 1:
+                        raise FlowLockFailed(f"Lock failed for the chain of task {self.pk}") from None
+                    time.sleep((((i + 1) * random.random()) + 2**i) / 2.5)  # CHAIN_LOCK's back-off
+                else:
+                    yield self.task
+                    break
 
 
-def load_task(pk: int) -> Task | None:
+@contextmanager
+def locked_task_for(user: User, pk: int):
+    """The approval task `pk` loaded once, under the chain's lock, both in one statement, when
+    `user` may read it (get_task_for's rule); else Http404. A transaction is open inside it."""
+    lock = _TaskUnderChainLock(_id_or_404(pk), user)
+    with lock_scope(lock, _Chains, None):
+        yield _readable_or_404(user, lock.task)
+
+
+def load_task(pk: int, *, for_user: User | None = None, lock: bool = False) -> Task | None:
     """Task `pk` with what reading and deciding it needs (its process, chain process, debt,
     requester and StepInfo) in one statement: task.process.coerced and the activation then read
-    no more."""
-    return (Task.objects.select_related("process__chainprocess__debt", "process__chainprocess__requested_by",
+    no more. With for_user, the statement also answers four eyes' questions about that user
+    (four_eyes.facts_of), which why_not then does not ask again."""
+    tasks = Task.objects.select_related("process__chainprocess__debt", "process__chainprocess__requested_by",
                                         "step_info")
-            .filter(pk=pk).first())
+    if for_user is not None and for_user.is_authenticated:
+        tasks = tasks.annotate(**four_eyes.facts_of(for_user))
+    tasks = tasks.filter(pk=pk)
+    if lock:
+        # An inner join to the chain process (a task of another flow is not found), whose row is
+        # locked; FOR UPDATE refuses the nullable side of an outer join.
+        tasks = tasks.filter(process__chainprocess__isnull=False).select_for_update(
+            nowait=CHAIN_LOCK.nowait, of=("process__chainprocess",))
+    task = tasks.first()
+    if task is not None and for_user is not None and for_user.is_authenticated:
+        setattr(task, four_eyes.PRELOADED_FOR, for_user.pk)
+    return task
 
 
 def task_visible_to(user: User, task: Task) -> bool:
@@ -84,10 +128,7 @@ def task_visible_to(user: User, task: Task) -> bool:
     return process is not None and debt_in_scope(user, process.debt)
 
 
-def get_locked_task_for(user: User, pk: int) -> Task:
-    """get_task_for inside lock_chain_of_task: the approval task `pk`, loaded once, when `user`
-    may read it; else Http404."""
-    task = load_task(pk)
+def _readable_or_404(user: User, task: Task | None) -> Task:
     if task is None or not hasattr(task, "step_info") or not (task_visible_to(user, task)
                                                               or _copied(user, task.process_id)):
         raise Http404("No approval task matches the given query.")

@@ -6,6 +6,7 @@ the request date applies, and the chain records the exact rule it used.
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,19 +28,31 @@ def ensure_default_matrix() -> AuthorityMatrix | None:
     return matrix
 
 
+def _newest_in_effect(on: date):
+    return AuthorityMatrix.objects.filter(effective_from__lte=on).order_by("-effective_from", "-version")
+
+
 def matrix_in_effect(on: date | None = None) -> AuthorityMatrix:
     on = on or timezone.localdate()
-    ensure_default_matrix()
-    matrix = AuthorityMatrix.objects.filter(effective_from__lte=on).order_by("-effective_from", "-version").first()
+    matrix = _newest_in_effect(on).first()
+    if matrix is None and ensure_default_matrix() is not None:
+        matrix = _newest_in_effect(on).first()
     if matrix is None:
         raise AuthorityError(_("%(date)s 没有生效的审批权限表") % {"date": on})
     return matrix
 
 
 def rule_for(amount: Decimal, on: date | None = None) -> AuthorityRule:
-    """The rule whose range holds `amount`: the smallest inclusive upper bound ≥ amount."""
-    matrix = matrix_in_effect(on)
-    rules = sorted(matrix.rules.all(), key=lambda r: (r.max_amount is None, r.max_amount or 0))
+    """The rule whose range holds `amount`: the smallest inclusive upper bound ≥ amount. The
+    version in effect and its rules are read in one statement (issue 20 item 3); the matrix is
+    looked for on its own only when that finds no rule (none yet, or an empty version)."""
+    on = on or timezone.localdate()
+    rules = list(AuthorityRule.objects.select_related("matrix")
+                 .filter(matrix_id=Subquery(_newest_in_effect(on).values("pk")[:1])))
+    matrix = rules[0].matrix if rules else matrix_in_effect(on)
+    if not rules:
+        rules = list(matrix.rules.all())
+    rules.sort(key=lambda r: (r.max_amount is None, r.max_amount or 0))
     for rule in rules:
         if rule.max_amount is None or amount <= rule.max_amount:
             return rule

@@ -26,9 +26,11 @@ def source_for(process: ChainProcess) -> str:
 
 
 def _gated(process, user, target):
+    """The authorisation and the transition under one lock of the debt; the effect's savepoint
+    (decisions._finish) answers for a refusal, so theirs are not taken (issue 20 item 3)."""
     reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
-    lifecycle.authorise(process.debt, target, user, source=source_for(process), reason=reason)
-    return lifecycle.apply_transition(process.debt_id, target, by=user, reason=reason)
+    return lifecycle.apply_authorised(process.debt_id, target, by=user, source=source_for(process), reason=reason,
+                                      savepoint=False)
 
 
 def case_file_url(debt: Debt) -> str:
@@ -42,7 +44,7 @@ def write_off(process: ChainProcess, user: User) -> None:
     # The debt as the transition locked and left it (StateChange.debt), not read again.
     debt = _gated(process, user, State.WRITTEN_OFF).debt
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
-               reference=f"WO-{process.pk}")
+               reference=f"WO-{process.pk}", savepoint=False)
     message = _("坏账核销档案 %(code)s（流程 #%(pk)s）：已核销入账，报清欠办备案") % {
         "code": debt.code, "pk": process.pk}
     copy_to([COMMITTEE, COMMITTEE_HEAD], debt, message, case_file_url(debt))

@@ -28,7 +28,7 @@ def _start():
 
 class ChainFlow(flow.Flow):
     process_class = ChainProcess
-    lock_impl = CHAIN_LOCK  # access.lock_chain_of_task takes the same lock
+    lock_impl = CHAIN_LOCK  # access.locked_task_for locks the same row
     chain = None
     # Requirements checked when the request is submitted (and resubmitted after rework).
     request_required = staticmethod(lambda process: [])

@@ -8,13 +8,15 @@
 from typing import Protocol
 
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import EndsWith
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from workflows.models import OrgUnit, User
-from workflows.roles import VIEW_ALL_UNITS
-from workflows.scoping import sees_all_units
+from workflows.models import User
+from workflows.roles import ROLES_CACHE, VIEW_ALL_UNITS, roles_of
+from workflows.scoping import sees_all_units, unit_tree, units_above
 
 from .delegation import delegate_for
 from .models import ChainProcess, Decision, DecisionKind, Reassignment
@@ -45,19 +47,30 @@ def decided_elsewhere(process_id: int | OuterRef, user: User | OuterRef,
             .exclude(step=step_name).exclude(decision=DecisionKind.SUBMIT))
 
 
+def facts_of(user: User) -> dict[str, Exists]:
+    """why_not's questions to the database about `user`, as annotations of a Task queryset, so
+    that they come with the task's own statement (access.load_task, issue 20 item 3): a
+    designation of the task to the user, a decision of the user's on another step of the
+    task's chain (decided_elsewhere, the step named by the task's node: Decision.step is the
+    last part of Task.flow_task, as in "approvals/flows.WriteOffFlow.committee_review")."""
+    decided = (Decision.objects.filter(Q(by=user) | Q(on_behalf_of=user), process_id=OuterRef("process_id"))
+               .exclude(decision=DecisionKind.SUBMIT)
+               .exclude(EndsWith(Cast(OuterRef("flow_task"), CharField()), Concat(Value("."), F("step")))))
+    return {PRELOADED_DESIGNATED: Exists(Reassignment.objects.filter(task_id=OuterRef("pk"), to_user=user)),
+            PRELOADED_DECIDED: Exists(decided)}
+
+
+PRELOADED_FOR, PRELOADED_DESIGNATED, PRELOADED_DECIDED = "_qq_facts_for", "_qq_designated", "_qq_decided"
+
+
+def _preloaded(user: User, task: Task) -> dict[str, bool] | None:
+    if getattr(task, PRELOADED_FOR, None) != user.pk:
+        return None
+    return {"designated": getattr(task, PRELOADED_DESIGNATED), "decided": getattr(task, PRELOADED_DECIDED)}
+
+
 def role_permission(role: str) -> str:
     return f"approvals.role_{role}"
-
-
-def roles_of(user: User) -> frozenset[str]:
-    """The names of the user's groups (role codes), read once per user object (issue 20 item 3):
-    every request loads its user afresh, so a change of roles shows from the next request; a
-    change through this same object's `groups` forgets them (signals.forget_roles)."""
-    cached = getattr(user, "_qq_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
-        user._qq_roles = cached
-    return cached
 
 
 def holds_role(user: User, role: str) -> bool:
@@ -79,13 +92,12 @@ def why_not(step: Step, user: User | None, task: Task, *, named: bool = False) -
         return _("申请人不能审批自己的申请")
     role = step.role_of(task)
     # The facts these rules ask of the database, in one statement (issue 20 item 3): the role
-    # (unless this user object knows its roles already), a designation, a decision elsewhere.
-    known = getattr(user, "_qq_roles", None)
-    facts = {"designated": Exists(Reassignment.objects.filter(task_id=task.pk, to_user=OuterRef("pk"))),
-             "decided": Exists(decided_elsewhere(process.pk, user, step.name))}
-    if role and known is None:
-        facts["holds"] = Exists(Group.objects.filter(user=OuterRef("pk"), name=role))
-    found = User.objects.filter(pk=user.pk).annotate(**facts).values(*facts).first() or {}
+    # (unless this user object knows its roles already), a designation, a decision elsewhere;
+    # none when the task was loaded with them for this user (facts_of).
+    known = getattr(user, ROLES_CACHE, None)
+    found = _preloaded(user, task) if known is not None or not role else None
+    if found is None:
+        found = _ask(user, task, process, step, role, known)
     holds = bool(role) and (role in known if known is not None else found.get("holds", False))
     refusal = None
     if named:
@@ -95,7 +107,8 @@ def why_not(step: Step, user: User | None, task: Task, *, named: bool = False) -
     # The debt's unit in the user's subtree (scoping.unit_ids_in_scope), asked from below: the
     # user's unit among the debt's unit and those above it, one read of the unit tree.
     elif step.unit_scoped and not sees_all_units(user) and (
-            user.unit_id is None or user.unit_id not in units_above(process.debt.unit_id)):
+            user.unit_id is None or user.unit_id not in units_above(process.debt.unit_id,
+                                                                    parents=unit_tree(user))):
         refusal = _("此步骤仅限债权所属单位的人员办理")
     # A task 清欠办主任 designated to this person (rule R4.106) is theirs despite role and unit.
     if refusal and not (task.owner_id == user.pk and found.get("designated")):
@@ -105,15 +118,13 @@ def why_not(step: Step, user: User | None, task: Task, *, named: bool = False) -
     return None
 
 
-def units_above(unit_id: int) -> list[int]:
-    """The unit and every unit above it, from one read of the (small) unit tree: the people of
-    these units have the debt in scope (workflows.scoping.unit_ids_in_scope, seen from below)."""
-    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
-    result, node = [], unit_id
-    while node is not None and node not in result:
-        result.append(node)
-        node = parents.get(node)
-    return result
+def _ask(user: User, task: Task, process: ChainProcess, step: Step, role: str | None,
+         known: frozenset[str] | None) -> dict[str, bool]:
+    facts = {"designated": Exists(Reassignment.objects.filter(task_id=task.pk, to_user=OuterRef("pk"))),
+             "decided": Exists(decided_elsewhere(process.pk, user, step.name))}
+    if role and known is None:
+        facts["holds"] = Exists(Group.objects.filter(user=OuterRef("pk"), name=role))
+    return User.objects.filter(pk=user.pk).annotate(**facts).values(*facts).first() or {}
 
 
 def eligible_users(step: Step, process: ChainProcess, *, task: Task | None = None,

@@ -10,7 +10,6 @@ from workflows.flow_routes import scoped
 from . import inbox, views
 from .access import check_flow_route
 from .flows import FLOWS
-from .four_eyes import roles_of
 from .notifications import unread_count
 from .reach import may_reassign
 
@@ -132,8 +131,8 @@ class ApprovalsApp(WorkflowAppViewset):
         # Menu badges: one indexed count each over our StepInfo, not viewflow's recount.
         if not request.user.is_authenticated:
             return {}
-        # The user's roles are read once (four_eyes.roles_of), the counts once per request.
-        held = roles_of(request.user)
+        # The roles come with the user (workflows.backends); the counts once per request.
+        held = roles.roles_of(request.user)
         return {"approval_counts": inbox.request_counts(request), "unread_notifications": unread_count(request.user),
                 "may_reassign": may_reassign(request.user),
                 "signs": bool(held & set(SIGNING_ROLES)),

@@ -10,10 +10,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.models import User
-from workflows.roles import LABELS
+from workflows.roles import LABELS, roles_of
 from workflows.scoping import unit_ids_in_scope
 
-from .four_eyes import Step, decided_elsewhere, eligible_users, roles_of
+from .four_eyes import Step, decided_elsewhere, eligible_users
 from .models import StepInfo
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)

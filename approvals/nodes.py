@@ -80,8 +80,8 @@ def _execute_view(step, origin_view):
     the activation, under the same lock, so it is asked once per step."""
 
     def call(request, process_pk, task_pk, *args, **kwargs):
-        task = load_task(task_pk)
         user = request.user
+        task = load_task(task_pk, for_user=user)
         if task is None or task.process_id != process_pk:
             raise Http404("No approval task matches the given query.")
         if user.is_authenticated:

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from workflows.models import Debt, OrgUnit, User
+from workflows.models import Debt, User
 from workflows.roles import GROUP_LEVEL
+from workflows.scoping import units_above
 
 from .models import Notification, NotificationChannel, NotificationKind
 
@@ -65,11 +66,8 @@ def notify_many(users: QuerySet[User], kind: str, message: str, url: str = "") -
 def role_holders(roles: list[str], debt: Debt) -> QuerySet[User]:
     """Active holders of `roles` who see `debt` (a group-level role: every holder; a unit role:
     holders in the debt's unit or a unit above it), as one queryset."""
-    parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))  # one read of the small tree
-    units, node = [], debt.unit_id
-    while node is not None and node not in units:
-        units.append(node)
-        node = parents.get(node)
+    # The units above the debt's, from one read of the small tree, only when a unit role needs them.
+    units = units_above(debt.unit_id) if any(role not in GROUP_LEVEL for role in roles) else []
     holders = User.objects.none()
     for role in roles:
         users = User.objects.filter(is_active=True, groups__name=role)

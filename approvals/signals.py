@@ -6,6 +6,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from workflows.models import User
+from workflows.roles import ROLES_CACHE
 
 from .models import StepInfo
 
@@ -34,6 +35,8 @@ def sync_step_info(sender: type[Task], instance: Task, created: bool = False, **
 
 @receiver(m2m_changed, sender=User.groups.through)
 def forget_roles(sender, instance, action: str, **kwargs) -> None:
-    """four_eyes.roles_of keeps a user object's roles; a change through that object forgets them."""
+    """workflows.roles.roles_of and ModelBackend keep a user object's roles and its groups'
+    permissions (workflows.backends fills both); a change through that object forgets them."""
     if action.startswith("post_") and isinstance(instance, User):
-        instance.__dict__.pop("_qq_roles", None)
+        for cache in (ROLES_CACHE, "_group_perm_cache", "_perm_cache"):
+            instance.__dict__.pop(cache, None)

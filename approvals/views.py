@@ -23,11 +23,10 @@ from workflows.scoping import get_debt_for, sees_all_units
 from . import added_signers, inbox, joint, meetings, registry, step_titles
 from .access import (
     closed_message_for,
-    get_locked_task_for,
     get_process_for,
     get_process_to_comment,
     get_task_for,
-    lock_chain_of_task,
+    locked_task_for,
 )
 from .actions import why_cannot_start
 from .batch import sign_batch, signable_groups
@@ -285,8 +284,7 @@ class TaskView(LoginRequiredMixin, generic.TemplateView):
             return redirect("approvals:inbox")
         # The lock first, then the task loaded once under it (issue 20 item 3); out of scope is
         # still 404 before anything else is said about the task (rule R8.5).
-        with lock_chain_of_task(kwargs["pk"]):
-            task = get_locked_task_for(request.user, kwargs["pk"])
+        with locked_task_for(request.user, kwargs["pk"]) as task:
             closed = closed_message_for(task)
             if closed:
                 return task_closed_response(request, task.pk, closed)

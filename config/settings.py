@@ -274,6 +274,16 @@ CACHES = globals().get("CACHES") or {"default": {"BACKEND": "django.core.cache.b
 CACHES.setdefault("jobs", {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _JOBS_CACHE_URL}
                   if _JOBS_CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                            "LOCATION": "qq-jobs"})
+# Sessions: with that Redis, read from it and written through to the database (Django's
+# cached_db), so that a request does not read its session by SQL (issue 20 item 3: one
+# statement of every request). Only a cache every web process shares may hold them (a logout
+# in one process must end the session in all), so without Redis they stay in the database.
+if _JOBS_CACHE_URL and "sessions" not in CACHES:
+    CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _JOBS_CACHE_URL,
+                          "KEY_PREFIX": "qq-session"}
+if "sessions" in CACHES:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 
 # REST API (issue 8): session and token authentication, the same permissions as the pages
 # (each endpoint checks them itself through the shared services), OpenAPI 3 by drf-spectacular.
@@ -309,8 +319,10 @@ AXES_COOLOFF_TIME = float(os.environ.get("QQ_AXES_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("QQ_AXES", False)
+# ModelBackend whose request user brings its permissions and roles in one statement (issue 20).
+AUTHENTICATION_BACKENDS = ["workflows.backends.PermissionsBackend"]
 if AXES_ENABLED:
-    AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+    AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "workflows.backends.PermissionsBackend"]
     MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 else:
     SILENCED_SYSTEM_CHECKS = ["axes.W002", "axes.W003"]  # switched off on purpose, see above

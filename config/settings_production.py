@@ -59,7 +59,7 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddlewar
 # Login throttling: django-axes first among the backends; its middleware last.
 AXES_ENABLED = True
 SILENCED_SYSTEM_CHECKS = []
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "workflows.backends.PermissionsBackend"]
 if "axes.middleware.AxesMiddleware" not in MIDDLEWARE:
     # Last, but before django-prometheus's closing middleware when metrics are on.
     _after = "django_prometheus.middleware.PrometheusAfterMiddleware"

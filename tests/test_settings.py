@@ -49,3 +49,27 @@ def test_a_pbkdf2_password_is_rehashed_as_argon2_at_the_next_login(client, djang
     user.refresh_from_db()
     assert user.password.startswith("argon2$argon2id$")
     assert client.login(username="old_hash", password="pw-Qingqian-2026")
+
+
+def _setting(name, env_extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"CELERY_BROKER_URL", "JOBS_CACHE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env_extra})
+    code = f"import django; django.setup(); from django.conf import settings; print(repr(settings.{name}))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout.strip())  # our own repr() of a setting
+
+
+def test_sessions_are_read_from_the_shared_redis_and_only_from_it():
+    """With a Redis broker every web process shares, sessions are read from it and written through
+    to the database (no session statement per request, issue 20); without one they stay in the
+    database: a process-local cache would keep a session another process has logged out."""
+    assert _setting("SESSION_ENGINE", {}) == "django.contrib.sessions.backends.db"
+    with_redis = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/13"}
+    assert _setting("SESSION_ENGINE", with_redis) == "django.contrib.sessions.backends.cached_db"
+    caches = _setting("CACHES", with_redis)
+    assert caches[_setting("SESSION_CACHE_ALIAS", with_redis)]["BACKEND"].endswith("RedisCache")
+    assert _setting("SESSION_ENGINE", {"CELERY_BROKER_URL": "amqp://guest@localhost//"}) == \
+        "django.contrib.sessions.backends.db"

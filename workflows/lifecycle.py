@@ -59,6 +59,36 @@ def authorise(debt: Debt, target: str, approved_by: User, source: str, reason: s
                                         source=source, reason=reason)
 
 
+def apply_authorised(debt_id: int, target: str, *, by: User, source: str, reason: str = "",
+                     savepoint: bool = True) -> StateChange:
+    """authorise then apply_transition, as an approval flow's effect does them, under one row
+    lock (issue 20 item 3): the debt read once, locked, its state checked, the authorisation
+    recorded and consumed by the transition, without reading either back. savepoint=False when
+    the caller's own savepoint answers for a refusal (the approving step's effect)."""
+    target = State(target)
+    if target not in GATED_TARGETS:
+        raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": target.label})
+    with transaction.atomic(savepoint=savepoint):
+        try:
+            debt = Debt.objects.select_for_update().get(pk=debt_id)
+        except Debt.DoesNotExist:
+            raise LifecycleError(_("债权不存在")) from None
+        from_state = debt.state
+        if from_state not in allowed_sources(target):
+            raise LifecycleError(
+                _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
+                % {"code": debt.code, "from": debt.get_state_display(), "to": target.label}
+            )
+        authorisation = Authorisation.objects.create(debt=debt, target=target, from_state=from_state,
+                                                     approved_by=by, source=source, reason=reason)
+        debt._locked_authorisation = (target, from_state, authorisation)
+        try:
+            return _transition(debt, target, getattr(debt, METHOD_FOR_TARGET[target]), from_state,
+                               authorisation, by, reason)
+        finally:
+            del debt._locked_authorisation
+
+
 def _consume(authorisation):
     values = {"consumed_at": timezone.now()}
     if connection.vendor == "postgresql":

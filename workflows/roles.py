@@ -75,3 +75,18 @@ def sync_groups(Group, Permission):
             # permission exists; that permission's own migration grants it (e.g. workflows 0017).
             if found is not None:
                 group.permissions.add(found)
+
+
+# The attribute a user object keeps its role codes in (roles_of); the authentication backend
+# (workflows.backends) fills it with the user's row, a change of the user's groups empties it.
+ROLES_CACHE = "_qq_roles"
+
+
+def roles_of(user) -> frozenset[str]:
+    """The codes of the user's groups, read once per user object (issue 20 item 3): every request
+    loads its user afresh, so a change of roles shows from the next request."""
+    cached = getattr(user, ROLES_CACHE, None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
+        setattr(user, ROLES_CACHE, cached)
+    return cached

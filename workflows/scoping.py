@@ -5,7 +5,7 @@ A debt outside the scope is answered with 404 (its existence is not disclosed).
 from django.db.models import QuerySet
 from django.http import Http404
 
-from workflows.models import Debt, Debtor, User
+from workflows.models import Debt, Debtor, OrgUnit, User
 from workflows.roles import VIEW_ALL_UNITS
 
 
@@ -36,8 +36,11 @@ def debt_in_scope(user: User, debt: Debt) -> bool:
     user who sees every unit): the same rule as scope_debts."""
     if not user.is_authenticated or not user.has_perm("workflows.view_debt"):
         return False
-    unit_ids = unit_ids_in_scope(user)
-    return unit_ids is None or debt.unit_id in unit_ids
+    if sees_all_units(user):
+        return True
+    # Asked from below: the user's unit among the debt's unit and those above it, from the unit
+    # tree the user object keeps (unit_tree), so that a step's checks read it once.
+    return user.unit_id is not None and user.unit_id in units_above(debt.unit_id, parents=unit_tree(user))
 
 
 def debts_for(user: User) -> QuerySet[Debt]:
@@ -65,3 +68,29 @@ def get_debtor_for(user: User, **lookup: object) -> Debtor:
         return debtors_for(user).get(**lookup)
     except Debtor.DoesNotExist:
         raise Http404("No debtor matches the given query.") from None
+
+
+UNIT_TREE_CACHE = "_qq_unit_parents"
+
+
+def unit_tree(user: User) -> dict[int, int | None]:
+    """The unit tree (unit → parent), read once per user object: a request's checks of one
+    step (scope, unit-scoped roles) ask it several times (issue 20 item 3); the next request's
+    user reads it afresh."""
+    parents = user.__dict__.get(UNIT_TREE_CACHE)
+    if parents is None:
+        parents = user.__dict__[UNIT_TREE_CACHE] = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    return parents
+
+
+def units_above(unit_id: int, *, parents: dict[int, int | None] | None = None) -> list[int]:
+    """The unit and every unit above it, from one read of the (small) unit tree (or `parents`,
+    unit_tree's): the people of these units have the debt in scope (unit_ids_in_scope, seen
+    from below)."""
+    if parents is None:
+        parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+    result, node = [], unit_id
+    while node is not None and node not in result:
+        result.append(node)
+        node = parents.get(node)
+    return result

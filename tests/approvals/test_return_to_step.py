@@ -163,3 +163,33 @@ def test_return_to_step_over_the_api(org, people):
     assert done.json()["open_tasks"] == [reopened.pk]
     path = api(people["committee"]).get(f"/api/tasks/{reopened.pk}/").json()["dossier"]["path"]
     assert sum(1 for row in path if row.get("superseded")) == 3
+
+
+def test_the_facts_loaded_with_the_task_are_the_ones_why_not_asks(org, people):
+    """four_eyes.facts_of (asked with the task's own statement, issue 20) answers as
+    decided_elsewhere and the designation query do, for each person and each task of a chain with
+    a return: the same step decided again is not "elsewhere", another step is, a submission is not."""
+    from approvals.access import load_task
+    from approvals.four_eyes import PRELOADED_DECIDED, PRELOADED_DESIGNATED, decided_elsewhere
+    from approvals.models import Reassignment
+
+    _debt, process = at_finance(org, people)
+    assert act(people["finance"], process, "finance_filing", decision="return_to", return_to="gm_instruction",
+               comment="请重新批示").status_code == 302
+    again = open_task(process, "gm_instruction")
+    Reassignment.objects.create(task=again, process=process, step_title="总经理批示", from_user=None,
+                                to_user=people["gm"], by=people["committee_head"], reason="指定")
+    seen = {}
+    for task in process.task_set.filter(flow_task_type="HUMAN"):
+        for who in ("handler", "committee", "gm", "gm_office", "finance", "legal"):
+            person = people[who]
+            loaded = load_task(task.pk, for_user=person)
+            step = task.flow_task.name
+            expected = (decided_elsewhere(process.pk, person, step).exists(),
+                        Reassignment.objects.filter(task=task, to_user=person).exists())
+            got = (getattr(loaded, PRELOADED_DECIDED), getattr(loaded, PRELOADED_DESIGNATED))
+            assert got == expected, (who, step)
+            seen[(who, task.pk if task.pk == again.pk else step)] = got
+    assert seen[("gm", again.pk)] == (False, True)              # his own step again, designated to him
+    assert seen[("gm", "committee_review")] == (True, False)    # he decided another step
+    assert seen[("handler", "committee_review")] == (False, False)  # a submission does not count

@@ -9,12 +9,14 @@ cache is emptied first so that a test costs the same alone and after others. The
 several people so that a fan-out that grows with the role shows (test_fanout asserts that
 directly)."""
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals import inbox
+from approvals.authority import ensure_default_matrix
 from approvals.models import Chain, ChainProcess
 from documents.catalogue import DocType
 from tests import factories as f
@@ -22,7 +24,10 @@ from tests import factories as f
 from .helpers import PASSWORD, client_for, files, open_task, shown_covers
 from .test_write_off import bankrupt_debt
 
-pytestmark = pytest.mark.django_db
+# Not inside a test's transaction: each request's own transaction is the outermost, as in
+# production, so the counts hold its BEGIN and COMMIT (Django sends and counts both), not the
+# test's savepoint and release.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Measured after the set-based fan-out (commit c614f96) with ROLE_SIZE people per role, the same
 # on SQLite 3 and PostgreSQL 15: start 62, claim 18 (a unit-scoped step's 22), plain 33, signed 36,
@@ -30,15 +35,34 @@ pytestmark = pytest.mark.django_db
 # After issue 20 item 3 ("check once, load once": the chain's lock first and the task loaded once
 # under it, the eligibility asked once per step in one statement, roles read once per request,
 # no StepInfo write by the signal after the service's own, the menu counts once per request in
-# one statement, the debt and authorisation of the effect read once), the same on both:
-# The start then read the chain's 会签/或签 rules once more (rule R4.149, issue 18 item 8): 61 -> 62.
-MEASURED = {"start": 62, "claim": 11, "claim_unit": 14, "plain": 19, "signed": 22, "resolution": 35,
-            "effect": 52, "inbox": 10}
-# The budget is the measured figure itself: one statement added back fails here.
-BUDGETS = {
-    "sqlite": dict(MEASURED),
-    "postgresql": dict(MEASURED),
-}
+# one statement, the debt and authorisation of the effect read once), inside a test's
+# transaction, the same on both: start 61 (62 with the 会签/或签 rules, R4.149), claim 11,
+# a unit-scoped claim 14, plain 19, signed 22, resolution 35, the effect 52, the inbox 10.
+# Then the user with its permissions and roles in one statement (workflows.backends), the four
+# eyes facts with the task's own statement (four_eyes.facts_of), the authority version and its
+# rules in one, the claim's lock and task in one (access.locked_task_for), the effect's
+# authorisation and transition under one lock and inside the effect's savepoint, the unit tree
+# read once per request's user, and counted outside a test's transaction (above), the same on
+# both again, BEGIN and COMMIT included:
+MEASURED = {"start": 57, "claim": 6, "claim_unit": 7, "plain": 17, "signed": 20, "resolution": 33,
+            "effect": 39, "inbox": 6}
+# ... without the session: with Redis (production, CI's PostgreSQL run) sessions are read from it
+# (config.settings, cached_db); from the database (the embedded default) it is one statement more.
+SESSION_READ = 1
+# Issue 20's targets: the budgets of the kinds that meet them must not climb past them.
+TARGETS = {"claim": 6, "plain": 25, "signed": 25, "inbox": 10}
+
+
+def budgets() -> dict[str, int]:
+    """The budget is the measured figure itself: one statement added back fails here."""
+    extra = SESSION_READ if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
+    return {kind: n + extra for kind, n in MEASURED.items()}
+
+
+def test_the_budgets_meet_the_targets_they_met():
+    assert all(MEASURED[kind] <= target for kind, target in TARGETS.items()), (MEASURED, TARGETS)
+
+
 ROLE_SIZE = 8
 
 
@@ -49,7 +73,9 @@ def _cold_content_types():
 
 @pytest.fixture
 def crowd(org, people):
-    """ROLE_SIZE holders of each role of chain C."""
+    """ROLE_SIZE holders of each role of chain C, in a database holding what its migrations
+    seed (a transactional test before this one flushed it): the authority matrix."""
+    ensure_default_matrix()
     for role, unit in (("committee", org["hq"]), ("gm", org["hq"]), ("gm_office", org["hq"]), ("finance", org["a"])):
         for i in range(ROLE_SIZE - 1):
             f.user(f"{role}_extra_{i}", role, unit)
@@ -114,8 +140,9 @@ def test_chain_c_steps_within_their_budgets(org, crowd):
     measured = {"start": counts["start"], "claim": counts["claim_plain"], "claim_unit": counts["claim_effect"],
                 "plain": counts["plain"], "signed": counts["signed"], "resolution": counts["resolution"],
                 "effect": counts["effect"]}
-    budgets = BUDGETS[connection.vendor]
-    over = {kind: f"{n} > {budgets[kind]}" for kind, n in measured.items() if n > budgets[kind]}
+    print(f"statements per request on {connection.vendor}: {measured}")
+    budget = budgets()
+    over = {kind: f"{n} > {budget[kind]}" for kind, n in measured.items() if n > budget[kind]}
     assert not over, f"SQL statements over budget: {over} (all: {measured})"
 
 
@@ -128,5 +155,5 @@ def test_html_inbox_within_its_budget(org, crowd):
     with CaptureQueriesContext(connection) as ctx:
         page = c.get("/approvals/inbox/")
     assert page.status_code == 200 and page.content.decode().count("清欠办审核") >= 3
-    budget = BUDGETS[connection.vendor]["inbox"]
+    budget = budgets()["inbox"]
     assert len(ctx.captured_queries) <= budget, f"inbox: {len(ctx.captured_queries)} SQL statements, budget {budget}"

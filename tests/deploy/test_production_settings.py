@@ -54,7 +54,7 @@ def test_production_values():
 
 AXES_ON = dict(
     AXES_ENABLED=True, AXES_FAILURE_LIMIT=3,
-    AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+    AUTHENTICATION_BACKENDS=["axes.backends.AxesStandaloneBackend", "workflows.backends.PermissionsBackend"],
 )
 
 
