@@ -90,12 +90,20 @@ class _TaskUnderChainLock:
 
 
 @contextmanager
+def task_under_lock(pk: int, user: User):
+    """Task `pk` as load_task(for_user=user) loads it (None when there is no such task of a
+    chain), the chain's lock taken by the same statement; a transaction is open inside it."""
+    lock = _TaskUnderChainLock(_id_or_404(pk), user)
+    with lock_scope(lock, _Chains, None):
+        yield lock.task
+
+
+@contextmanager
 def locked_task_for(user: User, pk: int):
     """The approval task `pk` loaded once, under the chain's lock, both in one statement, when
     `user` may read it (get_task_for's rule); else Http404. A transaction is open inside it."""
-    lock = _TaskUnderChainLock(_id_or_404(pk), user)
-    with lock_scope(lock, _Chains, None):
-        yield _readable_or_404(user, lock.task)
+    with task_under_lock(pk, user) as task:
+        yield _readable_or_404(user, task)
 
 
 def load_task(pk: int, *, for_user: User | None = None, lock: bool = False) -> Task | None:

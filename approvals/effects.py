@@ -44,7 +44,7 @@ def write_off(process: ChainProcess, user: User) -> None:
     # The debt as the transition locked and left it (StateChange.debt), not read again.
     debt = _gated(process, user, State.WRITTEN_OFF).debt
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
-               reference=f"WO-{process.pk}", savepoint=False)
+               reference=f"WO-{process.pk}", savepoint=False, locked=debt)
     message = _("坏账核销档案 %(code)s（流程 #%(pk)s）：已核销入账，报清欠办备案") % {
         "code": debt.code, "pk": process.pk}
     copy_to([COMMITTEE, COMMITTEE_HEAD], debt, message, case_file_url(debt))

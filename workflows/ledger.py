@@ -146,13 +146,18 @@ def _check(debt, kind, amount):
 
 
 def post_entry(debt_id: int, kind: str, amount: Decimal | str, date: datetime.date, *, by: User | None = None,
-               reference: str = "", clear_on_zero: bool = True, savepoint: bool = True) -> LedgerEntry:
+               reference: str = "", clear_on_zero: bool = True, savepoint: bool = True,
+               locked: Debt | None = None) -> LedgerEntry:
     """Append one entry, refresh the derived balance and clear the debt when it reaches 0.
     savepoint=False when the caller's own savepoint answers for a refusal (an approving step's
-    effect): two statements fewer (issue 20 item 3)."""
+    effect); locked: the debt row (with its contract) the caller has locked in this transaction
+    and holds as it is now, not read again (issue 20 item 3)."""
     amount = parse_amount(amount)
     with transaction.atomic(savepoint=savepoint):
-        debt = Debt.objects.select_for_update(of=("self",)).select_related("contract").get(pk=debt_id)
+        if locked is not None and locked.pk == debt_id:
+            debt = locked
+        else:
+            debt = Debt.objects.select_for_update(of=("self",)).select_related("contract").get(pk=debt_id)
         check_date(debt, date)
         _check(debt, kind, amount)
         entry = LedgerEntry.objects.create(debt=debt, kind=kind, amount=amount, date=date,

@@ -64,13 +64,14 @@ def apply_authorised(debt_id: int, target: str, *, by: User, source: str, reason
     """authorise then apply_transition, as an approval flow's effect does them, under one row
     lock (issue 20 item 3): the debt read once, locked, its state checked, the authorisation
     recorded and consumed by the transition, without reading either back. savepoint=False when
-    the caller's own savepoint answers for a refusal (the approving step's effect)."""
+    the caller's own savepoint answers for a refusal (the approving step's effect). The row is
+    read with its contract, so that the StateChange's debt serves ledger.post_entry(locked=)."""
     target = State(target)
     if target not in GATED_TARGETS:
         raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": target.label})
     with transaction.atomic(savepoint=savepoint):
         try:
-            debt = Debt.objects.select_for_update().get(pk=debt_id)
+            debt = Debt.objects.select_for_update(of=("self",)).select_related("contract").get(pk=debt_id)
         except Debt.DoesNotExist:
             raise LifecycleError(_("债权不存在")) from None
         from_state = debt.state

@@ -40,12 +40,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # a unit-scoped claim 14, plain 19, signed 22, resolution 35, the effect 52, the inbox 10.
 # Then the user with its permissions and roles in one statement (workflows.backends), the four
 # eyes facts with the task's own statement (four_eyes.facts_of), the authority version and its
-# rules in one, the claim's lock and task in one (access.locked_task_for), the effect's
-# authorisation and transition under one lock and inside the effect's savepoint, the unit tree
-# read once per request's user, and counted outside a test's transaction (above), the same on
-# both again, BEGIN and COMMIT included:
-MEASURED = {"start": 57, "claim": 6, "claim_unit": 7, "plain": 17, "signed": 20, "resolution": 33,
-            "effect": 39, "inbox": 6}
+# rules in one, the lock and the task in one (access.task_under_lock) for the claim and the
+# decision, the effect's authorisation, transition and ledger entry under one lock of the debt
+# and inside the effect's savepoint, the unit tree read once per request's user, and counted
+# outside a test's transaction (above), the same on both again, BEGIN and COMMIT included:
+MEASURED = {"start": 57, "claim": 6, "claim_unit": 7, "plain": 16, "signed": 19, "resolution": 32,
+            "effect": 37, "inbox": 6}
 # ... without the session: with Redis (production, CI's PostgreSQL run) sessions are read from it
 # (config.settings, cached_db); from the database (the embedded default) it is one statement more.
 SESSION_READ = 1
