@@ -13,14 +13,11 @@ Two kinds of reader come on top of the debt's scope (rule R4.122): a person copi
 question, which a copy never answers. Commenting (rule R4.120) is for the chain's participants
 (participants.py) only: anyone else, even with the debt in scope, gets 404.
 """
-import random
-import time
 from contextlib import contextmanager
 
-from django.db import DatabaseError, transaction
+from django.db.models import Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
-from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.lock import lock_scope, select_for_update_lock
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -64,49 +61,29 @@ class _Chains:
     process_class = ChainProcess
 
 
-class _TaskUnderChainLock:
-    """viewflow's SelectForUpdateLock (CHAIN_LOCK) whose statement is the task's own load: the
-    task, with what load_task brings, and FOR UPDATE OF its chain process's row NOWAIT — the
-    row CHAIN_LOCK takes — retried as CHAIN_LOCK retries (issue 20 item 3: the claim's lock and
-    load in one statement). SQLite has no row locks: its transaction takes the write lock."""
-
-    def __init__(self, pk: int, user: User):
-        self.pk, self.user, self.task = pk, user, None
-
-    @contextmanager
-    def __call__(self, flow_class, process_pk):
-        attempts = CHAIN_LOCK.attempts
-        for i in range(attempts):
-            with transaction.atomic():
-                try:
-                    self.task = load_task(self.pk, for_user=self.user, lock=True)
-                except DatabaseError:
-                    if i == attempts - 1:
-                        raise FlowLockFailed(f"Lock failed for the chain of task {self.pk}") from None
-                    time.sleep((((i + 1) * random.random()) + 2**i) / 2.5)  # CHAIN_LOCK's back-off
-                else:
-                    yield self.task
-                    break
-
-
 @contextmanager
 def task_under_lock(pk: int, user: User):
-    """Task `pk` as load_task(for_user=user) loads it (None when there is no such task of a
-    chain), the chain's lock taken by the same statement; a transaction is open inside it."""
-    lock = _TaskUnderChainLock(_id_or_404(pk), user)
-    with lock_scope(lock, _Chains, None):
-        yield lock.task
+    """The chain's lock (CHAIN_LOCK, the row flows.ChainFlow.lock takes), found by the lock
+    statement itself, then task `pk` as load_task(for_user=user) loads it (None when there is no
+    such task) in a statement of its own: PostgreSQL takes a statement's snapshot before the
+    statement locks, so one statement locking and loading could read the task, its StepInfo and
+    the four-eyes facts as they were before the last holder of the lock committed (a second
+    claim over the first, a decision taken twice). A transaction is open inside it."""
+    pk = _id_or_404(pk)
+    process_id = Subquery(Task.objects.filter(pk=pk).order_by().values("process_id")[:1])
+    with lock_scope(CHAIN_LOCK, _Chains, process_id):
+        yield load_task(pk, for_user=user)
 
 
 @contextmanager
 def locked_task_for(user: User, pk: int):
-    """The approval task `pk` loaded once, under the chain's lock, both in one statement, when
-    `user` may read it (get_task_for's rule); else Http404. A transaction is open inside it."""
+    """The approval task `pk` loaded once, under the chain's lock, when `user` may read it
+    (get_task_for's rule); else Http404. A transaction is open inside it."""
     with task_under_lock(pk, user) as task:
         yield _readable_or_404(user, task)
 
 
-def load_task(pk: int, *, for_user: User | None = None, lock: bool = False) -> Task | None:
+def load_task(pk: int, *, for_user: User | None = None) -> Task | None:
     """Task `pk` with what reading and deciding it needs (its process, chain process, debt,
     requester and StepInfo) in one statement: task.process.coerced and the activation then read
     no more. With for_user, the statement also answers four eyes' questions about that user
@@ -115,13 +92,7 @@ def load_task(pk: int, *, for_user: User | None = None, lock: bool = False) -> T
                                         "step_info")
     if for_user is not None and for_user.is_authenticated:
         tasks = tasks.annotate(**four_eyes.facts_of(for_user))
-    tasks = tasks.filter(pk=pk)
-    if lock:
-        # An inner join to the chain process (a task of another flow is not found), whose row is
-        # locked; FOR UPDATE refuses the nullable side of an outer join.
-        tasks = tasks.filter(process__chainprocess__isnull=False).select_for_update(
-            nowait=CHAIN_LOCK.nowait, of=("process__chainprocess",))
-    task = tasks.first()
+    task = tasks.filter(pk=pk).first()
     if task is not None and for_user is not None and for_user.is_authenticated:
         setattr(task, four_eyes.PRELOADED_FOR, for_user.pk)
     return task

@@ -17,7 +17,7 @@ from workflows.rest import form_errors, idempotent
 from workflows.scoping import get_debt_for
 
 from . import added_signers, inbox, meetings, registry, step_titles
-from .access import closed_message_for, get_process_for, get_process_to_comment, get_task_for, locked_task_for
+from .access import get_process_for, get_process_to_comment, get_task_for
 from .chain_requests import start_chain
 from .comments import chain_comment
 from .conflicts import closed_message
@@ -311,10 +311,9 @@ class TaskClosedConflict(APIException):
     default_code = "task_closed"
 
 
-def _refuse_if_closed(task, *, locked: bool = False):
-    """A finished, rejected or cancelled task: 409 with the reason (approvals.conflicts); for a
-    task loaded under the chain's lock (access.locked_task_for), told from it without a statement."""
-    message = closed_message_for(task) if locked else closed_message(task.pk)
+def _refuse_if_closed(task):
+    """A finished, rejected or cancelled task: 409 with the reason (approvals.conflicts)."""
+    message = closed_message(task.pk)
     if message:
         raise TaskClosedConflict(message)
 
@@ -370,9 +369,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @idempotent
     def claim(self, request, pk=None):
         """Take the task; of two people claiming at once exactly one wins."""
-        # The chain's lock and the task in one statement, as the page's claim (issue 20 item 3).
-        with locked_task_for(request.user, pk) as task:
-            _refuse_if_closed(task, locked=True)
+        task = get_task_for(request.user, pk)
+        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
+            _refuse_if_closed(task)
             step = task.flow_task
             if not step.can_assign(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("该任务已由他人认领或已办结"))
@@ -388,8 +388,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         reject or return, with a reason for the last two."""
         task = get_task_for(request.user, pk)
         verified = _verified_before_lock(request, task)
-        with locked_task_for(request.user, pk) as task:
-            _refuse_if_closed(task, locked=True)
+        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
+            _refuse_if_closed(task)
             step = task.flow_task
             if not step.can_execute(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("请先认领该任务"))

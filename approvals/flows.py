@@ -28,7 +28,7 @@ def _start():
 
 class ChainFlow(flow.Flow):
     process_class = ChainProcess
-    lock_impl = CHAIN_LOCK  # access.locked_task_for locks the same row
+    lock_impl = CHAIN_LOCK  # access.task_under_lock takes the same lock
     chain = None
     # Requirements checked when the request is submitted (and resubmitted after rework).
     request_required = staticmethod(lambda process: [])

@@ -21,7 +21,7 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 
 from . import added_signers, four_eyes, inbox, joint, step_titles
-from .access import OPEN_STATUSES, closed_message_for, load_task, task_under_lock, task_visible_to
+from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .exceptions import SignatureError
@@ -73,17 +73,15 @@ def _open_or_409(view):
 
 def _execute_view(step, origin_view):
     """The execute route, in place of viewflow's wrap_view and the scope and 409 wrappers around
-    it (issue 20 item 3): on a POST the chain's lock and the task, loaded once with its process,
-    chain process, debt and StepInfo, in one statement (access.task_under_lock), then in the
-    same order as before: out of scope
-    404 (rule R8.5, what access.check_flow_route answers), closed 409, another flow's task 404,
-    not the user's to complete 403. The eligibility found here is handed to decide() through
-    the activation, under the same lock, so it is asked once per step."""
+    it (issue 20 item 3): on a POST the chain's lock first, then the task loaded once with its
+    process, chain process, debt, StepInfo and the user's four-eyes facts, then in the same
+    order as before: out of scope 404 (rule R8.5, what access.check_flow_route answers), closed
+    409, another flow's task 404, not the user's to complete 403. The eligibility found here is
+    handed to decide() through the activation, under the same lock, so it is asked once per step."""
 
-    def call(request, process_pk, task_pk, *args, task=None, **kwargs):
+    def call(request, process_pk, task_pk, *args, **kwargs):
         user = request.user
-        if task is None:
-            task = load_task(task_pk, for_user=user)
+        task = load_task(task_pk, for_user=user)
         if task is None or task.process_id != process_pk:
             raise Http404("No approval task matches the given query.")
         if user.is_authenticated:
@@ -110,10 +108,8 @@ def _execute_view(step, origin_view):
             if request.method == "POST":
                 if request.user.is_authenticated:
                     _password_before_lock(step, request, task_pk)
-                # The chain's lock and the task in one statement (issue 20 item 3); the lock's
-                # transaction holds the request's writes.
-                with task_under_lock(task_pk, request.user) as task:
-                    return call(request, process_pk, task_pk, *args, task=task, **kwargs)
+                with step.flow_class.lock(process_pk):   # the lock's transaction holds the request's writes
+                    return call(request, process_pk, task_pk, *args, **kwargs)
             return call(request, process_pk, task_pk, *args, **kwargs)
         except TransitionNotAllowed as exc:
             raise PermissionDenied(",".join(exc.args)) from exc

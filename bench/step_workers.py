@@ -313,27 +313,30 @@ class OursService(OursBase):
         return get_task_for(user, task_id)
 
     def claim(self, role, task_id):
-        from approvals.access import locked_task_for
+        from django.db import transaction
 
         user = self.user(role)
-        with locked_task_for(user, task_id) as task:   # as approvals/api.py claims
+        task = self._task(user, task_id)
+        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
             step = task.flow_task
             if not step.can_assign(user, task):
                 raise RuntimeError(f"ours: may not claim: {step.why_not(user, task)}")
             step.activation_class(task).assign(user)
 
     def complete(self, role, task_id, kind, n):
+        from django.db import transaction
         from django.utils.datastructures import MultiValueDict
 
-        from approvals.access import locked_task_for
         from approvals.decisions import decide
         from approvals.forms import DecisionForm
 
         user = self.user(role)
         request = self.request(user)
         files = MultiValueDict({"file_1": [_pdf("resolution", n)]} if kind == "resolution" else {})
-        self._task(user, task_id)
-        with locked_task_for(user, task_id) as task:   # as approvals/api.py completes
+        task = self._task(user, task_id)
+        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
+            task.refresh_from_db()
             step = task.flow_task
             if not step.can_execute(user, task):
                 raise RuntimeError(f"ours: may not complete: {step.why_not(user, task)}")

@@ -282,7 +282,9 @@ if _JOBS_CACHE_URL and "sessions" not in CACHES:
     CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _JOBS_CACHE_URL,
                           "KEY_PREFIX": "qq-session"}
 if "sessions" in CACHES:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # cached_db that keeps pages working while Redis is away and never leaves a logged-out
+    # session in the cache (workflows.sessions).
+    SESSION_ENGINE = "workflows.sessions"
     SESSION_CACHE_ALIAS = "sessions"
 
 # REST API (issue 8): session and token authentication, the same permissions as the pages

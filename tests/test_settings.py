@@ -68,7 +68,7 @@ def test_sessions_are_read_from_the_shared_redis_and_only_from_it():
     database: a process-local cache would keep a session another process has logged out."""
     assert _setting("SESSION_ENGINE", {}) == "django.contrib.sessions.backends.db"
     with_redis = {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/13"}
-    assert _setting("SESSION_ENGINE", with_redis) == "django.contrib.sessions.backends.cached_db"
+    assert _setting("SESSION_ENGINE", with_redis) == "workflows.sessions"
     caches = _setting("CACHES", with_redis)
     assert caches[_setting("SESSION_CACHE_ALIAS", with_redis)]["BACKEND"].endswith("RedisCache")
     assert _setting("SESSION_ENGINE", {"CELERY_BROKER_URL": "amqp://guest@localhost//"}) == \

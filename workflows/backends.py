@@ -10,14 +10,14 @@ permissions are every permission, which ModelBackend finds itself; an inactive u
 """
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group
-from django.db.models import Aggregate, CharField, F, OuterRef, Subquery, Value
+from django.db.models import Aggregate, CharField, Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 
 from workflows.models import User
 
 from .roles import ROLES_CACHE
 
-SEPARATOR = ","  # role codes and permission codenames are identifiers: no comma in them
+SEPARATOR = ","  # permission codenames and app labels are identifiers: no comma in them
 
 
 class _Joined(Aggregate):
@@ -52,12 +52,21 @@ def with_permissions(users):
                                 "group__user", perm_name),
         _qq_role_names=_joined(User.groups.through.objects.filter(user_id=OuterRef("pk")),
                                "user_id", F("group__name")),
+        # A group's name is typed in the admin and may hold the separator: counted, so that such
+        # a name is never split into roles (roles_of then reads them itself).
+        _qq_role_count=Subquery(User.groups.through.objects.filter(user_id=OuterRef("pk")).order_by()
+                                .values("user_id").annotate(n=Count("pk")).values("n")[:1],
+                                output_field=IntegerField()),
     )
 
 
 def from_row(user: User) -> User:
     """Fill ModelBackend's permission caches and the roles cache from with_permissions' columns."""
-    setattr(user, ROLES_CACHE, frozenset(_split(user.__dict__.pop("_qq_role_names", None))))
+    names = (user.__dict__.pop("_qq_role_names", None) or "").split(SEPARATOR)
+    count = user.__dict__.pop("_qq_role_count", None) or 0
+    names = [name for name in names if name] if count else []
+    if len(names) == count:
+        setattr(user, ROLES_CACHE, frozenset(names))
     own = _split(user.__dict__.pop("_qq_user_perms", None))
     groups = _split(user.__dict__.pop("_qq_group_perms", None))
     if user.is_active and not user.is_superuser:

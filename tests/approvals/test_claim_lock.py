@@ -1,5 +1,5 @@
-"""The claim's lock (access.task_under_lock): the same row the chain's flow lock takes, in the
-task's own statement (issue 20 item 3). On PostgreSQL, with real concurrent transactions."""
+"""The claim's lock (access.task_under_lock): the row the chain's flow lock takes, found by the
+task, the task then loaded under it. On PostgreSQL, with real concurrent transactions."""
 import threading
 import time
 
@@ -77,9 +77,9 @@ def test_a_claim_waits_for_the_chains_flow_lock_and_then_wins(people, waiting_ta
     assert task.owner_id == people["committee"].pk
 
 
-def test_the_claim_statement_locks_the_chain_row_nowait(people, waiting_task):
-    """The lock is taken by the task's load itself: while it is held, another transaction's
-    NOWAIT on the chain process's row fails."""
+def test_the_claims_lock_holds_the_chain_row(people, waiting_task):
+    """While the claim's lock is held, another transaction's NOWAIT on the chain process's row
+    fails: it is the row the flow's lock takes."""
     process, task = waiting_task
     refused = []
 

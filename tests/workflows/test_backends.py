@@ -69,3 +69,12 @@ def test_a_change_through_the_same_object_forgets_what_it_kept(mixed):
     assert not loaded.has_perm("approvals.role_gm")
     loaded.groups.add(Group.objects.get(name="gm"))
     assert loaded.has_perm("approvals.role_gm") and "gm" in roles_of(loaded)
+
+
+def test_a_group_name_with_the_separator_is_not_split_into_roles(org):
+    """A group typed in the admin as "x,committee_head" gives no one the role committee_head."""
+    odd = Group.objects.create(name="x,committee_head")
+    person = f.user("odd", "handler", org["a"])
+    person.groups.add(odd)
+    loaded = PermissionsBackend().get_user(person.pk)
+    assert roles_of(loaded) == {"handler", "x,committee_head"}
