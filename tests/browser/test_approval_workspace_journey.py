@@ -12,7 +12,7 @@ from approvals.models import Chain, ChainProcess, Signature
 from documents.catalogue import DocType
 from documents.models import AccessLog, Action
 from tests import factories as f
-from tests.approvals.helpers import act, files, start
+from tests.approvals.helpers import act, files, pdf_bytes, start
 from workflows import lifecycle
 from workflows.models import State
 
@@ -114,7 +114,7 @@ def test_the_signature_box_names_the_versions_it_covers(page, login, org, people
 def evidence(tmp_path):
     def make(name):
         path = tmp_path / name
-        path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + name.encode())
+        path.write_bytes(pdf_bytes(name))   # a PDF the page's preview renders
         return str(path)
     return make
 

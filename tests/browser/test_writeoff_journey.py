@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from approvals.models import ChainProcess
 from tests import factories as f
+from tests.approvals.helpers import pdf_bytes
 from workflows import lifecycle
 from workflows.models import State
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 def evidence(tmp_path):
     def make(name):
         path = Path(tmp_path) / name
-        path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + name.encode())
+        path.write_bytes(pdf_bytes(name))   # a PDF the page's preview renders
         return str(path)
     return make
 
