@@ -1,4 +1,4 @@
-"""The session store when sessions are read from Redis (config.settings): Django's cached_db,
+"""The session store when sessions are read from Redis (config.settings, rule R8.21): Django's cached_db,
 which keeps working while Redis is away — reads fall back to the database, a failed write to
 the cache is logged — except that a logout removes the cached copy first and fails if it
 cannot, so that it never leaves a session alive in a cache that comes back."""
