@@ -10,7 +10,6 @@ from approvals import inbox
 from approvals.access import task_under_lock
 from approvals.authority import ensure_default_matrix
 from approvals.models import ChainProcess
-from tests import factories as f
 
 from .helpers import client_for, open_task
 from .test_statement_budgets import start_write_off
@@ -24,31 +23,6 @@ def waiting_task(on_postgres, org, people):
     ensure_default_matrix()   # a transactional test before this one flushed it
     process, _ = start_write_off(people, bankrupt_debt(org, people))
     return process, open_task(process, "committee_review")
-
-
-def test_two_people_claiming_at_once_one_wins(org, people, waiting_task):
-    _process, task = waiting_task
-    other = f.user("committee_2", "committee", org["hq"])
-    barrier = threading.Barrier(2)
-    answers = {}
-
-    def claim(user):
-        try:
-            c = client_for(user)
-            barrier.wait()
-            answers[user.username] = c.post(inbox.task_url(task)).status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(u,)) for u in (people["committee"], other)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(answers.values()) == [302, 403], answers
-    task.refresh_from_db()
-    winner = next(name for name, code in answers.items() if code == 302)
-    assert task.owner.username == winner and task.status == "ASSIGNED"
 
 
 def test_a_claim_waits_for_the_chains_flow_lock_and_then_wins(people, waiting_task):

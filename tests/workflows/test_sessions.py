@@ -21,6 +21,13 @@ def sessions_in(settings):
     return use
 
 
+def saved_session():
+    store = SessionStore()
+    store["k"] = "v"
+    store.save()
+    return store
+
+
 def test_login_and_pages_work_while_the_session_cache_is_away(client, org, sessions_in):
     sessions_in(AWAY)
     person = f.user("away", "committee", org["hq"])
@@ -32,9 +39,7 @@ def test_login_and_pages_work_while_the_session_cache_is_away(client, org, sessi
 
 def test_a_logout_while_the_cache_is_away_fails_and_ends_nothing_half(org, sessions_in):
     sessions_in(AWAY)
-    store = SessionStore()
-    store["k"] = "v"
-    store.save()
+    store = saved_session()
     key = store.session_key
     with pytest.raises(Exception):  # noqa: B017 - the cache client's own connection error
         store.flush()
@@ -43,9 +48,7 @@ def test_a_logout_while_the_cache_is_away_fails_and_ends_nothing_half(org, sessi
 
 def test_a_logout_removes_the_session_from_the_cache_and_the_database(org, sessions_in):
     sessions_in(HERE)
-    store = SessionStore()
-    store["k"] = "v"
-    store.save()
+    store = saved_session()
     key = store.session_key
     assert SessionStore(key).load() == {"k": "v"} and SessionStore().exists(key)
     store.flush()
