@@ -16,7 +16,7 @@ from viewflow.workflow.models import Task
 
 from workflows.models import User
 from workflows.roles import ROLES_CACHE, VIEW_ALL_UNITS, roles_of
-from workflows.scoping import sees_all_units, unit_tree, units_above
+from workflows.scoping import in_line_above, sees_all_units, units_above
 
 from .delegation import delegate_for
 from .models import ChainProcess, Decision, DecisionKind, Reassignment
@@ -43,8 +43,14 @@ def decided_elsewhere(process_id: int | OuterRef, user: User | OuterRef,
     by their own hand or by a delegate on their behalf: a decision made for someone counts as
     theirs (rule R4.6). The inbox uses the same query with OuterRefs, so it leaves out what
     why_not refuses."""
+    return _decisions_of(process_id, user).exclude(step=step_name)
+
+
+def _decisions_of(process_id: int | OuterRef, user: User | OuterRef) -> QuerySet[Decision]:
+    """What counts as `user`'s decision in the chain for rule R4.6: by their hand or on their
+    behalf, their request itself not."""
     return (Decision.objects.filter(Q(by=user) | Q(on_behalf_of=user), process_id=process_id)
-            .exclude(step=step_name).exclude(decision=DecisionKind.SUBMIT))
+            .exclude(decision=DecisionKind.SUBMIT))
 
 
 def facts_of(user: User) -> dict[str, Exists]:
@@ -53,9 +59,8 @@ def facts_of(user: User) -> dict[str, Exists]:
     designation of the task to the user, a decision of the user's on another step of the
     task's chain (decided_elsewhere, the step named by the task's node: Decision.step is the
     last part of Task.flow_task, as in "approvals/flows.WriteOffFlow.committee_review")."""
-    decided = (Decision.objects.filter(Q(by=user) | Q(on_behalf_of=user), process_id=OuterRef("process_id"))
-               .exclude(decision=DecisionKind.SUBMIT)
-               .exclude(EndsWith(Cast(OuterRef("flow_task"), CharField()), Concat(Value("."), F("step")))))
+    decided = _decisions_of(OuterRef("process_id"), user).exclude(
+        EndsWith(Cast(OuterRef("flow_task"), CharField()), Concat(Value("."), F("step"))))
     return {PRELOADED_DESIGNATED: Exists(Reassignment.objects.filter(task_id=OuterRef("pk"), to_user=user)),
             PRELOADED_DECIDED: Exists(decided)}
 
@@ -106,9 +111,7 @@ def why_not(step: Step, user: User | None, task: Task, *, named: bool = False) -
         refusal = _("您不具有此步骤所需的角色")
     # The debt's unit in the user's subtree (scoping.unit_ids_in_scope), asked from below: the
     # user's unit among the debt's unit and those above it, one read of the unit tree.
-    elif step.unit_scoped and not sees_all_units(user) and (
-            user.unit_id is None or user.unit_id not in units_above(process.debt.unit_id,
-                                                                    parents=unit_tree(user))):
+    elif step.unit_scoped and not sees_all_units(user) and not in_line_above(user, process.debt.unit_id):
         refusal = _("此步骤仅限债权所属单位的人员办理")
     # A task 清欠办主任 designated to this person (rule R4.106) is theirs despite role and unit.
     if refusal and not (task.owner_id == user.pk and found.get("designated")):

@@ -47,16 +47,43 @@ def register_gate_check(target: str, check: Callable[[Debt, Authorisation | None
 
 def authorise(debt: Debt, target: str, approved_by: User, source: str, reason: str = "") -> Authorisation:
     """Record an approved authorisation. Only approval flows (and tests) call this."""
+    _refuse_ungated(target)
+    debt.refresh_from_db(fields=["state"])
+    _refuse_unless_from_source(debt, target)
+    return Authorisation.objects.create(debt=debt, target=target, from_state=debt.state, approved_by=approved_by,
+                                        source=source, reason=reason)
+
+
+def _refuse_ungated(target: str) -> None:
     if target not in GATED_TARGETS:
         raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": State(target).label})
-    debt.refresh_from_db(fields=["state"])
+
+
+def _refuse_unless_from_source(debt: Debt, target: str) -> None:
     if debt.state not in allowed_sources(target):
         raise LifecycleError(
             _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
             % {"code": debt.code, "from": debt.get_state_display(), "to": State(target).label}
         )
-    return Authorisation.objects.create(debt=debt, target=target, from_state=debt.state, approved_by=approved_by,
-                                        source=source, reason=reason)
+
+
+def _lock(debt_id: int, *related: str) -> Debt:
+    try:
+        return Debt.objects.select_for_update(of=("self",)).select_related(*related).get(pk=debt_id)
+    except Debt.DoesNotExist:
+        raise LifecycleError(_("债权不存在")) from None
+
+
+def _transition_locked(debt, target, authorisation, by, reason):
+    """_transition on a debt locked by the caller, with the authorisation found under that lock
+    handed to the transition's condition (models.debts._authorised), which asks twice."""
+    from_state = debt.state
+    debt._locked_authorisation = (target, from_state, authorisation)
+    try:
+        return _transition(debt, target, getattr(debt, METHOD_FOR_TARGET[target]), from_state, authorisation,
+                           by, reason)
+    finally:
+        del debt._locked_authorisation
 
 
 def apply_authorised(debt_id: int, target: str, *, by: User, source: str, reason: str = "",
@@ -67,27 +94,13 @@ def apply_authorised(debt_id: int, target: str, *, by: User, source: str, reason
     the caller's own savepoint answers for a refusal (the approving step's effect). The row is
     read with its contract, so that the StateChange's debt serves ledger.post_entry(locked=)."""
     target = State(target)
-    if target not in GATED_TARGETS:
-        raise LifecycleError(_("状态“%(state)s”无需审批授权") % {"state": target.label})
+    _refuse_ungated(target)
     with transaction.atomic(savepoint=savepoint):
-        try:
-            debt = Debt.objects.select_for_update(of=("self",)).select_related("contract").get(pk=debt_id)
-        except Debt.DoesNotExist:
-            raise LifecycleError(_("债权不存在")) from None
-        from_state = debt.state
-        if from_state not in allowed_sources(target):
-            raise LifecycleError(
-                _("债权 %(code)s 当前状态“%(from)s”不能转为“%(to)s”")
-                % {"code": debt.code, "from": debt.get_state_display(), "to": target.label}
-            )
-        authorisation = Authorisation.objects.create(debt=debt, target=target, from_state=from_state,
+        debt = _lock(debt_id, "contract")
+        _refuse_unless_from_source(debt, target)
+        authorisation = Authorisation.objects.create(debt=debt, target=target, from_state=debt.state,
                                                      approved_by=by, source=source, reason=reason)
-        debt._locked_authorisation = (target, from_state, authorisation)
-        try:
-            return _transition(debt, target, getattr(debt, METHOD_FOR_TARGET[target]), from_state,
-                               authorisation, by, reason)
-        finally:
-            del debt._locked_authorisation
+        return _transition_locked(debt, target, authorisation, by, reason)
 
 
 def _consume(authorisation):
@@ -115,24 +128,14 @@ def apply_transition(debt_id: int, target: str, *, by: User | None = None, reaso
     if method_name is None:
         raise LifecycleError(_("没有转入“%(state)s”的操作") % {"state": target.label})
     with transaction.atomic():
-        try:
-            debt = Debt.objects.select_for_update().get(pk=debt_id)
-        except Debt.DoesNotExist:
-            raise LifecycleError(_("债权不存在")) from None
+        debt = _lock(debt_id)
         if expected_state is not None and debt.state != expected_state:
             raise TransitionConflict(
                 _("债权 %(code)s 的状态已被他人改为“%(state)s”，请刷新后重试")
                 % {"code": debt.code, "state": debt.get_state_display()}
             )
-        method = getattr(debt, method_name)
-        from_state = debt.state
         authorisation = debt.pending_authorisation(target) if target in GATED_TARGETS else None
-        # The transition's condition (models.debts._authorised) asks again, twice: it gets this one.
-        debt._locked_authorisation = (target, from_state, authorisation)
-        try:
-            return _transition(debt, target, method, from_state, authorisation, by, reason)
-        finally:
-            del debt._locked_authorisation
+        return _transition_locked(debt, target, authorisation, by, reason)
 
 
 def _transition(debt, target, method, from_state, authorisation, by, reason):

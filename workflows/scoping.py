@@ -36,11 +36,14 @@ def debt_in_scope(user: User, debt: Debt) -> bool:
     user who sees every unit): the same rule as scope_debts."""
     if not user.is_authenticated or not user.has_perm("workflows.view_debt"):
         return False
-    if sees_all_units(user):
-        return True
-    # Asked from below: the user's unit among the debt's unit and those above it, from the unit
-    # tree the user object keeps (unit_tree), so that a step's checks read it once.
-    return user.unit_id is not None and user.unit_id in units_above(debt.unit_id, parents=unit_tree(user))
+    return sees_all_units(user) or in_line_above(user, debt.unit_id)
+
+
+def in_line_above(user: User, unit_id: int) -> bool:
+    """The user's unit is `unit_id` or a unit above it, so that a debt of `unit_id` is in their
+    scope (unit_ids_in_scope asked from below), from the unit tree the user object keeps
+    (unit_tree): a request's checks of one step read it once."""
+    return user.unit_id is not None and user.unit_id in units_above(unit_id, parents=unit_tree(user))
 
 
 def debts_for(user: User) -> QuerySet[Debt]:
