@@ -34,7 +34,6 @@ from .models import (
 )
 from .notifications import notify
 from .return_to import offers_return_to, return_steps
-from .signals import step_info_written
 from .signatures import Verified, check_password, sign
 
 
@@ -132,9 +131,6 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 process=process, task=task, returned_to=returned_to)
             if signs:
                 sign(record, shown)
-            if info:
-                StepInfo.objects.filter(pk=info.pk).update(open=False, owner_id=task.owner_id)
-                step_info_written(task, open=False)
             _finish(activation, step, process, user, decision, comment, returned_to)
             if not step.is_rework:
                 _release_barred(process, user, task)

@@ -45,14 +45,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # counted outside a test's transaction (above), the same on both again, BEGIN and COMMIT
 # included. The chain's lock stays a statement of its own before the task's load: one statement
 # locking and loading reads from a snapshot taken before it locks (access.task_under_lock).
-MEASURED = {"start": 57, "claim": 7, "claim_unit": 8, "plain": 17, "signed": 20, "resolution": 33,
-            "effect": 38, "inbox": 6}
+# Then StepInfo's owner and open flag written by a trigger on viewflow's task (approvals
+# migration 0027) in the statement that changes the task, instead of a post_save receiver's
+# UPDATE after it: one statement less per claim and per decision.
+MEASURED = {"start": 57, "claim": 6, "claim_unit": 7, "plain": 16, "signed": 19, "resolution": 32,
+            "effect": 37, "inbox": 6}
 # ... without the session: with Redis (production, CI's PostgreSQL run) sessions are read from it
 # (config.settings, cached_db); from the database (the embedded default) it is one statement more.
 SESSION_READ = 1
 # Issue 20's targets: the budgets of the kinds that meet them must not climb past them (the
-# claim's ≤ 6 is not met: 7, see bench/RESULTS.md).
-TARGETS = {"plain": 25, "signed": 25, "inbox": 10}
+# effect's ≤ 25 is not met: 37, see bench/RESULTS.md).
+TARGETS = {"claim": 6, "plain": 25, "signed": 25, "inbox": 10}
 
 
 def budgets() -> dict[str, int]:
