@@ -174,6 +174,16 @@ def closed_message(task_pk: int) -> str | None:
     return None if row is None else closed_message_of(*row)
 
 
+def holders_open_task(user: User, pk) -> Task | None:
+    """Task `pk` (its node, owner and status only) when `user` holds it open; else None. For
+    what is asked before the chain's lock (rule R8.17: the signing password); whatever is
+    refused is refused again under the lock, where out of scope is 404."""
+    if not user.is_authenticated:
+        return None
+    return (Task.objects.filter(pk=_id_or_404(pk), owner_id=user.pk, status__in=OPEN_STATUSES)
+            .only("flow_task", "owner_id", "status").first())
+
+
 def closed_message_for(task: Task) -> str | None:
     """closed_message of a task loaded under the chain's lock (load_task), without a statement."""
     process = getattr(task.process, "chainprocess", None)

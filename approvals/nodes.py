@@ -21,7 +21,7 @@ from viewflow.workflow.status import STATUS
 from workflows.models import User
 
 from . import added_signers, four_eyes, inbox, joint, step_titles
-from .access import OPEN_STATUSES, closed_message_for, load_task, task_visible_to
+from .access import closed_message_for, holders_open_task, load_task, task_visible_to
 from .conflicts import closed_message, task_closed_response
 from .delegation import delegate_for
 from .exceptions import SignatureError
@@ -39,10 +39,7 @@ def _password_before_lock(node, request, task_pk) -> None:
     proof or the refusal is left on the request for the decision view, and decide() does not
     check again. A failure is recorded outside any transaction, so rule R4.9's lockout counts
     it whatever the page does next."""
-    if not node.signs(request.POST.get("decision")):
-        return
-    task = node.flow_class.task_class.objects.filter(pk=task_pk).only("owner_id", "status").first()
-    if task is None or task.owner_id != request.user.pk or task.status not in OPEN_STATUSES:
+    if not node.signs(request.POST.get("decision")) or holders_open_task(request.user, task_pk) is None:
         return
     try:
         request.qq_verified = verify_password(request.user, request.POST.get("password", ""),

@@ -37,7 +37,7 @@ def test_language_and_time_zone(settings):
 def test_argon2_is_the_first_hasher_and_pbkdf2_still_verifies():
     """Rule R8.18 (the test settings hash with MD5 for speed; production's list is read here)."""
     hashers = production.PASSWORD_HASHERS
-    assert hashers[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert hashers[0] == "workflows.hashers.Argon2idHasher"
     assert "django.contrib.auth.hashers.PBKDF2PasswordHasher" in hashers
 
 
@@ -47,7 +47,7 @@ def test_a_pbkdf2_password_is_rehashed_as_argon2_at_the_next_login(client, djang
     user = django_user_model.objects.create(username="old_hash", password=old)
     assert client.login(username="old_hash", password="pw-Qingqian-2026")
     user.refresh_from_db()
-    assert user.password.startswith("argon2$argon2id$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert client.login(username="old_hash", password="pw-Qingqian-2026")
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from approvals import decisions, inbox, signatures
+from approvals import access, decisions, inbox, signatures
 from approvals.models import Chain, Decision, Notification, NotificationKind, SignatureFailure, SignatureLock
 
 from .helpers import PASSWORD, act, client_for, open_task, overdue_debt, reload, start
@@ -125,15 +125,15 @@ def test_the_api_checks_the_password_before_taking_the_chains_lock(people, outso
     c.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.get_or_create(user=gm)[0].key)
     task = open_task(outsourcing, "gm_decision")
     assert c.post(f"/api/tasks/{task.pk}/claim/").status_code == 200
-    flow_class = task.flow_task.flow_class
-    original = flow_class.lock
+    # The API takes the chain's lock as access.task_under_lock does, through viewflow's lock_scope.
+    original = access.lock_scope
     taken = []
 
-    def counting_lock(process_pk):
-        taken.append(process_pk)
-        return original(process_pk)
+    def counting_lock(lock, flow_class, process_pk):
+        taken.append(outsourcing.pk)
+        return original(lock, flow_class, process_pk)
 
-    monkeypatch.setattr(flow_class, "lock", staticmethod(counting_lock))
+    monkeypatch.setattr(access, "lock_scope", counting_lock)
     r = c.post(f"/api/tasks/{task.pk}/complete/", {"decision": "approve", "password": "wrong"})
     assert r.status_code == 400 and "密码不正确" in r.json()["password"][0]
     assert taken == [] and SignatureFailure.objects.filter(user=gm).count() == 1 and not signed(outsourcing)
