@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from django.db.models import Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
-from viewflow.workflow.lock import lock_scope, select_for_update_lock
+from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -26,6 +26,7 @@ from workflows.models import User
 from workflows.scoping import debt_in_scope, debts_for
 
 from . import four_eyes
+from .chain_lock import ChainLock
 from .models import ChainCopy, ChainProcess, Outcome
 from .participants import takes_part
 
@@ -51,8 +52,8 @@ def get_task_for(user: User, pk: int) -> Task:
 
 
 # Every chain's flow locks with this (flows.ChainFlow.lock_impl): the chain process's row,
-# SELECT ... FOR UPDATE NOWAIT, retried.
-CHAIN_LOCK = select_for_update_lock
+# SELECT ... FOR UPDATE NOWAIT, retried (chain_lock).
+CHAIN_LOCK = ChainLock()
 
 
 class _Chains:
