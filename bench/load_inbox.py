@@ -251,6 +251,28 @@ def verify(stats):
     return approved.count(), problems
 
 
+# The server's own time per request (gunicorn's %(M)s, milliseconds from the request read to the
+# answer written): set beside the client's, it tells queueing on the host and in the load
+# generator's own threads from the work of a request.
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(M)s"
+KIND_OF_PATH = (("/claim/", "claim"), ("/complete/", "complete"))
+
+
+def server_times(path):
+    times = defaultdict(list)
+    for line in Path(path).read_text().splitlines():
+        try:
+            method, url, _status, ms = line.split()
+        except ValueError:
+            continue
+        kind = next((k for suffix, k in KIND_OF_PATH if url.endswith(suffix)), None)
+        if kind is None and method == "GET" and url == "/api/tasks/":
+            kind = "inbox"
+        if kind:
+            times[kind].append(int(ms) / 1000)
+    return times
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
@@ -274,7 +296,8 @@ def main():
                             f"127.0.0.1:{port}", "--workers", str(args.web_workers),
                             "--worker-class", "gthread" if args.threads > 1 else "sync", "--threads",
                             str(args.threads), "--access-logfile",
-                            f"{TMP}/access.log", "--error-logfile", f"{TMP}/web.log"], cwd=ROOT, env=ENV)
+                            f"{TMP}/access.log", "--access-logformat", ACCESS_FORMAT,
+                            "--error-logfile", f"{TMP}/web.log"], cwd=ROOT, env=ENV)
     try:
         for _ in range(120):
             try:
@@ -313,6 +336,11 @@ def main():
         if v:
             print(f"{kind:8s} p50 {pct(v, 50):7.1f} ms  p95 {pct(v, 95):7.1f} ms  n={len(v)}  "
                   f"mean {statistics.mean(v) * 1000:.1f} ms")
+    served = server_times(f"{TMP}/access.log")
+    for kind in ("inbox", "claim", "complete"):
+        v = served.get(kind, [])
+        if v:
+            print(f"{kind:8s} in the server: p50 {pct(v, 50):7.1f} ms  p95 {pct(v, 95):7.1f} ms  n={len(v)}")
     print(f"errors: {len(stats.errors)}  of them time-outs (30 s): {stats.timeouts}  "
           f"lost claim races (403/409): {stats.contention}")
     for e in stats.errors[:10]:

@@ -263,7 +263,10 @@ class OursService(OursBase):
         self.factory = RequestFactory()
 
     def user(self, role):
-        return self.User.objects.get(pk=self.users[role])
+        # As the API's token authentication loads it (workflows.rest): with permissions and roles.
+        from workflows.backends import from_row, with_permissions
+
+        return from_row(with_permissions(self.User.objects.filter(pk=self.users[role])).get())
 
     def request(self, user):
         request = self.factory.post("/api/")
@@ -307,40 +310,41 @@ class OursService(OursBase):
             raise RuntimeError(f"ours: no task for {role} in process {process_id}")
         return task_id
 
-    def _task(self, user, task_id):
-        from approvals.access import get_task_for
-
-        return get_task_for(user, task_id)
-
     def claim(self, role, task_id):
-        from django.db import transaction
+        from approvals.access import closed_message_for, locked_task_for
 
         user = self.user(role)
-        task = self._task(user, task_id)
-        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
-            task.refresh_from_db()
+        with locked_task_for(user, task_id) as task:
+            if closed_message_for(task):
+                raise RuntimeError(f"ours: task closed: {closed_message_for(task)}")
             step = task.flow_task
             if not step.can_assign(user, task):
                 raise RuntimeError(f"ours: may not claim: {step.why_not(user, task)}")
             step.activation_class(task).assign(user)
 
     def complete(self, role, task_id, kind, n):
-        from django.db import transaction
         from django.utils.datastructures import MultiValueDict
 
+        from approvals.access import closed_message_for, holders_open_task, locked_task_for
         from approvals.decisions import decide
         from approvals.forms import DecisionForm
+        from approvals.signatures import verify_password
 
         user = self.user(role)
         request = self.request(user)
         files = MultiValueDict({"file_1": [_pdf("resolution", n)]} if kind == "resolution" else {})
-        task = self._task(user, task_id)
-        with task.flow_task.flow_class.lock(task.process_id), transaction.atomic():
-            task.refresh_from_db()
+        values = decision_data(kind)
+        # The password before the lock, as approvals/api.py's _verified_before_lock (rule R8.17).
+        held = holders_open_task(user, task_id)
+        verified = (verify_password(user, values.get("password", ""), task_id=held.pk, request=request)
+                    if held is not None and held.flow_task.signs(values.get("decision")) else None)
+        with locked_task_for(user, task_id) as task:
+            if closed_message_for(task):
+                raise RuntimeError(f"ours: task closed: {closed_message_for(task)}")
             step = task.flow_task
             if not step.can_execute(user, task):
                 raise RuntimeError(f"ours: may not complete: {step.why_not(user, task)}")
-            form = DecisionForm(decision_data(kind), files, step=step)
+            form = DecisionForm(values, files, step=step, process=task.process.coerced)
             if not form.is_valid():
                 raise RuntimeError(f"ours: decision form {form.errors.as_json()}")
             data = form.cleaned_data
@@ -348,7 +352,7 @@ class OursService(OursBase):
             activation.start(request)
             decide(activation, user, decision=data["decision"], comment=data.get("comment", ""),
                    attachments=data["attachments"], password=data.get("password", ""), extra=form.extra(),
-                   request=request)
+                   request=request, verified=verified)
 
 
 class OursHttp(OursBase):

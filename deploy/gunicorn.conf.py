@@ -5,8 +5,11 @@ import os
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("QQ_BIND", "127.0.0.1:8000")
-# Sync workers: the request handlers hold row locks briefly and do no long I/O; downloads are
-# handed to nginx (X-Accel-Redirect), so a worker is never tied up streaming a file.
+# Sync workers, 2 x CPUs + 1: the request handlers hold row locks briefly and do no long I/O
+# (downloads are handed to nginx, X-Accel-Redirect); requests are CPU-bound, and on 2 CPUs 5
+# workers gave the throughput of 8 with lower medians, 0 time-outs at 200 clients
+# (bench/RESULTS.md, load 2026-12-04). Not gthread: django-fsm-2 flips its field's `protected`
+# flag on the class in refresh_from_db, which two threads of one process race.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("QQ_THREADS", "1"))
 timeout = int(os.environ.get("QQ_TIMEOUT", "60"))
