@@ -439,7 +439,7 @@ def main():
     parser.add_argument("--workers", default="1,4")
     parser.add_argument("--role-size", type=int, default=20)
     parser.add_argument("--role-size-large", type=int, default=50)
-    parser.add_argument("--debts-ours", type=int, default=800)
+    parser.add_argument("--debts-ours", type=int, default=2000)  # ~300 chains a round since 2026-12-04
     parser.add_argument("--debts-vanilla", type=int, default=40000)
     parser.add_argument("--pgbench-scale", type=int, default=10)
     parser.add_argument("--hasher-repeat", type=int, default=3)
