@@ -318,9 +318,9 @@ class TaskClosedConflict(APIException):
     default_code = "task_closed"
 
 
-def _refuse_if_closed(task):
-    """A finished, rejected or cancelled task: 409 with the reason (approvals.conflicts)."""
-    message = closed_message(task.pk)
+def _refuse_if_closed(message: str | None) -> None:
+    """A finished, rejected or cancelled task (`message`, from access.closed_message, or from
+    closed_message_for on a task loaded under the lock): 409 with the reason."""
     if message:
         raise TaskClosedConflict(message)
 
@@ -380,9 +380,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         # The chain's lock first, then the task loaded once under it (issue 20 item 3), as the
         # page's claim does; out of scope is 404 before anything else is said (rule R8.5).
         with locked_task_for(request.user, pk) as task:
-            closed = closed_message_for(task)
-            if closed:
-                raise TaskClosedConflict(closed)
+            _refuse_if_closed(closed_message_for(task))
             step = task.flow_task
             if not step.can_assign(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("该任务已由他人认领或已办结"))
@@ -399,9 +397,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         reject or return, with a reason for the last two."""
         verified = _verified_before_lock(request, pk)
         with locked_task_for(request.user, pk) as task:
-            closed = closed_message_for(task)
-            if closed:
-                raise TaskClosedConflict(closed)
+            _refuse_if_closed(closed_message_for(task))
             step = task.flow_task
             if not step.can_execute(request.user, task):
                 raise PermissionDenied(step.why_not(request.user, task) or _("请先认领该任务"))
@@ -465,7 +461,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         recorded and notified. Another person's task: 403; a target who may not take the step: 400
         naming why."""
         task = get_task_for(request.user, pk)
-        _refuse_if_closed(task)
+        _refuse_if_closed(closed_message(task.pk))
         form = TransferForm(request.data)
         if not form.is_valid():
             raise ValidationError(form_errors(form))
@@ -486,7 +482,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return task
 
     def _open_meeting(self, task):
-        _refuse_if_closed(task)
+        _refuse_if_closed(closed_message(task.pk))
         meeting = meetings.open_meeting(task)
         if meeting is None:
             raise ValidationError({"meeting": [_("本步骤没有正在表决的会议")]})
@@ -506,7 +502,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """The secretary (the task's holder) opens the meeting with the members present; below
         quorum it is recorded as not quorate and the task stays open (rule R4.143)."""
         task = self._meeting_task(pk)
-        _refuse_if_closed(task)
+        _refuse_if_closed(closed_message(task.pk))
         incoming = ConveneInput(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:

@@ -264,9 +264,9 @@ class OursService(OursBase):
 
     def user(self, role):
         # As the API's token authentication loads it (workflows.rest): with permissions and roles.
-        from workflows.backends import from_row, with_permissions
+        from workflows.backends import user_where
 
-        return from_row(with_permissions(self.User.objects.filter(pk=self.users[role])).get())
+        return user_where(pk=self.users[role])
 
     def request(self, user):
         request = self.factory.post("/api/")

@@ -76,10 +76,16 @@ def from_row(user: User) -> User:
     return user
 
 
+def user_where(**lookup) -> User | None:
+    """The user matching `lookup`, with its permissions and roles, in one statement (or None)."""
+    user = with_permissions(User._default_manager.filter(**lookup)).first()
+    return None if user is None else from_row(user)
+
+
 class PermissionsBackend(ModelBackend):
     def get_user(self, user_id):
-        user = with_permissions(User._default_manager.filter(pk=user_id)).first()
+        user = user_where(pk=user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
-        return from_row(user)
+        return user
 

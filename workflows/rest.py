@@ -17,8 +17,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.response import Response
 
-from workflows.backends import from_row, with_permissions
-from workflows.models import IdempotencyKey, User
+from workflows.backends import user_where
+from workflows.models import IdempotencyKey
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -28,12 +28,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
     and roles.roles_of the roles in a third, on every API request."""
 
     def authenticate_credentials(self, key):
-        user = with_permissions(User._default_manager.filter(auth_token__key=key)).first()
+        user = user_where(auth_token__key=key)
         if user is None:
             raise AuthenticationFailed(_("Invalid token."))   # DRF's own messages and translations
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return from_row(user), Token(key=key, user=user)
+        return user, Token(key=key, user=user)
 
 
 class MayViewDebts(permissions.BasePermission):

@@ -14,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from approvals import inbox
 from approvals.authority import ensure_default_matrix
@@ -174,9 +176,6 @@ API_MEASURED = {"inbox": 3, "claim": 7, "plain": 19}
 
 
 def test_the_api_steps_within_their_budgets(org, crowd):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
     process, _count = start_write_off(crowd, bankrupt_debt(org, crowd))
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Token " + Token.objects.create(user=crowd["committee"]).key)
