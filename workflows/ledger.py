@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.utils.translation import gettext as _
 
 from workflows.exceptions import LedgerError
@@ -94,13 +94,6 @@ def written_off_from_entries(debt: Debt) -> Decimal:
     return (total or ZERO).quantize(CENT)
 
 
-def _derived_from_entries(debt: Debt) -> tuple[Decimal, Decimal]:
-    """claim_balance_from_entries and written_off_from_entries in one statement (issue 20 item 3)."""
-    totals = LedgerEntry.objects.filter(debt=debt).aggregate(
-        balance=Sum(_signed_amount()), written_off=Sum("amount", filter=Q(kind=EntryKind.WRITE_OFF)))
-    return (totals["balance"] or ZERO).quantize(CENT), (totals["written_off"] or ZERO).quantize(CENT)
-
-
 def check_date(debt: Debt, date: datetime.date) -> None:
     """An entry's date: not before the debt's contract was signed (rule R2.13)."""
     signed_on = debt.contract.signed_on if debt.contract_id else None
@@ -112,28 +105,37 @@ def check_date(debt: Debt, date: datetime.date) -> None:
             "date": date.isoformat(), "earliest": EARLIEST_ENTRY.isoformat()}, "date")
 
 
-def _check(debt, kind, amount):
+def check_entry(debt: Debt, kind: str, amount: Decimal, date: datetime.date, *, in_state: str) -> None:
+    """post_entry's refusals of an entry on `debt` once it is in `in_state`, for a caller that
+    must know them before it writes anything, the transition included (an approving step's
+    effect, approvals.effects.write_off)."""
+    check_date(debt, date)
+    _check(debt, kind, amount, in_state)
+
+
+def _check(debt, kind, amount, state=None):
+    state = debt.state if state is None else state
     if kind not in SIGN:
         raise LedgerError(_("未知的分录类型：%(kind)s") % {"kind": kind})
     if kind != EntryKind.ADJUSTMENT and amount <= ZERO:
         raise LedgerError(_("金额必须大于零"))
     if kind == EntryKind.ADJUSTMENT and amount == ZERO:
         raise LedgerError(_("调整金额不能为零"))
-    if debt.state == State.SEALED:
+    if state == State.SEALED:
         raise LedgerError(_("债权 %(code)s 已封档，不能再记账") % {"code": debt.code})
     increases = kind == EntryKind.INVOICE or (kind == EntryKind.ADJUSTMENT and amount > 0)
-    if increases and debt.state not in OPEN_STATES:
+    if increases and state not in OPEN_STATES:
         raise LedgerError(_("债权 %(code)s 处于“%(state)s”状态，不能再增加应收")
-                          % {"code": debt.code, "state": debt.get_state_display()})
-    if kind == EntryKind.PAYMENT and debt.state == State.WRITTEN_OFF:
+                          % {"code": debt.code, "state": State(state).label})
+    if kind == EntryKind.PAYMENT and state == State.WRITTEN_OFF:
         raise LedgerError(_("已核销债权的回款请记为“核销后收回”"))
-    if kind == EntryKind.RECOVERY and debt.state != State.WRITTEN_OFF:
+    if kind == EntryKind.RECOVERY and state != State.WRITTEN_OFF:
         raise LedgerError(_("只有已核销的债权才能记“核销后收回”"))
-    if kind == EntryKind.WRITE_OFF and debt.state != State.WRITTEN_OFF:
+    if kind == EntryKind.WRITE_OFF and state != State.WRITTEN_OFF:
         raise LedgerError(_("核销分录只能在核销审批通过后记账"))
     # Chain A books the offset (never by hand, MANUAL_KINDS): on a debt it settles, or on an open
     # debt whose balance the offset does not cover, which stays open (rule R4.24).
-    if kind == EntryKind.IN_KIND_OFFSET and debt.state != State.SETTLED_IN_KIND and debt.state not in OPEN_STATES:
+    if kind == EntryKind.IN_KIND_OFFSET and state != State.SETTLED_IN_KIND and state not in OPEN_STATES:
         raise LedgerError(_("以物抵债冲抵只能在以物抵债审批通过后记账"))
     if kind == EntryKind.WRITE_OFF and amount != debt.balance:
         raise LedgerError(_("核销金额须等于债权余额 %(balance)s") % {"balance": debt.balance})
@@ -162,9 +164,15 @@ def post_entry(debt_id: int, kind: str, amount: Decimal | str, date: datetime.da
         _check(debt, kind, amount)
         entry = LedgerEntry.objects.create(debt=debt, kind=kind, amount=amount, date=date,
                                            reference=reference, created_by=by)
-        balance, written_off = _derived_from_entries(debt)
-        # Only this module writes the cached columns (update() on other fields is allowed).
+        # The cached columns are the sum of the entries (claim_balance_from_entries): the row is
+        # locked and read in this transaction, the entries are append-only and only this module
+        # (and the import, which writes both) adds them, so the sum moves by this entry's amount
+        # alone; added to the row as read, not summed again (issue 20: a statement of every
+        # posting). Only this module writes them (update() on other fields is allowed).
+        balance = (debt.balance + SIGN[kind] * amount).quantize(CENT)
+        written_off = (debt.written_off_amount + (amount if kind == EntryKind.WRITE_OFF else ZERO)).quantize(CENT)
         Debt.objects.filter(pk=debt.pk).update(balance=balance, written_off_amount=written_off)
+        debt.balance, debt.written_off_amount = balance, written_off
         if clear_on_zero and balance == ZERO and kind != EntryKind.INVOICE and (
             debt.state in OPEN_STATES or debt.state == State.WRITTEN_OFF
         ):

@@ -19,6 +19,31 @@ def test_balance_is_derived_from_entries(people, org):
     assert isinstance(debt.balance, Decimal)
 
 
+def test_the_cached_columns_stay_the_sums_of_the_entries_through_every_kind(people, org):
+    """post_entry moves the cached balance and written-off amount by each entry instead of summing
+    them again (issue 20): after every posting of every kind they equal the entries' sums."""
+    debt = f.debt(org["a"], people["handler"], amount="1000.00")
+
+    def holds():
+        debt.refresh_from_db()
+        assert debt.balance == ledger.claim_balance_from_entries(debt)
+        assert debt.written_off_amount == ledger.written_off_from_entries(debt)
+    for kind, amount in ((EntryKind.INVOICE, "250.50"), (EntryKind.PAYMENT, "300.25"),
+                         (EntryKind.ADJUSTMENT, "-0.25"), (EntryKind.ADJUSTMENT, "10.00")):
+        ledger.post_entry(debt.pk, kind, amount, date(2025, 2, 1))
+        holds()
+    lifecycle.apply_transition(debt.pk, State.OVERDUE)
+    f.authorise(debt, State.WRITTEN_OFF, people["gm"])
+    lifecycle.apply_transition(debt.pk, State.WRITTEN_OFF, by=people["gm"])
+    debt.refresh_from_db()
+    ledger.post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, date(2025, 3, 1))
+    holds()
+    assert debt.balance == Decimal("960.00") and debt.written_off_amount == Decimal("960.00")
+    ledger.post_entry(debt.pk, EntryKind.RECOVERY, "60.00", date(2025, 3, 2))
+    holds()
+    assert debt.balance == Decimal("900.00") and debt.written_off_amount == Decimal("960.00")
+
+
 def test_payment_larger_than_balance_refused_and_nothing_saved(people, org):
     debt = f.debt(org["a"], people["handler"], amount="100.00")
     with pytest.raises(exceptions.LedgerError, match=r"大于债权余额 100\.00"):
