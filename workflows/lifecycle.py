@@ -86,17 +86,29 @@ def _transition_locked(debt, target, authorisation, by, reason):
         del debt._locked_authorisation
 
 
+def lock_authorisable(debt_id: int, target: str) -> Debt:
+    """apply_authorised's refusals, asked before it writes anything: the debt locked (with its
+    contract) and its state one that `target` may be reached from; the debt, to hand back to
+    apply_authorised(locked=) in the same transaction."""
+    target = State(target)
+    _refuse_ungated(target)
+    debt = _lock(debt_id, "contract")
+    _refuse_unless_from_source(debt, target)
+    return debt
+
+
 def apply_authorised(debt_id: int, target: str, *, by: User, source: str, reason: str = "",
-                     savepoint: bool = True) -> StateChange:
+                     savepoint: bool = True, locked: Debt | None = None) -> StateChange:
     """authorise then apply_transition, as an approval flow's effect does them, under one row
     lock (issue 20 item 3): the debt read once, locked, its state checked, the authorisation
     recorded and consumed by the transition, without reading either back. savepoint=False when
-    the caller's own savepoint answers for a refusal (the approving step's effect). The row is
-    read with its contract, so that the StateChange's debt serves ledger.post_entry(locked=)."""
+    the caller's own savepoint answers for a refusal (the approving step's effect); locked: the
+    debt lock_authorisable returned in this transaction, not read again. The row is read with
+    its contract, so that the StateChange's debt serves ledger.post_entry(locked=)."""
     target = State(target)
     _refuse_ungated(target)
     with transaction.atomic(savepoint=savepoint):
-        debt = _lock(debt_id, "contract")
+        debt = locked if locked is not None and locked.pk == debt_id else _lock(debt_id, "contract")
         _refuse_unless_from_source(debt, target)
         authorisation = Authorisation.objects.create(debt=debt, target=target, from_state=debt.state,
                                                      approved_by=by, source=source, reason=reason)
