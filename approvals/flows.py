@@ -13,7 +13,7 @@ from workflows import roles
 from . import disposal, effects, registry, write_off
 from .access import CHAIN_LOCK
 from .models import TITLED_ASSETS, Chain, ChainProcess, CopyMoment
-from .nodes import AddedSignStep, ApprovalStep, ChainStart, ReportStep, ReworkStep
+from .nodes import AddedSignStep, ApprovalStep, ChainEnd, ChainStart, ReportStep, ReworkStep
 from .required_documents import single
 from .views import DecisionView, StartView
 
@@ -76,8 +76,8 @@ class WriteOffFlow(ChainFlow):
     )
     rework = ReworkStep(DecisionView.as_view(), required=lambda p: write_off.required_for(p.condition)).Next(
         this.committee_review).Reject(this.rejected)
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
 
 class VisitFlow(ChainFlow):
@@ -94,8 +94,8 @@ class VisitFlow(ChainFlow):
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
     rework = ReworkStep(DecisionView.as_view()).Next(this.head_approval).Reject(this.rejected)
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
 
 class LitigationFlow(ChainFlow):
@@ -122,8 +122,8 @@ class LitigationFlow(ChainFlow):
     )
     rework = (ReworkStep(DecisionView.as_view(), required=_docs(DocType.LEGAL_RISK_ANALYSIS))
               .Next(this.committee_review).Reject(this.rejected))
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
 
 class SuspensionFlow(ChainFlow):
@@ -140,8 +140,8 @@ class SuspensionFlow(ChainFlow):
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
     rework = ReworkStep(DecisionView.as_view()).Next(this.head_approval).Reject(this.rejected)
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
 
 class OutsourcingFlow(ChainFlow):
@@ -157,8 +157,8 @@ class OutsourcingFlow(ChainFlow):
         .Next(this.approved).Reject(this.rejected).Return(this.rework)
     )
     rework = ReworkStep(DecisionView.as_view()).Next(this.gm_decision).Reject(this.rejected)
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
 
 class InKindFlow(ChainFlow):
@@ -242,8 +242,8 @@ class InKindFlow(ChainFlow):
     )
     rework = (ReworkStep(DecisionView.as_view(), required=_docs(DocType.INVENTORY_LIST))
               .Next(this.appraisal).Reject(this.rejected))
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
     def copy_inventory_list(self, activation):
         effects.copy_document(activation.process, DocType.INVENTORY_LIST, CopyMoment.START)
@@ -282,8 +282,8 @@ class DisposalFlow(ChainFlow):
     )
     sale_recorded = flow.Function(this.record_sale).Next(this.approved)
     rework = ReworkStep(DecisionView.as_view()).Next(this.quality_appraisal).Reject(this.rejected)
-    approved = flow.End()
-    rejected = flow.End()
+    approved = ChainEnd()
+    rejected = ChainEnd()
 
     def record_sale(self, activation):
         effects.record_sale(activation.process, activation.process.requested_by)
