@@ -15,7 +15,7 @@ question, which a copy never answers. Commenting (rule R4.120) is for the chain'
 """
 from contextlib import contextmanager
 
-from django.db.models import Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 from viewflow.workflow.lock import lock_scope
@@ -28,6 +28,7 @@ from workflows.scoping import debt_in_scope, debts_for
 from . import four_eyes
 from .chain_lock import ChainLock
 from .models import ChainCopy, ChainProcess, Outcome
+from .notifications import KNOWN_CHANNEL, has_active_channel
 from .participants import takes_part
 
 
@@ -84,16 +85,29 @@ def locked_task_for(user: User, pk: int):
         yield _readable_or_404(user, task)
 
 
+# Set by load_task(for_user=) on the task: whether that user holds another claimed task of its
+# chain, the ones deciding this one may hand back (decisions._release_barred), or None.
+OTHER_CLAIMED = "qq_other_claimed"
+
+
 def load_task(pk: int, *, for_user: User | None = None) -> Task | None:
     """Task `pk` with what reading and deciding it needs (its process, chain process, debt,
     requester and StepInfo) in one statement: task.process.coerced and the activation then read
-    no more. With for_user, the statement also answers four eyes' questions about that user
-    (four_eyes.facts_of), which why_not then does not ask again."""
+    no more; whether the requester has a chat channel, which notify() then does not ask. With
+    for_user, the statement also answers four eyes' questions about that user
+    (four_eyes.facts_of), which why_not then does not ask again, and whether the user holds
+    another claimed task of the chain (OTHER_CLAIMED), which deciding then does not ask."""
     tasks = Task.objects.select_related("process__chainprocess__debt", "process__chainprocess__requested_by",
-                                        "step_info")
+                                        "step_info").annotate(
+        requester_channel=has_active_channel("process__chainprocess__requested_by_id"))
     if for_user is not None and for_user.is_authenticated:
-        tasks = tasks.annotate(**four_eyes.facts_of(for_user))
+        tasks = tasks.annotate(**four_eyes.facts_of(for_user), **{OTHER_CLAIMED: Exists(Task.objects.filter(
+            process_id=OuterRef("process_id"), owner=for_user, status=STATUS.ASSIGNED).exclude(pk=OuterRef("pk")))})
     task = tasks.filter(pk=pk).first()
+    process = getattr(task.process, "chainprocess", None) if task is not None else None
+    if process is not None and process.requested_by is not None:
+        # Told to notify() with the requester, whom the step's ending notifies.
+        setattr(process.requested_by, KNOWN_CHANNEL, task.requester_channel)
     if task is not None and for_user is not None and for_user.is_authenticated:
         setattr(task, four_eyes.PRELOADED_FOR, for_user.pk)
     return task

@@ -25,11 +25,23 @@ log = logging.getLogger(__name__)
 DELIVER_TASK = "approvals.deliver_notification"  # approvals.tasks defines it
 
 
+# The attribute a loader sets on a User it read with has_active_channel() (access.load_task, the
+# requester with the task): notify() then does not ask again (issue 20: a statement per ending).
+KNOWN_CHANNEL = "qq_has_active_channel"
+
+
+def has_active_channel(user_ref: str = "pk") -> Exists:
+    """Whether the user `user_ref` names (an OuterRef path) has an active chat channel."""
+    return Exists(NotificationChannel.objects.filter(user_id=OuterRef(user_ref), active=True))
+
+
 def notify(user: User | None, kind: str, message: str, url: str = "") -> Notification | None:
     if user is None or not user.is_active:
         return None
     note = Notification.objects.create(user=user, kind=kind, message=str(message)[:300], url=url)
-    if user.email or NotificationChannel.objects.filter(user=user, active=True).exists():
+    channel = getattr(user, KNOWN_CHANNEL, None)
+    if user.email or (NotificationChannel.objects.filter(user=user, active=True).exists() if channel is None
+                      else channel):
         # After commit: a rolled-back decision must not have told anybody.
         transaction.on_commit(lambda: _deliver_later(note.pk))
     return note
@@ -37,7 +49,7 @@ def notify(user: User | None, kind: str, message: str, url: str = "") -> Notific
 
 def reachable_rows(users: QuerySet[User]) -> list[tuple[int, bool]]:
     """(pk, has e-mail or an active channel) of every active user of `users`, in one read."""
-    reachable = Q(email__gt="") | Exists(NotificationChannel.objects.filter(user=OuterRef("pk"), active=True))
+    reachable = Q(email__gt="") | has_active_channel()
     return list(users.filter(is_active=True).annotate(reachable=reachable).values_list("pk", "reachable"))
 
 

@@ -101,3 +101,23 @@ def test_delivery_after_commit_only_to_those_with_mail_or_a_channel(org, people,
     for person in (by_mail, by_chat, muted, people["committee_head"]):
         assert person.notifications.filter(kind="assigned", message__contains=debt.code).count() == 1
 
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_the_requester_with_a_channel_read_with_the_task_is_told_the_chain_ended(org, people, monkeypatch, active):
+    """The requester's channel is read with the deciding step's task (access.load_task), not asked
+    again when the chain's end notifies them: an active channel still carries the message, an
+    inactive one does not."""
+    sent = []
+    monkeypatch.setattr("approvals.notifications.apprise.Apprise.notify",
+                        lambda self, **kw: sent.append(kw["title"]) or True)
+    assert not people["handler"].email
+    NotificationChannel.objects.create(user=people["handler"], url="wecombot://requester", active=active)
+    debt = overdue_debt(org, people)
+    r, process = start(people["handler"], Chain.VISIT, debt, reason="上门")
+    assert r.status_code == 302
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert act(people["committee_head"], process, "head_approval").status_code == 302
+    note = people["handler"].notifications.get(kind="approved", message__contains=debt.code)
+    told = [title for title in sent if note.message[:20] in title]
+    assert told == ([f"[清欠] {note.message[:60]}"] if active else [])
