@@ -1,6 +1,7 @@
 """Deciding a step: the one place that turns a submitted decision form into a Decision,
 its attachments, its signature, the chain's effect, and the next task."""
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -11,12 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.status import STATUS
+from viewflow.workflow.status import PROCESS, STATUS
 
 from workflows.exceptions import QingqianError
 from workflows.models import User
 
-from . import added_signers, joint, required_documents, step_titles
+from . import added_signers, four_eyes, joint, required_documents, step_titles
+from .access import OTHER_CLAIMED
 from .case_file import attach, current_documents
 from .copies import copy_at_end
 from .dossier import covers_token
@@ -81,8 +83,14 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             check_password(user, password, task_id=task.pk, request=request)
         except SignatureError as exc:
             raise DecisionError(str(exc), "password") from exc
+    attachments = list(attachments)
+    # The decision's savepoint undoes what was written before a refusal: the attachments, the
+    # form's fields on the process, the Decision before its signature. A step with none of them
+    # refuses before it writes anything, so it needs none (issue 20: 2 of a step's statements);
+    # what fails after that is no refusal, and fails the caller's transaction whole.
+    undo_on_refusal = bool(attachments) or bool(extra) or signs
     try:
-        with transaction.atomic():
+        with transaction.atomic() if undo_on_refusal else nullcontext():
             shown = current_documents(process.debt) if signs else []
             changed = signs and covers is not None and covers != covers_token(shown)
             for doc_type, uploaded in attachments:
@@ -91,6 +99,17 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                 for name, value in extra.items():
                     setattr(process, name, value)
                 process.save()
+            if getattr(step, "meeting", False):
+                # Rule R4.140: while the body's meeting is voting, nobody decides the step by hand
+                # (asked in the same statement as the step's info: no statement added), asked
+                # before the guard, which may write (write_off.authority_moved).
+                info = (StepInfo.objects.filter(task=task).annotate(meeting_voting=Exists(
+                    Meeting.objects.filter(task_id=OuterRef("task_id"), status=MeetingStatus.VOTING))).first())
+                if info is not None and info.meeting_voting:
+                    raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
+            else:
+                # Loaded with the task under the lock on the execute route (access.load_task).
+                info = getattr(task, "step_info", None)
             kind = decision
             if step.is_rework and decision == DecisionKind.APPROVE:
                 kind = DecisionKind.SUBMIT
@@ -110,16 +129,6 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
                     raise DecisionError(required_documents.missing_message(missing), "attachments")
             if changed:
                 raise DecisionError(changed_message(shown), "covers")
-            if getattr(step, "meeting", False):
-                # Rule R4.140: while the body's meeting is voting, nobody decides the step by hand
-                # (asked in the same statement as the step's info: no statement added).
-                info = (StepInfo.objects.filter(task=task).annotate(meeting_voting=Exists(
-                    Meeting.objects.filter(task_id=OuterRef("task_id"), status=MeetingStatus.VOTING))).first())
-                if info is not None and info.meeting_voting:
-                    raise DecisionError(_("本步骤的会议正在表决，须由会议记录人结束表决"))
-            else:
-                # Loaded with the task under the lock on the execute route (access.load_task).
-                info = getattr(task, "step_info", None)
             on_behalf_of = info.on_behalf_of if info and info.on_behalf_of_id != user.pk else None
             record = Decision.objects.create(
                 debt=process.debt, chain=process.chain, step=step.name,
@@ -132,7 +141,8 @@ def decide(activation: Activation, user: User, *, decision: str, comment: str = 
             if signs:
                 sign(record, shown)
             _finish(activation, step, process, user, decision, comment, returned_to)
-            if not step.is_rework:
+            # A chain its End has finished has no open task left to hand back (nodes.ChainEnd).
+            if not step.is_rework and process.status != PROCESS.DONE:
                 _release_barred(process, user, task)
             record.redo = redo
             return record
@@ -148,20 +158,30 @@ def stored_title(step) -> str:
 def _finish(activation, step, process, user, decision, comment="", returned_to=""):
     label = f"{process.get_chain_display()} {process.debt.code}"
     if decision == DecisionKind.APPROVE and step.effect is not None:
+        # An effect with a check asks every refusal there, before it writes (effects.write_off):
+        # no savepoint is needed to leave nothing half-done, and what fails after the check is no
+        # refusal but an error that fails the step's transaction whole. Any other effect runs in
+        # a savepoint that a refusal rolls back.
+        check = getattr(step.effect, "check", None)
         try:
-            with transaction.atomic():   # a savepoint: a refused effect leaves nothing half-done
-                step.effect(process, user)
+            if check is None:
+                with transaction.atomic():
+                    step.effect(process, user)
+            else:
+                checked = check(process)
         except QingqianError as exc:
             # Rule R4.108: the debt moved on meanwhile (cleared by a payment, say), so the approved
             # effect cannot apply. The chain ends, with the reason on record, and frees the debt,
             # instead of refusing every try and blocking the debt for good.
             reason = _("审批已通过，但债权状态已变化，未能执行：%(why)s") % {"why": exc}
-            process.outcome_reason = reason[:500]   # viewflow saves the process object after this
+            process.outcome_reason = reason[:500]
             ChainProcess.objects.filter(pk=process.pk).update(outcome_reason=process.outcome_reason)
             _close(process, Outcome.LAPSED)
             notify(process.requested_by, NotificationKind.REJECTED, _("%(label)s：%(reason)s") % {
                 "label": label, "reason": reason}, reverse("approvals:process", args=[process.pk]))
         else:
+            if check is not None:
+                step.effect(process, user, checked)
             _close(process, Outcome.APPROVED)
             notify(process.requested_by, NotificationKind.APPROVED, _("%(label)s 已批准") % {"label": label})
     elif decision == REDO:
@@ -192,6 +212,12 @@ def _finish(activation, step, process, user, decision, comment="", returned_to="
 def _release_barred(process, user, decided_task):
     """Other steps of this chain the user had claimed (parallel signatures) are now barred to
     them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
+    loaded_for_user = getattr(decided_task, four_eyes.PRELOADED_FOR, None) == user.pk
+    if loaded_for_user and getattr(decided_task, OTHER_CLAIMED) is False:
+        # None, as the task's own load for this user under this lock said (access.load_task); a
+        # task the decision has just created is not the user's to hand back (a named 会签
+        # member's is the only one born claimed, and it stays, below).
+        return
     for task in process.task_set.filter(owner=user, status=STATUS.ASSIGNED).exclude(pk=decided_task.pk):
         step = task.flow_task
         # A named 会签 member's task stays with them (rule R4.150): released, it would be in

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from documents.catalogue import DocType
 from workflows import lifecycle
-from workflows.ledger import post_entry
+from workflows.ledger import check_entry, post_entry
 from workflows.limitation import record_interruption
 from workflows.models import Debt, EntryKind, LimitationEventKind, State, User
 from workflows.roles import COMMITTEE, COMMITTEE_HEAD, FINANCE
@@ -37,17 +37,33 @@ def case_file_url(debt: Debt) -> str:
     return reverse("archive:case_file", kwargs={"debt_id": debt.pk})
 
 
-def write_off(process: ChainProcess, user: User) -> None:
+def write_off(process: ChainProcess, user: User, debt: Debt) -> None:
     """Finance's filing and booking (rule R4.48), after the body's approval (the guard
     write_off.authority_moved has checked the body against the balance now, rule R4.47); the
-    write-off file goes to 清欠办 (rule R4.50)."""
+    write-off file goes to 清欠办 (rule R4.50). `debt`: write_off.check's, locked."""
+    reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
     # The debt as the transition locked and left it (StateChange.debt), not read again.
-    debt = _gated(process, user, State.WRITTEN_OFF).debt
+    debt = lifecycle.apply_authorised(debt.pk, State.WRITTEN_OFF, by=user, source=source_for(process), reason=reason,
+                                      savepoint=False, locked=debt).debt
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
                reference=f"WO-{process.pk}", savepoint=False, locked=debt)
     message = _("坏账核销档案 %(code)s（流程 #%(pk)s）：已核销入账，报清欠办备案") % {
         "code": debt.code, "pk": process.pk}
     copy_to([COMMITTEE, COMMITTEE_HEAD], debt, message, case_file_url(debt))
+
+
+def _write_off_check(process: ChainProcess) -> Debt:
+    # Every refusal of the write-off (rule R4.108: the debt moved on meanwhile) is asked here,
+    # under the debt's lock, before a row is written: the transition's (its source state; its
+    # condition is the authorisation it writes) and the booking's (the entry of the balance as
+    # locked, today), so the step runs the write-off without a savepoint.
+    debt = lifecycle.lock_authorisable(process.debt_id, State.WRITTEN_OFF)
+    check_entry(debt, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), in_state=State.WRITTEN_OFF)
+    return debt
+
+
+# Rule R4.108 asked first (decisions._finish): an effect with a check runs without a savepoint.
+write_off.check = _write_off_check
 
 
 def visit(process: ChainProcess, user: User) -> None:

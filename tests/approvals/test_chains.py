@@ -43,6 +43,31 @@ def test_litigation(org, people):
     assert debt.state == State.LEGAL
 
 
+def test_a_plain_step_refused_before_it_writes_leaves_nothing_and_keeps_the_task(org, people, monkeypatch):
+    """A step with no attachment, form field or signature refuses before it writes anything, so
+    it decides without a savepoint (decisions.decide): the refusal names what is missing, and no
+    Decision, next task or notification of it is left; the step can be decided once it is fixed."""
+    from approvals.flows import LitigationFlow
+    from approvals.models import Notification
+    from approvals.required_documents import single
+    debt = overdue_debt(org, people)
+    r, process = start(people["handler"], Chain.LITIGATION, debt, reason="拒不还款",
+                       **files(DocType.LEGAL_RISK_ANALYSIS))
+    assert r.status_code == 302
+    notes = Notification.objects.count()
+    monkeypatch.setattr(LitigationFlow.committee_review, "required",
+                        lambda p: [single(DocType.LEGAL_RISK_ANALYSIS), single(DocType.MEETING_RESOLUTION)])
+    refused = act(people["committee"], process, "committee_review")
+    assert refused.status_code == 200 and "缺少必需文件" in refused.content.decode()
+    assert not Decision.objects.filter(process=process, step="committee_review").exists()
+    assert open_task(process, "gm_signature") is None and Notification.objects.count() == notes
+    task = open_task(process, "committee_review")
+    assert task is not None and task.owner == people["committee"]
+    monkeypatch.undo()
+    assert act(people["committee"], process, "committee_review").status_code == 302
+    assert open_task(process, "gm_signature") is not None
+
+
 def test_suspension(org, people):
     debt = overdue_debt(org, people)
     r, _ = start(people["handler"], Chain.SUSPENSION, debt, reason="债务人重组", until=str(date.today()))

@@ -349,3 +349,55 @@ def available_actions_for(debt, user):
 
 def test_user_model_is_used():
     assert User._meta.label == "workflows.User"
+
+
+def _at_finance_filing(org, people):
+    _r, process = request_write_off(people, bankrupt_debt(org, people))
+    assert act(people["committee"], process, "committee_review", comment="证据齐全").status_code == 302
+    assert act(people["gm"], process, "gm_instruction", password=PASSWORD).status_code == 302
+    assert act(people["gm_office"], process, "authority_approval", password=PASSWORD,
+               **files(DocType.MEETING_RESOLUTION)).status_code == 302
+    return process
+
+
+def test_a_write_off_whose_debt_was_paid_meanwhile_lapses_and_leaves_nothing_of_it(org, people):
+    """Rule R4.108 with the write-off's refusals asked before it writes (effects.write_off.check,
+    no savepoint): the chain lapses with the reason, and no authorisation, state change or entry
+    of the write-off is left behind to be used later."""
+    from workflows import ledger
+    from workflows.models import Authorisation, StateChange
+    process = _at_finance_filing(org, people)
+    debt = process.debt
+    ledger.post_entry(debt.pk, EntryKind.PAYMENT, debt.balance, date(2025, 3, 1), by=people["handler"])
+    debt.refresh_from_db()
+    assert debt.state == State.CLEARED
+    assert act(people["finance"], process, "finance_filing").status_code == 302
+    process = reload(process)
+    assert process.outcome == Outcome.LAPSED and "债权状态已变化" in process.outcome_reason
+    assert not Authorisation.objects.filter(debt=debt, target=State.WRITTEN_OFF).exists()
+    assert not StateChange.objects.filter(debt=debt, to_state=State.WRITTEN_OFF).exists()
+    assert not debt.entries.filter(kind=EntryKind.WRITE_OFF).exists()
+
+
+def test_a_failure_after_the_write_offs_check_fails_the_step_whole(org, people, monkeypatch):
+    """What fails once the check has passed is no refusal to lapse on: the step's transaction
+    fails whole — no authorisation, state change, decision or notification of it is saved, the
+    task stays with finance to try again."""
+    from workflows.exceptions import LedgerError
+    from workflows.models import Authorisation, StateChange
+    process = _at_finance_filing(org, people)
+    debt = process.debt
+
+    def fails(*args, **kwargs):
+        raise LedgerError("记账服务失败")
+    monkeypatch.setattr("approvals.effects.post_entry", fails)
+    with pytest.raises(LedgerError):
+        act(people["finance"], process, "finance_filing")
+    debt.refresh_from_db()
+    assert debt.state == State.OVERDUE
+    assert not Authorisation.objects.filter(debt=debt).exclude(target=State.OVERDUE).exists()
+    assert not StateChange.objects.filter(debt=debt, to_state=State.WRITTEN_OFF).exists()
+    assert not Decision.objects.filter(process=process, step="finance_filing").exists()
+    assert reload(process).outcome == Outcome.RUNNING
+    task = open_task(process, "finance_filing")
+    assert task is not None and task.owner == people["finance"]
