@@ -396,7 +396,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Decide a claimed task: approve (signing with the password where the step asks),
         reject or return, with a reason for the last two."""
         verified = _verified_before_lock(request, pk)
-        with locked_task_for(request.user, pk) as task:
+        with locked_task_for(request.user, pk, deciding=True) as task:
             _refuse_if_closed(closed_message_for(task))
             step = task.flow_task
             if not step.can_execute(request.user, task):

@@ -213,7 +213,7 @@ def _release_barred(process, user, decided_task):
     """Other steps of this chain the user had claimed (parallel signatures) are now barred to
     them by four-eyes: hand them back to the role's queue instead of leaving them stuck."""
     loaded_for_user = getattr(decided_task, four_eyes.PRELOADED_FOR, None) == user.pk
-    if loaded_for_user and getattr(decided_task, OTHER_CLAIMED) is False:
+    if loaded_for_user and getattr(decided_task, OTHER_CLAIMED, None) is False:
         # None, as the task's own load for this user under this lock said (access.load_task); a
         # task the decision has just created is not the user's to hand back (a named 会签
         # member's is the only one born claimed, and it stays, below).

@@ -82,7 +82,7 @@ def _execute_view(step, origin_view):
 
     def call(request, process_pk, task_pk, *args, **kwargs):
         user = request.user
-        task = load_task(task_pk, for_user=user)
+        task = load_task(task_pk, for_user=user, deciding=request.method == "POST")
         if task is None or task.process_id != process_pk:
             raise Http404("No approval task matches the given query.")
         if user.is_authenticated:

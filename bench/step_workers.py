@@ -338,7 +338,7 @@ class OursService(OursBase):
         held = holders_open_task(user, task_id)
         verified = (verify_password(user, values.get("password", ""), task_id=held.pk, request=request)
                     if held is not None and held.flow_task.signs(values.get("decision")) else None)
-        with locked_task_for(user, task_id) as task:
+        with locked_task_for(user, task_id, deciding=True) as task:
             if closed_message_for(task):
                 raise RuntimeError(f"ours: task closed: {closed_message_for(task)}")
             step = task.flow_task
