@@ -9,10 +9,9 @@ from viewflow.workflow.token import Token
 
 from approvals.flows import WriteOffFlow
 from approvals.models import Outcome
-from documents.catalogue import DocType
 
-from .helpers import PASSWORD, act, files, open_task, reload
-from .test_write_off import bankrupt_debt, request_write_off
+from .helpers import act, open_task, reload
+from .test_write_off import at_finance_filing, bankrupt_debt, request_write_off
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +27,8 @@ def finished(monkeypatch):
     flow_finished.disconnect(receiver)
 
 
-def to_finance_filing(org, people):
-    _r, process = request_write_off(people, bankrupt_debt(org, people))
-    assert act(people["committee"], process, "committee_review", comment="证据齐全").status_code == 302
-    assert act(people["gm"], process, "gm_instruction", password=PASSWORD).status_code == 302
-    assert act(people["gm_office"], process, "authority_approval", password=PASSWORD,
-               **files(DocType.MEETING_RESOLUTION)).status_code == 302
-    return process
-
-
 def test_the_approved_end_finishes_the_process_and_is_linked_to_its_step(org, people, finished):
-    process = to_finance_filing(org, people)
+    process = at_finance_filing(org, people)
     filing = open_task(process, "finance_filing")
     assert act(people["finance"], process, "finance_filing").status_code == 302
     process = reload(process)
@@ -63,7 +53,7 @@ def test_the_rejected_end_finishes_the_process_too(org, people, finished):
 def test_an_end_with_another_task_open_leaves_the_process_running(org, people, finished):
     """viewflow's End finishes the process only when no other task is open (a parallel branch):
     ChainEnd asks it in the UPDATE that finishes it."""
-    process = to_finance_filing(org, people)
+    process = at_finance_filing(org, people)
     other = Task.objects.create(process=process, flow_task=WriteOffFlow.committee_review, status=STATUS.NEW,
                                 token=Token("start"))
     assert act(people["finance"], process, "finance_filing").status_code == 302

@@ -351,7 +351,8 @@ def test_user_model_is_used():
     assert User._meta.label == "workflows.User"
 
 
-def _at_finance_filing(org, people):
+def at_finance_filing(org, people):
+    """Chain C up to finance's filing, its last step (open, unclaimed)."""
     _r, process = request_write_off(people, bankrupt_debt(org, people))
     assert act(people["committee"], process, "committee_review", comment="证据齐全").status_code == 302
     assert act(people["gm"], process, "gm_instruction", password=PASSWORD).status_code == 302
@@ -366,7 +367,7 @@ def test_a_write_off_whose_debt_was_paid_meanwhile_lapses_and_leaves_nothing_of_
     of the write-off is left behind to be used later."""
     from workflows import ledger
     from workflows.models import Authorisation, StateChange
-    process = _at_finance_filing(org, people)
+    process = at_finance_filing(org, people)
     debt = process.debt
     ledger.post_entry(debt.pk, EntryKind.PAYMENT, debt.balance, date(2025, 3, 1), by=people["handler"])
     debt.refresh_from_db()
@@ -385,7 +386,7 @@ def test_a_failure_after_the_write_offs_check_fails_the_step_whole(org, people, 
     task stays with finance to try again."""
     from workflows.exceptions import LedgerError
     from workflows.models import Authorisation, StateChange
-    process = _at_finance_filing(org, people)
+    process = at_finance_filing(org, people)
     debt = process.debt
 
     def fails(*args, **kwargs):
