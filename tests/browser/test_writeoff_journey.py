@@ -60,8 +60,12 @@ def test_write_off_journey(page, login, org, people, evidence):
 
     login(page, "handler_a", PASSWORD)
     page.goto(f"/approvals/start/write_off/{debt.pk}/")
+    page.wait_for_load_state("load")
     page.locator("textarea[name=reason]").fill("债务人破产，财产已分配完毕")
     page.locator("select[name=condition]").select_option("bankrupt")
+    # The page's script re-renders the attachment rows for the chosen condition: what is chosen
+    # in them before it has (a CI run did) is replaced, as test_approval_workspace_journey waits.
+    expect(page.locator("#required-slots")).to_contain_text("破产宣告裁定")
     page.locator("select[name=doc_type_1]").select_option("write_off_application")
     page.locator("input[name=file_1]").set_input_files(evidence("application.pdf"))
     page.locator("#submit-request").click()
