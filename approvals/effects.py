@@ -25,12 +25,13 @@ def source_for(process: ChainProcess) -> str:
     return f"approvals:{process.chain}:process:{process.pk}"
 
 
-def _gated(process, user, target):
+def _gated(process, user, target, locked=None):
     """The authorisation and the transition under one lock of the debt; the effect's savepoint
-    (decisions._finish) answers for a refusal, so theirs are not taken (issue 20 item 3)."""
+    (decisions._finish) answers for a refusal, so theirs are not taken (issue 20 item 3), or the
+    effect's check has asked the refusals already (locked: the debt it locked)."""
     reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
     return lifecycle.apply_authorised(process.debt_id, target, by=user, source=source_for(process), reason=reason,
-                                      savepoint=False)
+                                      savepoint=False, locked=locked)
 
 
 def case_file_url(debt: Debt) -> str:
@@ -41,10 +42,8 @@ def write_off(process: ChainProcess, user: User, debt: Debt) -> None:
     """Finance's filing and booking (rule R4.48), after the body's approval (the guard
     write_off.authority_moved has checked the body against the balance now, rule R4.47); the
     write-off file goes to 清欠办 (rule R4.50). `debt`: write_off.check's, locked."""
-    reason = _("%(chain)s审批通过（流程 #%(pk)s）") % {"chain": process.get_chain_display(), "pk": process.pk}
     # The debt as the transition locked and left it (StateChange.debt), not read again.
-    debt = lifecycle.apply_authorised(debt.pk, State.WRITTEN_OFF, by=user, source=source_for(process), reason=reason,
-                                      savepoint=False, locked=debt).debt
+    debt = _gated(process, user, State.WRITTEN_OFF, locked=debt).debt
     post_entry(debt.pk, EntryKind.WRITE_OFF, debt.balance, timezone.localdate(), by=user,
                reference=f"WO-{process.pk}", savepoint=False, locked=debt)
     message = _("坏账核销档案 %(code)s（流程 #%(pk)s）：已核销入账，报清欠办备案") % {
