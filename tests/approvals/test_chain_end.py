@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def finished(monkeypatch):
+def finished():
     seen = []
 
     def receiver(sender, process, task, **kwargs):
